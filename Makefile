@@ -1,0 +1,37 @@
+# The two commands a new machine needs: `make demo` and `make test`.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: demo test lint serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: install, migrate, seed the synthetic demo clinic, print the logins, serve on :8000
+demo: $(STAMP)
+	$(BIN)/afterglow demo
+
+## serve: migrate and serve (honours AFTERGLOW_* settings)
+serve: $(STAMP)
+	$(BIN)/afterglow serve
+
+## test: lint, type-check and run every test on SQLite and PostgreSQL
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/mypy
+
+## bench: the benchmarks (print ratios; not part of CI)
+bench: $(STAMP)
+	$(BIN)/python bench/checkin_write.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

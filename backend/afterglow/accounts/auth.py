@@ -1,0 +1,82 @@
+"""Authentication middleware (session cookie -> Viewer) and the role guards routes declare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from afterglow.accounts.sessions import SESSION_COOKIE, resolve_session
+from afterglow.accounts.viewer import Viewer
+from afterglow.clock import utcnow
+from afterglow.settings import Settings
+
+PUBLIC = {"exclude_from_auth": True}
+
+
+def client_address(
+    connection: ASGIConnection[Any, Any, Any, Any], settings: Settings
+) -> str | None:
+    """The caller's address; behind a trusted proxy, the hop that proxy saw."""
+    if settings.trust_proxy_headers:
+        forwarded = connection.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64]
+    return connection.client.host if connection.client else None
+
+
+def request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    """The request's database session (the same one route handlers receive as `db`)."""
+    config: SQLAlchemyAsyncConfig = connection.app.state.db_config
+    return config.provide_session(connection.app.state, connection.scope)
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        token = connection.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthorizedException(detail="Sign in first.")
+        settings: Settings = connection.app.state.settings
+        viewer = await resolve_session(
+            request_session(connection),
+            settings,
+            token,
+            utcnow(),
+            client_address(connection, settings),
+        )
+        if viewer is None:
+            raise NotAuthorizedException(detail="Your session has ended; sign in again.")
+        return AuthenticationResult(user=viewer, auth=viewer.session_hash)
+
+
+def _viewer(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer:
+    viewer = connection.user
+    assert isinstance(viewer, Viewer)
+    return viewer
+
+
+def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _viewer(connection).is_patient:
+        raise PermissionDeniedException(detail="This is for clinic staff.")
+
+
+def clinicians_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _viewer(connection).is_clinician:
+        raise PermissionDeniedException(detail="This is for the clinic's clinicians.")
+
+
+def admins_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _viewer(connection).is_admin:
+        raise PermissionDeniedException(detail="This is for the clinic's admins.")
+
+
+def patients_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _viewer(connection).is_patient:
+        raise PermissionDeniedException(detail="This is for patients, from their own account.")

@@ -1,0 +1,56 @@
+"""HTTP for the clinician's safety alert inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from afterglow.accounts.auth import clinicians_only
+from afterglow.alerts.schemas import AlertAck, AlertOut
+from afterglow.alerts.service import acknowledge_alert, alert_inbox, view_alert
+from afterglow.clock import utcnow
+from afterglow.http import DB, CurrentViewer
+
+
+class AlertController(Controller):
+    path = "/api/alerts"
+    tags = ["Safety alerts"]
+    guards = [clinicians_only]
+
+    @get(
+        "/",
+        operation_id="listAlerts",
+        summary="Safety alert inbox",
+        description="Open alerts first (urgent, then oldest), then acknowledged ones. Each alert shown is audited.",
+    )
+    async def inbox(
+        self,
+        db: DB,
+        viewer: CurrentViewer,
+        status: FromQuery[Literal["open", "acknowledged", "all"]] = "all",
+        patient_id: FromQuery[int | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[AlertOut]:
+        return await alert_inbox(
+            db, viewer, utcnow(), status=status, patient_id=patient_id, limit=limit, offset=offset
+        )
+
+    @get("/{alert_id:int}", operation_id="getAlert", summary="One safety alert (audited)")
+    async def show(self, alert_id: FromPath[int], db: DB, viewer: CurrentViewer) -> AlertOut:
+        return await view_alert(db, viewer, alert_id, utcnow())
+
+    @post(
+        "/{alert_id:int}/ack",
+        operation_id="acknowledgeAlert",
+        summary="Acknowledge a safety alert with a note",
+        description="Stops escalation. The note says what was done; it is audited.",
+        status_code=HTTP_200_OK,
+    )
+    async def acknowledge(
+        self, alert_id: FromPath[int], data: JSONBody[AlertAck], db: DB, viewer: CurrentViewer
+    ) -> AlertOut:
+        return await acknowledge_alert(db, viewer, alert_id, data.note, utcnow())

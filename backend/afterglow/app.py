@@ -1,0 +1,119 @@
+"""create_app(settings) -> Litestar: wiring only, no logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Tag
+from litestar.response import Redirect
+from sqlmodel import SQLModel
+
+import afterglow.models  # noqa: F401  (registers every table)
+from afterglow import __version__
+from afterglow.accounts.auth import PUBLIC, SessionAuthMiddleware
+from afterglow.accounts.routes import (
+    AuthController,
+    EnrollmentController,
+    PatientController,
+    StaffController,
+)
+from afterglow.accounts.viewer import Viewer
+from afterglow.alerts.routes import AlertController
+from afterglow.audit.routes import AuditController
+from afterglow.checkins.routes import CheckinController
+from afterglow.db import create_engine
+from afterglow.health import HealthController
+from afterglow.infusions.routes import EventController, InfusionController
+from afterglow.instruments.routes import InstrumentController
+from afterglow.settings import Settings
+
+OPENAPI_TAGS = [
+    Tag(name="Accounts", description="Sign-in, sessions and enrollment links."),
+    Tag(name="Patients", description="The clinic's patients (clinicians)."),
+    Tag(name="Check-ins", description="Mood, pain, PHQ-9, GAD-7 and side-effect check-ins."),
+    Tag(name="Infusions", description="Ketamine treatments recorded by clinicians."),
+    Tag(
+        name="Clinical events",
+        description="Hospitalisation, suicide attempt, medication change, ECT/TMS.",
+    ),
+    Tag(name="Safety alerts", description="PHQ-9 item 9 alerts and their acknowledgement."),
+    Tag(name="Instruments", description="The questionnaires, as data."),
+    Tag(name="Clinic administration", description="Staff accounts and the audit trail (admins)."),
+    Tag(name="Operations", description="Health and readiness probes."),
+]
+
+
+def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
+    viewer = request.user
+    assert isinstance(viewer, Viewer)
+    return viewer
+
+
+@get("/", opt=PUBLIC, include_in_schema=False)
+async def home() -> Redirect:
+    return Redirect(path="/schema")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=create_engine(settings),
+        session_dependency_key="db",
+        metadata=SQLModel.metadata,
+        create_all=False,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+    )
+    secure_cookies = settings.public_url.startswith("https://")
+    return Litestar(
+        route_handlers=[
+            home,
+            HealthController,
+            AuthController,
+            EnrollmentController,
+            PatientController,
+            StaffController,
+            CheckinController,
+            InfusionController,
+            EventController,
+            AlertController,
+            AuditController,
+            InstrumentController,
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "viewer": Provide(provide_viewer, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"])],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=secure_cookies,
+            cookie_samesite="strict",
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Afterglow API",
+            version=__version__,
+            description=(
+                "Outcome tracking for ketamine therapy clinics. Sign in with `POST /api/auth/login`; "
+                "send the `csrftoken` cookie's value in the `x-csrftoken` header on every POST, "
+                "PUT, PATCH and DELETE."
+            ),
+            path="/schema",
+            tags=OPENAPI_TAGS,
+            use_handler_docstrings=False,
+        ),
+        state=State({"settings": settings, "db_config": db_config}),
+    )

@@ -1,0 +1,1 @@
+"""Who read or changed which patient's data, and when."""

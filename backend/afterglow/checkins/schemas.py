@@ -1,0 +1,44 @@
+"""Request and response shapes of the check-in API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+
+class CheckinCreate(msgspec.Struct, forbid_unknown_fields=True):
+    instrument: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    answers: Annotated[list[int], msgspec.Meta(max_length=50)]
+    taken_at: datetime | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class CrisisResourceOut(msgspec.Struct):
+    label: str
+    contact: str
+    kind: str
+
+
+class SafetyOut(msgspec.Struct):
+    """What the patient must see at once when PHQ-9 item 9 is 1 or more (CLINICAL.md §5)."""
+
+    item9: int
+    message: str
+    resources: list[CrisisResourceOut]
+    not_emergency_care: str
+
+
+class CheckinOut(msgspec.Struct):
+    id: int
+    patient_id: int
+    instrument: str
+    answers: list[int]
+    score: int | None
+    band: str | None
+    band_label: str | None
+    taken_at: datetime
+    received_at: datetime
+    note: str | None = None
+    safety: SafetyOut | None = None

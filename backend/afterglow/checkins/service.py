@@ -1,0 +1,226 @@
+"""Recording check-ins: validate, score, store once per idempotency key, raise safety alerts.
+
+This is the busiest write in Afterglow (every phone, every day, replaying offline outboxes),
+so it stays lean: one INSERT ... ON CONFLICT DO NOTHING decides "new or replay" atomically,
+and the alert is written in the same transaction as the check-in it comes from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.accounts.clinic_settings import clinic_settings
+from afterglow.accounts.models import Clinic, Patient
+from afterglow.alerts.service import raise_safety_alert
+from afterglow.checkins import schemas
+from afterglow.checkins.models import CheckIn
+from afterglow.errors import conflict, invalid
+from afterglow.instruments.scoring import AnswerError, Scored, score_answers
+
+MAX_FUTURE = timedelta(minutes=5)
+MAX_AGE = timedelta(days=30)
+
+CHECKIN_COLUMNS = (
+    col(CheckIn.id),
+    col(CheckIn.patient_id),
+    col(CheckIn.instrument),
+    col(CheckIn.answers),
+    col(CheckIn.score),
+    col(CheckIn.band),
+    col(CheckIn.item9),
+    col(CheckIn.note),
+    col(CheckIn.taken_at),
+    col(CheckIn.received_at),
+    col(CheckIn.request_hash),
+)
+
+
+def checked_idempotency_key(value: str | None) -> str:
+    if not value:
+        raise invalid(
+            "Idempotency-Key",
+            "send an Idempotency-Key header with a UUID the app made for this check-in",
+        )
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise invalid("Idempotency-Key", f"{value[:64]!r} is not a UUID") from None
+
+
+def checked_taken_at(taken_at: datetime | None, now: datetime) -> datetime:
+    """When the patient answered: now when not given; never in the future, never older than 30 days."""
+    if taken_at is None:
+        return now
+    if taken_at.tzinfo is None:
+        raise invalid("taken_at", "include the UTC offset, e.g. 2026-11-26T08:30:00-05:00")
+    if taken_at - now > MAX_FUTURE:
+        raise invalid("taken_at", "is in the future; check the phone's clock")
+    if now - taken_at > MAX_AGE:
+        raise invalid(
+            "taken_at",
+            "is older than 30 days; older records come in through the clinic's history import",
+        )
+    return taken_at
+
+
+def request_fingerprint(data: schemas.CheckinCreate) -> str:
+    """Same fingerprint for the same check-in, however the phone formatted it."""
+    canonical = {
+        "instrument": data.instrument,
+        "answers": list(data.answers),
+        "taken_at": data.taken_at.timestamp() if data.taken_at and data.taken_at.tzinfo else None,
+        "note": data.note or None,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def score_or_400(instrument: str, answers: list[int]) -> Scored:
+    try:
+        return score_answers(instrument, answers)
+    except AnswerError as error:
+        raise invalid(error.field, error.message) from None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: schemas.CheckinOut
+    created: bool
+
+
+def _insert_once(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return pg_insert(CheckIn).on_conflict_do_nothing(
+            index_elements=["patient_id", "idempotency_key"]
+        )
+    if dialect == "sqlite":
+        return sqlite_insert(CheckIn).on_conflict_do_nothing(
+            index_elements=["patient_id", "idempotency_key"]
+        )
+    return insert(CheckIn)
+
+
+async def safety_block(db: AsyncSession, patient_id: int, item9: int) -> schemas.SafetyOut:
+    patient = await db.get(Patient, patient_id)
+    assert patient is not None
+    clinic = await db.get(Clinic, patient.clinic_id)
+    assert clinic is not None
+    settings = clinic_settings(clinic.settings)
+    return schemas.SafetyOut(
+        item9=item9,
+        message=(
+            "You said you have had thoughts that you would be better off dead or of hurting "
+            "yourself. You do not have to face this alone: please reach out now."
+        ),
+        resources=[
+            schemas.CrisisResourceOut(r.label, r.contact, r.kind)
+            for r in settings.crisis_resources_for(patient.locale)
+        ],
+        not_emergency_care=settings.not_emergency_notice,
+    )
+
+
+async def record_checkin(
+    db: AsyncSession,
+    patient_id: int,
+    data: schemas.CheckinCreate,
+    idempotency_key: str | None,
+    now: datetime,
+) -> Recorded:
+    """Store a patient's check-in once; a replay of the same key returns the first result."""
+    key = checked_idempotency_key(idempotency_key)
+    scored = score_or_400(data.instrument, data.answers)
+    taken_at = checked_taken_at(data.taken_at, now)
+    if scored.instrument.opt_in:
+        patient = await db.get(Patient, patient_id)
+        if patient is None or not patient.pain_enabled:
+            raise invalid(
+                "instrument",
+                f"{scored.instrument.name} is not switched on for you; your clinic can enable it",
+            )
+    fingerprint = request_fingerprint(data)
+    values = {
+        "patient_id": patient_id,
+        "instrument": scored.instrument.id,
+        "answers": list(scored.answers),
+        "score": scored.score,
+        "band": scored.band,
+        "item9": scored.item9,
+        "note": data.note or None,
+        "taken_at": taken_at,
+        "received_at": now,
+        "idempotency_key": key,
+        "request_hash": fingerprint,
+        "source": "app",
+    }
+    statement = _insert_once(db.get_bind().dialect.name).values(values).returning(*CHECKIN_COLUMNS)
+    row = (await db.execute(statement)).first()
+    created = row is not None
+    if row is None:
+        row = (
+            await db.execute(
+                select(*CHECKIN_COLUMNS).where(
+                    col(CheckIn.patient_id) == patient_id, col(CheckIn.idempotency_key) == key
+                )
+            )
+        ).one()
+        if row.request_hash != fingerprint:
+            raise conflict(
+                "This Idempotency-Key was already used for a different check-in; "
+                "make a new key for each new check-in."
+            )
+    elif scored.item9:
+        await raise_safety_alert(db, patient_id, row.id, scored.item9, now)
+    await db.commit()
+    return Recorded(await checkin_out(db, row), created)
+
+
+def _out(row: Any, safety: schemas.SafetyOut | None = None) -> schemas.CheckinOut:
+    return schemas.CheckinOut(
+        id=row.id,
+        patient_id=row.patient_id,
+        instrument=row.instrument,
+        answers=list(row.answers),
+        score=row.score,
+        band=row.band,
+        band_label=score_answers(row.instrument, row.answers).band_label,
+        taken_at=row.taken_at,
+        received_at=row.received_at,
+        note=row.note,
+        safety=safety,
+    )
+
+
+async def checkin_out(db: AsyncSession, row: Any) -> schemas.CheckinOut:
+    """The check-in as the patient sees it; with item 9 >= 1, the crisis resources too (also on replay)."""
+    return _out(row, await safety_block(db, row.patient_id, row.item9) if row.item9 else None)
+
+
+async def list_checkins(
+    db: AsyncSession,
+    patient_id: int,
+    *,
+    instrument: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[schemas.CheckinOut]:
+    query = select(*CHECKIN_COLUMNS).where(col(CheckIn.patient_id) == patient_id)
+    if instrument:
+        query = query.where(col(CheckIn.instrument) == instrument)
+    if since:
+        query = query.where(col(CheckIn.taken_at) >= since)
+    if until:
+        query = query.where(col(CheckIn.taken_at) < until)
+    rows = await db.execute(query.order_by(col(CheckIn.taken_at), col(CheckIn.id)).limit(limit))
+    return [_out(row) for row in rows]

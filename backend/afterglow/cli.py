@@ -1,0 +1,135 @@
+"""The `afterglow` command: serve, migrate, demo, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+
+from afterglow.settings import Settings
+
+
+def serve(settings: Settings, workers: int = 1) -> None:
+    import uvicorn
+
+    from afterglow.db import migrate
+
+    migrate(settings)
+    print(
+        f"Afterglow on {settings.public_url}  (API docs: {settings.public_url}/schema)", flush=True
+    )
+    uvicorn.run(
+        "afterglow.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=settings.trust_proxy_headers,
+    )
+
+
+async def _create_admin(
+    settings: Settings, clinic: str, email: str, name: str, password: str
+) -> str:
+    from afterglow.accounts.service import create_clinic_with_admin
+    from afterglow.clock import utcnow
+    from afterglow.db import create_engine, session_maker
+
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            clinic_row, admin = await create_clinic_with_admin(
+                db, utcnow(), clinic_name=clinic, email=email, display_name=name, password=password
+            )
+            await db.commit()
+            return f"Admin {admin.email} of clinic {clinic_row.name!r} (clinic id {clinic_row.id}) created."
+    finally:
+        await engine.dispose()
+
+
+def create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from litestar.exceptions import HTTPException
+
+    from afterglow.accounts.passwords import password_problem
+    from afterglow.db import migrate
+
+    password = args.password or getpass.getpass("Password for the new admin: ")
+    problem = password_problem(password)
+    if problem:
+        print(f"Password not accepted: {problem}.", file=sys.stderr)
+        return 2
+    migrate(settings)
+    try:
+        print(asyncio.run(_create_admin(settings, args.clinic, args.email, args.name, password)))
+    except HTTPException as error:
+        print(error.detail, file=sys.stderr)
+        return 2
+    return 0
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> int:
+    from afterglow.db import migrate
+    from afterglow.demo.seed import DEMO_PASSWORD, seed_demo_clinic
+
+    migrate(settings)
+    summary = asyncio.run(
+        seed_demo_clinic(
+            settings, seed=args.seed, patients=args.patients, days=args.days, progress=True
+        )
+    )
+    print(summary.describe())
+    print(f"\nEvery demo account's password: {DEMO_PASSWORD}")
+    for email in summary.logins:
+        print(f"  {email}")
+    if not args.no_serve:
+        print()
+        serve(settings, workers=args.workers)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="afterglow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p_serve = commands.add_parser("serve", help="migrate the database, then serve the API and app")
+    p_serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+
+    p_demo = commands.add_parser("demo", help="seed the synthetic demo clinic, print logins, serve")
+    p_demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p_demo.add_argument("--patients", type=int, default=24, help="synthetic patients (default 24)")
+    p_demo.add_argument("--days", type=int, default=270, help="days of history (default 270)")
+    p_demo.add_argument("--no-serve", action="store_true", help="seed only, do not serve")
+    p_demo.add_argument("--workers", type=int, default=1)
+
+    p_admin = commands.add_parser("create-admin", help="create the first admin of a new clinic")
+    p_admin.add_argument("--clinic", required=True, help="clinic name (created if new)")
+    p_admin.add_argument("--email", required=True)
+    p_admin.add_argument("--name", required=True, help="the admin's display name")
+    p_admin.add_argument("--password", help="asked for when not given")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        serve(settings, workers=args.workers)
+        return 0
+    if args.command == "migrate":
+        from afterglow.db import migrate
+
+        migrate(settings)
+        print("Database is at the newest schema.")
+        return 0
+    if args.command == "demo":
+        return demo(settings, args)
+    if args.command == "create-admin":
+        return create_admin(settings, args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

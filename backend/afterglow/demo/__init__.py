@@ -1,0 +1,1 @@
+"""Synthetic demo clinic: realistic, deterministic, and never real patient data."""

@@ -1,0 +1,51 @@
+"""Tables for ketamine treatments and clinician-recorded clinical events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class Infusion(SQLModel, table=True):
+    """One ketamine treatment, whatever the route (the clinic calls them all infusions)."""
+
+    __tablename__ = "infusion"
+    __table_args__ = (Index("ix_infusion_patient_given", "patient_id", "given_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    given_at: datetime
+    route: str = Field(max_length=16)  # iv | im | intranasal | oral | sublingual
+    kind: str = Field(max_length=32)  # induction | scheduled_booster | symptom_triggered_booster
+    dose_mg_per_kg: float | None = None
+    dose_mg: float | None = None
+    bp_systolic_before: int | None = None
+    bp_diastolic_before: int | None = None
+    bp_systolic_after: int | None = None
+    bp_diastolic_after: int | None = None
+    notes: str | None = Field(default=None, max_length=4000)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime
+    updated_at: datetime
+    # "Entered in error": the row stays for the record and the audit trail, but counts no more.
+    deleted_at: datetime | None = None
+    deleted_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class ClinicalEvent(SQLModel, table=True):
+    """Hospitalisation, suicide attempt, medication change or start of ECT/TMS."""
+
+    __tablename__ = "clinical_event"
+    __table_args__ = (Index("ix_clinical_event_patient_at", "patient_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    kind: str = Field(max_length=32)
+    occurred_at: datetime
+    notes: str | None = Field(default=None, max_length=4000)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime
+    deleted_at: datetime | None = None
+    deleted_by: int | None = Field(default=None, foreign_key="app_user.id")

@@ -1,0 +1,162 @@
+"""HTTP for infusions and clinical events: clinicians record, patients read their own infusions."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from afterglow.accounts.access import open_patient
+from afterglow.clock import utcnow
+from afterglow.http import DB, CurrentViewer
+from afterglow.infusions import schemas
+from afterglow.infusions.service import (
+    add_event,
+    add_infusion,
+    apply_infusion_changes,
+    event_out,
+    find_event,
+    find_infusion,
+    infusion_changes,
+    infusion_out,
+    mark_entered_in_error,
+    patient_events,
+    patient_infusions,
+)
+
+INFUSIONS = "/api/patients/{patient_id:int}/infusions"
+EVENTS = "/api/patients/{patient_id:int}/events"
+
+
+class InfusionController(Controller):
+    tags = ["Infusions"]
+
+    @post(
+        INFUSIONS,
+        operation_id="recordInfusion",
+        summary="Record an infusion (clinician)",
+        description="`kind` drives the relief analysis: induction, scheduled_booster or symptom_triggered_booster.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def create(
+        self,
+        patient_id: FromPath[int],
+        data: JSONBody[schemas.InfusionCreate],
+        db: DB,
+        viewer: CurrentViewer,
+    ) -> schemas.InfusionOut:
+        await open_patient(db, viewer, patient_id, "infusion.create", staff_only=True)
+        infusion = await add_infusion(db, patient_id, data, viewer.user_id, utcnow())
+        await db.commit()
+        return infusion_out(infusion)
+
+    @get(INFUSIONS, operation_id="listInfusions", summary="A patient's infusions, oldest first")
+    async def list_infusions(
+        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> list[schemas.InfusionOut]:
+        await open_patient(db, viewer, patient_id, "infusions.read")
+        infusions = await patient_infusions(db, patient_id)
+        await db.commit()
+        return [infusion_out(i) for i in infusions]
+
+    @patch(
+        INFUSIONS + "/{infusion_id:int}",
+        operation_id="correctInfusion",
+        summary="Correct an infusion record (clinician)",
+        description="The audit trail keeps what was changed.",
+    )
+    async def update(
+        self,
+        patient_id: FromPath[int],
+        infusion_id: FromPath[int],
+        data: JSONBody[schemas.InfusionUpdate],
+        db: DB,
+        viewer: CurrentViewer,
+    ) -> schemas.InfusionOut:
+        now = utcnow()
+        changes = infusion_changes(data, now)
+        await open_patient(
+            db,
+            viewer,
+            patient_id,
+            "infusion.update",
+            staff_only=True,
+            detail={"infusion_id": infusion_id, "changes": msgspec.to_builtins(changes)},
+        )
+        infusion = await find_infusion(db, patient_id, infusion_id)
+        apply_infusion_changes(infusion, changes, now)
+        await db.commit()
+        return infusion_out(infusion)
+
+    @delete(
+        INFUSIONS + "/{infusion_id:int}",
+        operation_id="deleteInfusion",
+        summary="Remove an infusion entered in error (clinician)",
+        description="The record is kept, marked as entered in error, and no longer counts anywhere.",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove(
+        self, patient_id: FromPath[int], infusion_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> None:
+        await open_patient(
+            db,
+            viewer,
+            patient_id,
+            "infusion.delete",
+            staff_only=True,
+            detail={"infusion_id": infusion_id},
+        )
+        infusion = await find_infusion(db, patient_id, infusion_id)
+        mark_entered_in_error(infusion, viewer.user_id, utcnow())
+        await db.commit()
+
+
+class EventController(Controller):
+    tags = ["Clinical events"]
+
+    @post(
+        EVENTS,
+        operation_id="recordEvent",
+        summary="Record a clinical event (clinician)",
+        description="hospitalisation, suicide_attempt, medication_change or ect_tms_start.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def create(
+        self,
+        patient_id: FromPath[int],
+        data: JSONBody[schemas.EventCreate],
+        db: DB,
+        viewer: CurrentViewer,
+    ) -> schemas.EventOut:
+        await open_patient(
+            db, viewer, patient_id, "event.create", staff_only=True, detail={"kind": data.kind}
+        )
+        event = await add_event(db, patient_id, data, viewer.user_id, utcnow())
+        await db.commit()
+        return event_out(event)
+
+    @get(EVENTS, operation_id="listEvents", summary="A patient's clinical events, oldest first")
+    async def list_events(
+        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> list[schemas.EventOut]:
+        await open_patient(db, viewer, patient_id, "events.read", staff_only=True)
+        events = await patient_events(db, patient_id)
+        await db.commit()
+        return [event_out(e) for e in events]
+
+    @delete(
+        EVENTS + "/{event_id:int}",
+        operation_id="deleteEvent",
+        summary="Remove a clinical event entered in error (clinician)",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove(
+        self, patient_id: FromPath[int], event_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> None:
+        await open_patient(
+            db, viewer, patient_id, "event.delete", staff_only=True, detail={"event_id": event_id}
+        )
+        event = await find_event(db, patient_id, event_id)
+        mark_entered_in_error(event, viewer.user_id, utcnow())
+        await db.commit()

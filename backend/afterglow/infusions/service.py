@@ -1,0 +1,117 @@
+"""Recording and correcting infusions and clinical events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.errors import invalid
+from afterglow.infusions import schemas
+from afterglow.infusions.models import ClinicalEvent, Infusion
+
+MAX_FUTURE = timedelta(minutes=5)
+
+
+def checked_past_time(value: datetime, field: str, now: datetime) -> datetime:
+    """Clinical facts are recorded after they happen, with a time zone."""
+    if value.tzinfo is None:
+        raise invalid(field, "include the UTC offset, e.g. 2026-11-26T09:00:00-05:00")
+    if value - now > MAX_FUTURE:
+        raise invalid(field, "is in the future; record an infusion or event once it has happened")
+    return value
+
+
+def infusion_out(infusion: Infusion) -> schemas.InfusionOut:
+    return msgspec.convert(infusion.model_dump(), schemas.InfusionOut)
+
+
+def event_out(event: ClinicalEvent) -> schemas.EventOut:
+    return msgspec.convert(event.model_dump(), schemas.EventOut)
+
+
+async def add_infusion(
+    db: AsyncSession, patient_id: int, data: schemas.InfusionCreate, recorded_by: int, now: datetime
+) -> Infusion:
+    infusion = Infusion(
+        **msgspec.structs.asdict(data),
+        patient_id=patient_id,
+        recorded_by=recorded_by,
+        created_at=now,
+        updated_at=now,
+    )
+    infusion.given_at = checked_past_time(data.given_at, "given_at", now)
+    db.add(infusion)
+    await db.flush()
+    return infusion
+
+
+async def patient_infusions(db: AsyncSession, patient_id: int) -> list[Infusion]:
+    rows = await db.execute(
+        select(Infusion)
+        .where(col(Infusion.patient_id) == patient_id, col(Infusion.deleted_at).is_(None))
+        .order_by(col(Infusion.given_at), col(Infusion.id))
+    )
+    return list(rows.scalars())
+
+
+async def find_infusion(db: AsyncSession, patient_id: int, infusion_id: int) -> Infusion:
+    infusion = await db.get(Infusion, infusion_id)
+    if infusion is None or infusion.patient_id != patient_id or infusion.deleted_at is not None:
+        raise NotFoundException(detail=f"No infusion {infusion_id} for patient {patient_id}.")
+    return infusion
+
+
+def infusion_changes(data: schemas.InfusionUpdate, now: datetime) -> dict[str, object]:
+    """The fields a correction sets, checked."""
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+    if data.given_at is not None:
+        checked_past_time(data.given_at, "given_at", now)
+    return changes
+
+
+def apply_infusion_changes(infusion: Infusion, changes: dict[str, object], now: datetime) -> None:
+    for key, value in changes.items():
+        setattr(infusion, key, value)
+    infusion.updated_at = now
+
+
+def mark_entered_in_error(record: Infusion | ClinicalEvent, user_id: int, now: datetime) -> None:
+    record.deleted_at = now
+    record.deleted_by = user_id
+
+
+async def add_event(
+    db: AsyncSession, patient_id: int, data: schemas.EventCreate, recorded_by: int, now: datetime
+) -> ClinicalEvent:
+    event = ClinicalEvent(
+        patient_id=patient_id,
+        kind=data.kind,
+        occurred_at=checked_past_time(data.occurred_at, "occurred_at", now),
+        notes=data.notes,
+        recorded_by=recorded_by,
+        created_at=now,
+    )
+    db.add(event)
+    await db.flush()
+    return event
+
+
+async def patient_events(db: AsyncSession, patient_id: int) -> list[ClinicalEvent]:
+    rows = await db.execute(
+        select(ClinicalEvent)
+        .where(col(ClinicalEvent.patient_id) == patient_id, col(ClinicalEvent.deleted_at).is_(None))
+        .order_by(col(ClinicalEvent.occurred_at), col(ClinicalEvent.id))
+    )
+    return list(rows.scalars())
+
+
+async def find_event(db: AsyncSession, patient_id: int, event_id: int) -> ClinicalEvent:
+    event = await db.get(ClinicalEvent, event_id)
+    if event is None or event.patient_id != patient_id or event.deleted_at is not None:
+        raise NotFoundException(detail=f"No clinical event {event_id} for patient {patient_id}.")
+    return event

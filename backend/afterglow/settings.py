@@ -1,0 +1,92 @@
+"""The one settings object, read from AFTERGLOW_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """Keep the signing secret in the data folder so restarts keep sessions and CSRF tokens valid."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    # Off in tests and on web-only instances: the reminder tick runs where this is on.
+    scheduler: bool = True
+    # Behind a reverse proxy, take the client address from the last X-Forwarded-For hop
+    # and the scheme from X-Forwarded-Proto.
+    trust_proxy_headers: bool = False
+    # SQLite "synchronous" pragma: FULL survives power loss after every acknowledged write.
+    sqlite_synchronous: str = "FULL"
+    db_pool_size: int = 10
+    patient_session_days: int = 30
+    staff_session_hours: int = 12
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    enrollment_days: int = 7
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("AFTERGLOW_DATA_DIR") or "data").resolve()
+        database_url = (
+            env.get("AFTERGLOW_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'afterglow.db'}"
+        )
+        database_url = normalise_database_url(database_url)
+        host = env.get("AFTERGLOW_HOST") or "127.0.0.1"
+        port = int(env.get("AFTERGLOW_PORT") or 8000)
+        secret_key = env.get("AFTERGLOW_SECRET_KEY") or _load_or_create_secret(data_dir)
+        values: dict[str, object] = {
+            "data_dir": data_dir,
+            "database_url": database_url,
+            "secret_key": secret_key,
+            "host": host,
+            "port": port,
+            "public_url": (env.get("AFTERGLOW_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
+            "scheduler": _flag(env.get("AFTERGLOW_SCHEDULER"), True),
+            "trust_proxy_headers": _flag(env.get("AFTERGLOW_TRUST_PROXY_HEADERS"), False),
+            "sqlite_synchronous": (env.get("AFTERGLOW_SQLITE_SYNCHRONOUS") or "FULL").upper(),
+            "db_pool_size": int(env.get("AFTERGLOW_DB_POOL_SIZE") or 10),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs operators usually have and pick the async driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        url = "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url

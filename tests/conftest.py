@@ -1,0 +1,260 @@
+"""Shared fixtures: a real database per backend (SQLite and PostgreSQL), the app, signed-in clients.
+
+Every test that takes `client`, `db` or `world` runs once on SQLite and once on PostgreSQL.
+PostgreSQL tests skip with a message when no server answers on 127.0.0.1:5432, unless
+AFTERGLOW_REQUIRE_PG=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+import afterglow.models  # noqa: F401
+from afterglow.accounts.models import Clinic, Patient, User
+from afterglow.accounts.passwords import hash_password_sync
+from afterglow.app import create_app
+from afterglow.db import create_engine, migrate, session_maker
+from afterglow.settings import Settings
+
+PG_ADMIN_DSN = os.environ.get("AFTERGLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "correct horse battery"
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """Argon2 is deliberately slow: hash each test password once per run."""
+    if password not in _HASHES:
+        _HASHES[password] = hash_password_sync(password)
+    return _HASHES[password]
+
+
+def _pg_available() -> str | None:
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as error:
+        return f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {error}"
+    return None
+
+
+def _run_admin(sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A uniquely named PostgreSQL database for this run, dropped at the end."""
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("AFTERGLOW_REQUIRE_PG") == "1":
+            pytest.fail(f"AFTERGLOW_REQUIRE_PG=1 but {problem}")
+        pytest.skip(f"{problem} (set AFTERGLOW_REQUIRE_PG=1 to make this a failure)")
+    name = f"afterglow_test_{uuid.uuid4().hex[:12]}"
+    _run_admin(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Settings]:
+    """Settings for a migrated database of each backend, made once per run."""
+    made: dict[str, Settings] = {}
+
+    def get(backend: str) -> Settings:
+        if backend not in made:
+            data_dir = tmp_path_factory.mktemp(f"data-{backend}")
+            env = {"AFTERGLOW_DATA_DIR": str(data_dir), "AFTERGLOW_SCHEDULER": "off"}
+            if backend == "postgresql":
+                env["AFTERGLOW_DATABASE_URL"] = request.getfixturevalue("pg_database")
+            settings = Settings.from_env(env, public_url="http://testserver.local")
+            migrate(settings)
+            made[backend] = settings
+        return made[backend]
+
+    return get
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _empty_all_tables(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await conn.execute(text(f'DELETE FROM "{table}"'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def migrated_settings(backend: str, migrated: Callable[[str], Settings]) -> Settings:
+    return migrated(backend)
+
+
+@pytest.fixture
+async def settings(migrated_settings: Settings) -> Settings:
+    await _empty_all_tables(migrated_settings)
+    return migrated_settings
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test database, for arranging rows and checking what was stored."""
+    engine = create_engine(settings)
+    async with session_maker(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@dataclass
+class World:
+    """Two clinics: A with an admin, two clinicians and two enrolled patients; B with one of each."""
+
+    clinic_a: Clinic
+    clinic_b: Clinic
+    admin_a: User
+    clinician_a: User
+    clinician_a2: User
+    patient_a1: Patient
+    patient_a2: Patient
+    clinician_b: User
+    patient_b1: Patient
+
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+async def add_user(db: AsyncSession, clinic: Clinic, email: str, role: str, name: str) -> User:
+    user = User(
+        clinic_id=clinic.id or 0,
+        email=email,
+        display_name=name,
+        role=role,
+        password_hash=password_hash(),
+        created_at=NOW,
+    )
+    db.add(user)
+    await db.flush()
+    return user
+
+
+async def add_patient(
+    db: AsyncSession, clinic: Clinic, email: str, name: str, timezone: str = "America/New_York"
+) -> Patient:
+    user = await add_user(db, clinic, email, "patient", name)
+    patient = Patient(
+        clinic_id=clinic.id or 0,
+        user_id=user.id,
+        display_name=name,
+        email=email,
+        timezone=timezone,
+        created_at=NOW,
+    )
+    db.add(patient)
+    await db.flush()
+    return patient
+
+
+@pytest.fixture
+async def world(db: AsyncSession) -> World:
+    clinic_a = Clinic(name="Synthetic Clinic A", created_at=NOW)
+    clinic_b = Clinic(name="Synthetic Clinic B", created_at=NOW)
+    db.add_all([clinic_a, clinic_b])
+    await db.flush()
+    w = World(
+        clinic_a=clinic_a,
+        clinic_b=clinic_b,
+        admin_a=await add_user(db, clinic_a, "admin@a.test", "admin", "Admin A"),
+        clinician_a=await add_user(db, clinic_a, "doc@a.test", "clinician", "Dr Synthetic A"),
+        clinician_a2=await add_user(db, clinic_a, "doc2@a.test", "clinician", "Dr Synthetic A2"),
+        patient_a1=await add_patient(db, clinic_a, "p1@a.test", "Patient A1"),
+        patient_a2=await add_patient(db, clinic_a, "p2@a.test", "Patient A2", "Europe/London"),
+        clinician_b=await add_user(db, clinic_b, "doc@b.test", "clinician", "Dr Synthetic B"),
+        patient_b1=await add_patient(db, clinic_b, "p1@b.test", "Patient B1"),
+    )
+    await db.commit()
+    return w
+
+
+ClientFactory = Callable[..., Awaitable[AsyncTestClient[Litestar]]]
+
+
+async def csrf_ready(client: AsyncTestClient[Litestar]) -> None:
+    """Fetch the CSRF cookie the way the app does (any GET), and echo it in the header."""
+    await client.get("/api/health")
+    token = client.cookies.get("csrftoken")
+    assert token, "the server should set a csrftoken cookie on a GET"
+    client.headers["x-csrftoken"] = token
+
+
+@pytest.fixture
+async def make_client(app: Litestar) -> AsyncIterator[ClientFactory]:
+    """Clients with their own cookie jars; `await make_client("doc@a.test")` signs one in."""
+    opened: list[AsyncTestClient[Litestar]] = []
+
+    async def make(email: str | None = None, password: str = PASSWORD) -> AsyncTestClient[Litestar]:
+        client: AsyncTestClient[Litestar] = AsyncTestClient(app, base_url="http://testserver.local")
+        await client.__aenter__()
+        opened.append(client)
+        await csrf_ready(client)
+        if email is not None:
+            response = await client.post(
+                "/api/auth/login", json={"email": email, "password": password}
+            )
+            assert response.status_code == 200, response.text
+        return client
+
+    yield make
+    for client in reversed(opened):
+        await client.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory) -> AsyncTestClient[Litestar]:
+    """An anonymous client with a CSRF token."""
+    return await make_client()
+
+
+def checkin_key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
