@@ -8,6 +8,7 @@ AFTERGLOW_REQUIRE_PG=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -94,7 +95,9 @@ def migrated(
             env = {"AFTERGLOW_DATA_DIR": str(data_dir), "AFTERGLOW_SCHEDULER": "off"}
             if backend == "postgresql":
                 env["AFTERGLOW_DATABASE_URL"] = request.getfixturevalue("pg_database")
-            settings = Settings.from_env(env, public_url="http://testserver.local")
+            settings = Settings.from_env(
+                env, public_url="http://testserver.local", login_max_failures_per_address=8
+            )
             migrate(settings)
             made[backend] = settings
         return made[backend]
@@ -140,6 +143,9 @@ async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     async with session_maker(engine)() as session:
         yield session
     await engine.dispose()
+    # Finalise anything unreferenced while this test's loop still runs: an asyncpg connection
+    # collected later, inside another test's loop, would break that test's request.
+    gc.collect()
 
 
 @pytest.fixture
@@ -217,10 +223,10 @@ async def world(db: AsyncSession) -> World:
     return w
 
 
-ClientFactory = Callable[..., Awaitable[AsyncTestClient[Litestar]]]
+ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
-async def csrf_ready(client: AsyncTestClient[Litestar]) -> None:
+async def csrf_ready(client: httpx.AsyncClient) -> None:
     """Fetch the CSRF cookie the way the app does (any GET), and echo it in the header."""
     await client.get("/api/health")
     token = client.cookies.get("csrftoken")
@@ -229,13 +235,39 @@ async def csrf_ready(client: AsyncTestClient[Litestar]) -> None:
 
 
 @pytest.fixture
-async def make_client(app: Litestar) -> AsyncIterator[ClientFactory]:
-    """Clients with their own cookie jars; `await make_client("doc@a.test")` signs one in."""
-    opened: list[AsyncTestClient[Litestar]] = []
+async def running_app(app: Litestar) -> AsyncIterator[Litestar]:
+    """The app with its lifespan running on the test's own event loop (so requests really overlap).
 
-    async def make(email: str | None = None, password: str = PASSWORD) -> AsyncTestClient[Litestar]:
-        client: AsyncTestClient[Litestar] = AsyncTestClient(app, base_url="http://testserver.local")
-        await client.__aenter__()
+    The lifespan runs in a task of its own because anyio wants it entered and exited in one task.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    yield app
+    stop.set()
+    await task
+    gc.collect()
+
+
+@pytest.fixture
+async def make_client(running_app: Litestar) -> AsyncIterator[ClientFactory]:
+    """Clients with their own cookie jars; `await make_client("doc@a.test")` signs one in."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(email: str | None = None, password: str = PASSWORD) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=running_app, client=("203.0.113.10", 50000)),
+            base_url="http://testserver.local",
+        )
         opened.append(client)
         await csrf_ready(client)
         if email is not None:
@@ -246,12 +278,12 @@ async def make_client(app: Litestar) -> AsyncIterator[ClientFactory]:
         return client
 
     yield make
-    for client in reversed(opened):
-        await client.__aexit__(None, None, None)
+    for client in opened:
+        await client.aclose()
 
 
 @pytest.fixture
-async def client(make_client: ClientFactory) -> AsyncTestClient[Litestar]:
+async def client(make_client: ClientFactory) -> httpx.AsyncClient:
     """An anonymous client with a CSRF token."""
     return await make_client()
 

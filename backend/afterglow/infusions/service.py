@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 from litestar.exceptions import NotFoundException
@@ -18,12 +18,12 @@ MAX_FUTURE = timedelta(minutes=5)
 
 
 def checked_past_time(value: datetime, field: str, now: datetime) -> datetime:
-    """Clinical facts are recorded after they happen, with a time zone."""
+    """Clinical facts are recorded after they happen, with a time zone; kept and echoed in UTC."""
     if value.tzinfo is None:
         raise invalid(field, "include the UTC offset, e.g. 2026-11-26T09:00:00-05:00")
     if value - now > MAX_FUTURE:
         raise invalid(field, "is in the future; record an infusion or event once it has happened")
-    return value
+    return value.astimezone(UTC)
 
 
 def infusion_out(infusion: Infusion) -> schemas.InfusionOut:
@@ -70,7 +70,7 @@ def infusion_changes(data: schemas.InfusionUpdate, now: datetime) -> dict[str, o
     """The fields a correction sets, checked."""
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
     if data.given_at is not None:
-        checked_past_time(data.given_at, "given_at", now)
+        changes["given_at"] = checked_past_time(data.given_at, "given_at", now)
     return changes
 
 

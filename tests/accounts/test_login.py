@@ -1,0 +1,180 @@
+"""Signing in and out: sessions in the database, CSRF, throttling that holds across instances."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+
+from afterglow.accounts.models import AuthSession, User
+from afterglow.app import create_app
+from conftest import PASSWORD, World, csrf_ready
+
+
+async def test_it_signs_a_patient_in_and_reports_their_patient_id(make_client, world: World):
+    client = await make_client("p1@a.test")
+    me = (await client.get("/api/me")).json()
+    assert me == {
+        "user_id": world.patient_a1.user_id,
+        "email": "p1@a.test",
+        "display_name": "Patient A1",
+        "role": "patient",
+        "clinic": {"id": world.clinic_a.id, "name": "Synthetic Clinic A"},
+        "patient_id": world.patient_a1.id,
+    }
+
+
+async def test_the_session_cookie_is_http_only_and_same_site(client, world: World):
+    response = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert "afterglow_session=" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_it_accepts_the_email_in_any_case(client, world: World):
+    response = await client.post(
+        "/api/auth/login", json={"email": "  Doc@A.test ", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+
+
+async def test_a_wrong_password_or_unknown_email_gets_the_same_401(client, world: World):
+    wrong = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": "nope nope nope"}
+    )
+    unknown = await client.post(
+        "/api/auth/login", json={"email": "nobody@a.test", "password": PASSWORD}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_a_login_without_the_csrf_header_is_refused(make_client, world: World):
+    client = await make_client()
+    del client.headers["x-csrftoken"]
+    response = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+async def test_an_unsafe_request_without_the_csrf_header_is_refused(make_client, world: World):
+    client = await make_client("p1@a.test")
+    del client.headers["x-csrftoken"]
+    response = await client.post("/api/checkins", json={"instrument": "mood", "answers": [5]})
+    assert response.status_code == 403
+
+
+async def test_signing_out_ends_only_this_device(make_client, world: World):
+    phone = await make_client("p1@a.test")
+    laptop = await make_client("p1@a.test")
+    assert (await phone.post("/api/auth/logout")).status_code == 204
+    assert (await phone.get("/api/me")).status_code == 401
+    assert (await laptop.get("/api/me")).status_code == 200
+
+
+async def test_signing_out_everywhere_ends_every_session(make_client, world: World, db):
+    phone = await make_client("p1@a.test")
+    laptop = await make_client("p1@a.test")
+    response = await laptop.post("/api/auth/logout-all")
+    assert response.json() == {"sessions_ended": 2}
+    assert (await phone.get("/api/me")).status_code == 401
+    assert (await laptop.get("/api/me")).status_code == 401
+    count = await db.scalar(
+        select(func.count())
+        .select_from(AuthSession)
+        .where(AuthSession.user_id == world.patient_a1.user_id)
+    )
+    assert count == 0
+
+
+async def test_an_expired_session_is_refused(make_client, world: World, db):
+    client = await make_client("doc@a.test")
+    await db.execute(
+        update(AuthSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    await db.commit()
+    response = await client.get("/api/me")
+    assert response.status_code == 401
+    assert "sign in again" in response.json()["detail"]
+
+
+async def test_a_deactivated_user_cannot_sign_in(client, world: World, db):
+    await db.execute(update(User).where(User.email == "doc@a.test").values(is_active=False))
+    await db.commit()
+    response = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    assert response.status_code == 401
+
+
+async def test_the_database_keeps_only_a_hash_of_the_session_token(client, world: World, db):
+    await client.post("/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD})
+    token = client.cookies.get("afterglow_session")
+    stored = (await db.execute(select(AuthSession.token_hash))).scalars().all()
+    assert token and token not in stored and len(stored) == 1 and len(stored[0]) == 64
+
+
+async def test_repeated_failures_lock_the_account_for_a_while_even_with_the_right_password(
+    client, world: World
+):
+    for _ in range(5):
+        assert (
+            await client.post(
+                "/api/auth/login", json={"email": "doc@a.test", "password": "wrong password"}
+            )
+        ).status_code == 401
+    locked = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert "this account" in locked.json()["detail"]
+    other_account = await client.post(
+        "/api/auth/login", json={"email": "doc2@a.test", "password": PASSWORD}
+    )
+    assert other_account.status_code == 200
+
+
+async def test_the_throttle_holds_across_instances(settings, world: World):
+    """Failures counted by one instance lock the account on another (the database is the counter)."""
+    first, second = create_app(settings), create_app(settings)
+    async with first.lifespan(), second.lifespan():
+        clients = []
+        for app in (first, second):
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+            )
+            await csrf_ready(client)
+            clients.append(client)
+        for attempt in range(5):
+            await clients[attempt % 2].post(
+                "/api/auth/login", json={"email": "doc@a.test", "password": "wrong password"}
+            )
+        response = await clients[1].post(
+            "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+        )
+        assert response.status_code == 429
+        signed_in = await clients[0].post(
+            "/api/auth/login", json={"email": "doc2@a.test", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200
+        # A session started on one instance works on the other.
+        clients[1].cookies.set("afterglow_session", clients[0].cookies.get("afterglow_session"))
+        assert (await clients[1].get("/api/me")).json()["email"] == "doc2@a.test"
+        for client in clients:
+            await client.aclose()
+
+
+async def test_a_flood_from_one_address_is_throttled_across_accounts(
+    client, world: World, settings
+):
+    emails = [f"nobody{i}@a.test" for i in range(settings.login_max_failures_per_address)]
+    for email in emails:
+        await client.post("/api/auth/login", json={"email": email, "password": "wrong password"})
+    response = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "network address" in response.json()["detail"]
