@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 import afterglow.models  # noqa: F401
+from afterglow.accounts import passwords
 from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.app import create_app
@@ -33,6 +35,19 @@ from afterglow.settings import Settings
 PG_ADMIN_DSN = os.environ.get("AFTERGLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"
 _HASHES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2id with the smallest cost, so hundreds of sign-ins take seconds, not minutes.
+
+    The production parameters are pinned by tests/accounts/test_passwords.py.
+    """
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("timing"))
+        yield
 
 
 def password_hash(password: str = PASSWORD) -> str:
@@ -138,8 +153,12 @@ async def settings(migrated_settings: Settings) -> Settings:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A session on the test database, for arranging rows and checking what was stored."""
-    engine = create_engine(settings)
+    """A session on the test database, for arranging rows and checking what was stored.
+
+    It begins plain (deferred) transactions: holding SQLite's write lock between statements
+    would make the app's requests wait on the test.
+    """
+    engine = create_engine(settings, sqlite_write_lock_at_begin=False)
     async with session_maker(engine)() as session:
         yield session
     await engine.dispose()

@@ -21,34 +21,56 @@ from afterglow.settings import Settings
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, sqlite_write_lock_at_begin: bool = True) -> AsyncEngine:
     """One engine per app. SQLite gets WAL, a busy timeout and foreign keys on every connection."""
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=0,
-            connect_args={"timeout": 30},
-        )
-        synchronous = settings.sqlite_synchronous
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
-            cursor.close()
-
-        return engine
+        return _sqlite_engine(settings, sqlite_write_lock_at_begin)
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
     )
+
+
+def _sqlite_engine(settings: Settings, write_lock_at_begin: bool) -> AsyncEngine:
+    """Embedded mode: one connection per process and every transaction BEGIN IMMEDIATE.
+
+    SQLite has one writer at a time. A deferred transaction that reads (the session lookup)
+    and then writes (the check-in) fails outright with SQLITE_BUSY when another process
+    wrote in between; taking the write lock at BEGIN makes such transactions queue on the
+    busy timeout instead. Within a process, one connection lets asyncio queue requests fairly
+    rather than having SQLite's busy handler sleep.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        settings.database_url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        # Sessions end their transactions themselves; the pool's extra ROLLBACK would be one
+        # more hop to the driver thread on every request.
+        pool_reset_on_return=None,
+        connect_args={"timeout": 30},
+    )
+    synchronous = settings.sqlite_synchronous
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, not the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_lock_at_begin else "BEGIN")
+
+    return engine
 
 
 def alembic_config(settings: Settings) -> Config:

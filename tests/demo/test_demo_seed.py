@@ -180,7 +180,6 @@ async def test_induction_response_and_relief_look_like_the_literature(db: AsyncS
     for patient_id, taken_at, score in rows:
         phq9[patient_id].append((taken_at, score or 0))
     infusions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    # Named columns only: an ORM select of Infusion needs every mapped column in the table.
     rows_inf = await db.execute(
         select(col(Infusion.patient_id), col(Infusion.given_at), col(Infusion.kind)).order_by(
             col(Infusion.given_at)

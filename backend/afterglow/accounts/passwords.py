@@ -7,7 +7,9 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # Argon2id with the RFC 9106 low-memory profile
+# Argon2id with the RFC 9106 low-memory profile (t=3, 64 MiB, p=4).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 # Verified when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("afterglow-timing-equaliser")
 

@@ -130,6 +130,8 @@ class AuthController(Controller):
                 detail=throttled.reason, headers={"Retry-After": str(throttled.retry_after_seconds)}
             )
         user = await db.scalar(select(User).where(col(User.email) == email))
+        # Argon2 takes tens of milliseconds: give the connection back while it runs.
+        await db.commit()
         ok = await verify_password(user.password_hash if user else None, data.password)
         if user is None or not ok or not user.is_active:
             record_login_failure(db, email, address, now)
@@ -216,8 +218,10 @@ class EnrollmentController(Controller):
         problem = password_problem(data.password)
         if problem:
             raise invalid("password", problem)
+        # Hash before touching the database, so no connection waits on Argon2.
+        password_hash = await hash_password(data.password)
         invite = await open_invite(db, token, now)
-        user = await accept_invite(db, invite, now, email=data.email, password=data.password)
+        user = await accept_invite(db, invite, now, email=data.email, password_hash=password_hash)
         return await _signed_in(db, settings, request, user, HTTP_201_CREATED)
 
 
@@ -346,6 +350,8 @@ class PatientController(Controller):
     ) -> schemas.PatientOut:
         patient = await open_patient(db, viewer, patient_id, "patient.update")
         changes = {k: v for k, v in msgspec_to_dict(data).items() if v is not None}
+        if "display_name" in changes:
+            changes["display_name"] = changes["display_name"].strip()
         if "timezone" in changes:
             changes["timezone"] = checked_timezone(changes["timezone"])
         if "email" in changes:

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Must contain something besides spaces (checked by the pattern, trimmed by the route).
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 

@@ -6,9 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -109,7 +111,7 @@ async def open_invite(db: AsyncSession, token: str, now: datetime) -> Invite:
 
 
 async def accept_invite(
-    db: AsyncSession, invite: Invite, now: datetime, *, email: str | None, password: str
+    db: AsyncSession, invite: Invite, now: datetime, *, email: str | None, password_hash: str
 ) -> User:
     """Create the account behind an invite and mark the link used (caller commits)."""
     email = checked_email(email) if email else invite.email
@@ -117,6 +119,16 @@ async def accept_invite(
         raise invalid("email", "give the email address you will sign in with")
     if await email_taken(db, email):
         raise conflict("An account with this email already exists; sign in instead.")
+    claimed: Any = await db.execute(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id, col(Invite.used_at).is_(None), col(Invite.expires_at) > now
+        )
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        # Someone opened the same link a moment ago: a one-time link makes one account.
+        raise conflict("This enrollment link has just been used; sign in instead.")
     patient = await db.get(Patient, invite.patient_id) if invite.patient_id else None
     display_name = patient.display_name if patient else (invite.display_name or email)
     user = User(
@@ -124,17 +136,20 @@ async def accept_invite(
         email=email,
         display_name=display_name,
         role=invite.role,
-        password_hash=await hash_password(password),
+        password_hash=password_hash,
         created_at=now,
     )
     db.add(user)
-    await db.flush()
+    try:
+        await db.flush()
+    except IntegrityError:
+        await db.rollback()
+        raise conflict("An account with this email already exists; sign in instead.") from None
     if patient is not None:
         if patient.user_id is not None:
             raise conflict("This patient already has an account; sign in instead.")
         patient.user_id = user.id
         patient.email = email
-    invite.used_at = now
     return user
 
 
@@ -149,6 +164,7 @@ async def create_clinic_with_admin(
 ) -> tuple[Clinic, User]:
     """The first admin of a clinic (used by `afterglow create-admin`); reuses a clinic of that name."""
     email = checked_email(email)
+    password_hash = await hash_password(password)
     if await email_taken(db, email):
         raise conflict(f"An account with email {email} already exists.")
     clinic = await db.scalar(select(Clinic).where(col(Clinic.name) == clinic_name))
@@ -162,7 +178,7 @@ async def create_clinic_with_admin(
         email=email,
         display_name=display_name,
         role="admin",
-        password_hash=await hash_password(password),
+        password_hash=password_hash,
         created_at=now,
     )
     db.add(admin)

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -61,28 +61,30 @@ async def start_session(
     return token, lifetime
 
 
+# Built once: this runs on every authenticated request.
+_SESSION_LOOKUP = (
+    select(
+        col(AuthSession.user_id),
+        col(AuthSession.expires_at),
+        col(AuthSession.last_seen_at),
+        col(User.clinic_id),
+        col(User.role),
+        col(User.email),
+        col(User.display_name),
+        col(Patient.id),
+    )
+    .join(User, col(User.id) == col(AuthSession.user_id))
+    .outerjoin(Patient, col(Patient.user_id) == col(User.id))
+    .where(col(AuthSession.token_hash) == bindparam("token_hash"), col(User.is_active).is_(True))
+)
+
+
 async def resolve_session(
     db: AsyncSession, settings: Settings, token: str, now: datetime, address: str | None
 ) -> Viewer | None:
     """The viewer behind a cookie token, or None when it is unknown, expired or the user is inactive."""
     hashed = token_hash(token)
-    row = (
-        await db.execute(
-            select(
-                col(AuthSession.user_id),
-                col(AuthSession.expires_at),
-                col(AuthSession.last_seen_at),
-                col(User.clinic_id),
-                col(User.role),
-                col(User.email),
-                col(User.display_name),
-                col(Patient.id),
-            )
-            .join(User, col(User.id) == col(AuthSession.user_id))
-            .outerjoin(Patient, col(Patient.user_id) == col(User.id))
-            .where(col(AuthSession.token_hash) == hashed, col(User.is_active).is_(True))
-        )
-    ).first()
+    row = (await db.execute(_SESSION_LOOKUP, {"token_hash": hashed})).first()
     if row is None:
         return None
     user_id, expires_at, last_seen_at, clinic_id, role, email, display_name, patient_id = row

@@ -11,6 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from afterglow.accounts.auth import admins_only
 from afterglow.audit.service import audit_trail
+from afterglow.errors import aware
 from afterglow.http import DB, CurrentViewer
 
 
@@ -55,8 +56,8 @@ class AuditController(Controller):
             patient_id=patient_id,
             actor_user_id=actor_user_id,
             action=action,
-            since=since,
-            until=until,
+            since=aware(since, "since"),
+            until=aware(until, "until"),
             limit=limit,
             offset=offset,
         )

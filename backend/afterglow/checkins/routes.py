@@ -14,6 +14,7 @@ from afterglow.accounts.auth import patients_only
 from afterglow.checkins import schemas
 from afterglow.checkins.service import list_checkins, record_checkin
 from afterglow.clock import utcnow
+from afterglow.errors import aware
 from afterglow.http import DB, CurrentViewer
 
 
@@ -66,7 +67,12 @@ class CheckinController(Controller):
             db, viewer, patient_id, "checkins.read", detail={"instrument": instrument}
         )
         rows = await list_checkins(
-            db, patient_id, instrument=instrument, since=since, until=until, limit=limit
+            db,
+            patient_id,
+            instrument=instrument,
+            since=aware(since, "since"),
+            until=aware(until, "until"),
+            limit=limit,
         )
         await db.commit()
         return rows

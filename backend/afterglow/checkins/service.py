@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient
@@ -98,16 +98,17 @@ class Recorded:
     created: bool
 
 
-def _insert_once(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return pg_insert(CheckIn).on_conflict_do_nothing(
-            index_elements=["patient_id", "idempotency_key"]
-        )
-    if dialect == "sqlite":
-        return sqlite_insert(CheckIn).on_conflict_do_nothing(
-            index_elements=["patient_id", "idempotency_key"]
-        )
-    return insert(CheckIn)
+def _insert_once(insert_for_dialect: Any) -> Any:
+    """INSERT ... ON CONFLICT (patient, key) DO NOTHING RETURNING: "new or replay" in one statement."""
+    return (
+        insert_for_dialect(SQLModel.metadata.tables[CheckIn.__tablename__])
+        .on_conflict_do_nothing(index_elements=["patient_id", "idempotency_key"])
+        .returning(*CHECKIN_COLUMNS)
+    )
+
+
+# Built once per dialect: this is the busiest write in the app.
+_INSERT_ONCE = {"postgresql": _insert_once(pg_insert), "sqlite": _insert_once(sqlite_insert)}
 
 
 async def safety_block(db: AsyncSession, patient_id: int, item9: int) -> schemas.SafetyOut:
@@ -163,8 +164,7 @@ async def record_checkin(
         "request_hash": fingerprint,
         "source": "app",
     }
-    statement = _insert_once(db.get_bind().dialect.name).values(values).returning(*CHECKIN_COLUMNS)
-    row = (await db.execute(statement)).first()
+    row = (await db.execute(_INSERT_ONCE[db.get_bind().dialect.name], values)).first()
     created = row is not None
     if row is None:
         row = (

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient, User
@@ -261,9 +261,9 @@ class _Seeder:
                 }
                 for event in history.events
             )
-        for table, rows in ((CheckIn, checkins), (Infusion, infusions), (ClinicalEvent, events)):
+        for model, rows in ((CheckIn, checkins), (Infusion, infusions), (ClinicalEvent, events)):
             for chunk in _chunks(rows, ROWS_PER_INSERT):
-                await db.execute(insert(table), chunk)
+                await db.execute(insert(_table(model)), chunk)
         clinicians = {
             patient_id: self.clinician_ids[history.profile.clinician]
             for history, patient_id in zip(batch, patient_ids, strict=True)
@@ -376,26 +376,25 @@ class _Seeder:
                 "ack_note": None,
             }
             if key in awaiting_review:
-                # Past its window and still open, so the clinic's escalation has already gone out.
-                row["escalated_at"] = escalate_at if escalate_at <= self.now else None
+                # Left open for the clinician to find at the top of the inbox; escalation is
+                # the reminders issue's to send, so nothing claims it has gone out.
                 self.open_alerts += 1
             else:
                 minutes = hours * 60
-                # Most are acknowledged inside the window; about one in ten after escalation.
+                # Most are acknowledged inside the window; about one in ten after it.
                 late = self.rng.random() < 0.1
                 share = self.rng.uniform(1.1, 2.0) if late else self.rng.uniform(0.15, 0.85)
                 delay = timedelta(minutes=round(minutes * share))
                 notes = URGENT_ACK_NOTES if level == "urgent" else ACK_NOTES
                 row.update(
                     status="acknowledged",
-                    escalated_at=escalate_at if late else None,
                     acknowledged_at=min(taken_at + delay, self.now - timedelta(minutes=1)),
                     acknowledged_by=clinicians[patient_id],
                     ack_note=self.rng.choice(notes),
                 )
             rows.append(row)
         if rows:
-            await db.execute(insert(SafetyAlert), rows)
+            await db.execute(insert(_table(SafetyAlert)), rows)
         self.alerts += len(rows)
 
 
@@ -403,13 +402,18 @@ async def _insert_returning_ids(
     db: AsyncSession, model: type[User] | type[Patient], rows: list[dict[str, Any]]
 ) -> list[int]:
     """Bulk insert and the new ids, in the order of `rows`."""
+    table = _table(model)
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids: list[int] = []
     for chunk in _chunks(rows, ROWS_PER_INSERT):
-        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
-        for new_id in (await db.scalars(statement, chunk)).all():
-            assert new_id is not None
-            ids.append(new_id)
+        ids.extend((await db.execute(statement, chunk)).scalars().all())
     return ids
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table of a model. Core executemany sends a whole chunk at once; ORM bulk
+    inserts split a chunk wherever a row leaves a different column empty (here: per row)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
 async def _existing_summary(db: AsyncSession, clinic_id: int) -> DemoSummary:

@@ -1,0 +1,115 @@
+"""Shared by the benchmarks: a real `afterglow serve` in a temporary data folder, and wrk."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from afterglow.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def running_server(extra_env: dict[str, str] | None = None, prepare=None) -> Iterator[Server]:
+    """Migrate a fresh SQLite database, let `prepare(settings)` add rows, then serve it."""
+    data_dir = Path(tempfile.mkdtemp(prefix="afterglow-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "AFTERGLOW_DATA_DIR": str(data_dir),
+        "AFTERGLOW_PORT": str(port),
+        "AFTERGLOW_SCHEDULER": "off",
+        **(extra_env or {}),
+    }
+    settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("AFTERGLOW_")})
+    from afterglow.db import migrate
+
+    migrate(settings)
+    if prepare is not None:
+        asyncio.run(prepare(settings))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "afterglow.cli", "serve"], env=env, stdout=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the server did not start")
+        yield Server(url, settings, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("This benchmark drives the server with wrk: apt-get install -y wrk")
+    return wrk
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    requests: int
+    non_2xx: int
+    errors: int
+
+
+def run_wrk(
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    script: str | None = None,
+    headers: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> WrkResult:
+    """One wrk run on one thread (the other core is the server's)."""
+    command = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    command.append(url)
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors_match = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = sum(int(g) for g in errors_match.groups()) if errors_match else 0
+    return WrkResult(rps, requests, int(non_2xx_match.group(1)) if non_2xx_match else 0, errors)
