@@ -1,14 +1,17 @@
 -- wrk script: POST /api/checkins with a fresh Idempotency-Key per request.
--- The session cookie and CSRF token come from the environment (set by checkin_write.py).
+-- The session cookie, CSRF token and a run id (so that two runs never share a key) come from
+-- the environment, set by checkin_write.py.
 local counter = 0
-local thread_id = 0
+local thread_number = 0
+local threads = 0
 
 function setup(thread)
-  thread:set("thread_id", math.random(1, 0xfffff))
+  threads = threads + 1
+  thread:set("thread_number", threads)
 end
 
 function init(args)
-  thread_id = tonumber(wrk.thread:get("thread_id")) or 0
+  thread_number = tonumber(wrk.thread:get("thread_number")) or 0
   wrk.method = "POST"
   wrk.path = "/api/checkins"
   wrk.body = '{"instrument":"mood","answers":[6]}'
@@ -19,6 +22,7 @@ end
 
 function request()
   counter = counter + 1
-  wrk.headers["Idempotency-Key"] = string.format("%08x-0000-4000-8000-%012x", thread_id, counter)
+  wrk.headers["Idempotency-Key"] = string.format(
+    "%s-%04x-4000-8000-%012x", os.getenv("BENCH_RUN"), thread_number, counter)
   return wrk.format()
 end

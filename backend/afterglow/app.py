@@ -67,8 +67,9 @@ async def home() -> Redirect:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    engine = create_engine(settings)
     db_config = SQLAlchemyAsyncConfig(
-        engine_instance=create_engine(settings),
+        engine_instance=engine,
         session_dependency_key="db",
         metadata=SQLModel.metadata,
         create_all=False,
@@ -115,5 +116,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tags=OPENAPI_TAGS,
             use_handler_docstrings=False,
         ),
-        state=State({"settings": settings, "db_config": db_config}),
+        state=State({"settings": settings, "db_config": db_config, "engine": engine}),
     )

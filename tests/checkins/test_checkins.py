@@ -4,8 +4,9 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from afterglow.accounts.models import AuthSession
 from afterglow.alerts.models import SafetyAlert
 from afterglow.checkins.models import CheckIn
 from conftest import World, checkin_key
@@ -297,3 +298,58 @@ async def test_a_new_key_per_check_in_stores_each(make_client, world: World, db)
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
     assert await count_checkins(db, world.patient_a1.id) == 3
+
+
+async def test_a_stored_check_in_reads_back_exactly_as_it_was_acknowledged(
+    make_client, world: World
+):
+    """On SQLite new check-ins take the one-statement write path; what it stores must read back alike."""
+    patient = await make_client("p1@a.test")
+    taken = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=123456)
+    posted = await patient.post(
+        "/api/checkins",
+        json={
+            "instrument": "gad7",
+            "answers": [1, 2, 0, 3, 1, 0, 2],
+            "taken_at": taken.isoformat(),
+            "note": "slept badly",
+        },
+        headers=checkin_key(),
+    )
+    listed = (await patient.get(f"/api/patients/{world.patient_a1.id}/checkins")).json()
+    assert posted.status_code == 201
+    assert listed == [posted.json()]
+    assert (posted.json()["score"], posted.json()["band"]) == (9, "mild")
+
+
+async def test_a_check_in_on_a_session_due_for_refresh_is_stored_and_extends_the_session(
+    make_client, world: World, db
+):
+    patient = await make_client("p1@a.test")
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    await db.execute(update(AuthSession).values(last_seen_at=two_hours_ago))
+    await db.commit()
+    response = await patient.post(
+        "/api/checkins", json={"instrument": "mood", "answers": [7]}, headers=checkin_key()
+    )
+    assert response.status_code == 201
+    db.expire_all()
+    last_seen = await db.scalar(select(AuthSession.last_seen_at))
+    assert last_seen > two_hours_ago + timedelta(hours=1)
+
+
+async def test_a_check_in_needs_a_live_session(make_client, world: World, db):
+    patient = await make_client("p1@a.test")
+    await db.execute(
+        update(AuthSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    await db.commit()
+    expired = await patient.post(
+        "/api/checkins", json={"instrument": "mood", "answers": [7]}, headers=checkin_key()
+    )
+    patient.cookies.delete("afterglow_session")
+    anonymous = await patient.post(
+        "/api/checkins", json={"instrument": "mood", "answers": [7]}, headers=checkin_key()
+    )
+    assert (expired.status_code, anonymous.status_code) == (401, 401)
+    assert await count_checkins(db, world.patient_a1.id) == 0

@@ -36,23 +36,25 @@ def request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSess
     return config.provide_session(connection.app.state, connection.scope)
 
 
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer:
+    """The signed-in viewer behind the request's session cookie, or 401."""
+    token = connection.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthorizedException(detail="Sign in first.")
+    settings: Settings = connection.app.state.settings
+    viewer = await resolve_session(
+        request_session(connection), settings, token, utcnow(), client_address(connection, settings)
+    )
+    if viewer is None:
+        raise NotAuthorizedException(detail="Your session has ended; sign in again.")
+    return viewer
+
+
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        token = connection.cookies.get(SESSION_COOKIE)
-        if not token:
-            raise NotAuthorizedException(detail="Sign in first.")
-        settings: Settings = connection.app.state.settings
-        viewer = await resolve_session(
-            request_session(connection),
-            settings,
-            token,
-            utcnow(),
-            client_address(connection, settings),
-        )
-        if viewer is None:
-            raise NotAuthorizedException(detail="Your session has ended; sign in again.")
+        viewer = await authenticate(connection)
         return AuthenticationResult(user=viewer, auth=viewer.session_hash)
 
 

@@ -11,9 +11,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from litestar.exceptions import HTTPException
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -71,7 +72,7 @@ def checked_taken_at(taken_at: datetime | None, now: datetime) -> datetime:
             "taken_at",
             "is older than 30 days; older records come in through the clinic's history import",
         )
-    return taken_at
+    return taken_at.astimezone(UTC)
 
 
 def request_fingerprint(data: schemas.CheckinCreate) -> str:
@@ -131,56 +132,102 @@ async def safety_block(db: AsyncSession, patient_id: int, item9: int) -> schemas
     )
 
 
-async def record_checkin(
-    db: AsyncSession,
-    patient_id: int,
-    data: schemas.CheckinCreate,
-    idempotency_key: str | None,
-    now: datetime,
-) -> Recorded:
-    """Store a patient's check-in once; a replay of the same key returns the first result."""
+@dataclass(frozen=True)
+class PreparedCheckin:
+    """A validated, scored check-in, ready to store for whichever patient the session names."""
+
+    scored: Scored
+    idempotency_key: str
+    fingerprint: str
+    taken_at: datetime
+    received_at: datetime
+    note: str | None
+
+    @property
+    def needs_safety_alert(self) -> bool:
+        return bool(self.scored.item9)
+
+    def row_values(self, patient_id: int) -> dict[str, Any]:
+        return {
+            "patient_id": patient_id,
+            "instrument": self.scored.instrument.id,
+            "answers": list(self.scored.answers),
+            "score": self.scored.score,
+            "band": self.scored.band,
+            "item9": self.scored.item9,
+            "note": self.note,
+            "taken_at": self.taken_at,
+            "received_at": self.received_at,
+            "idempotency_key": self.idempotency_key,
+            "request_hash": self.fingerprint,
+            "source": "app",
+        }
+
+    def out(self, checkin_id: int, patient_id: int) -> schemas.CheckinOut:
+        return schemas.CheckinOut(
+            id=checkin_id,
+            patient_id=patient_id,
+            instrument=self.scored.instrument.id,
+            answers=list(self.scored.answers),
+            score=self.scored.score,
+            band=self.scored.band,
+            band_label=self.scored.band_label,
+            taken_at=self.taken_at,
+            received_at=self.received_at,
+            note=self.note,
+        )
+
+
+def prepare_checkin(
+    data: schemas.CheckinCreate, idempotency_key: str | None, now: datetime
+) -> PreparedCheckin:
+    """Everything about a check-in that needs no database: key, answers, score, time."""
     key = checked_idempotency_key(idempotency_key)
     scored = score_or_400(data.instrument, data.answers)
-    taken_at = checked_taken_at(data.taken_at, now)
-    if scored.instrument.opt_in:
+    return PreparedCheckin(
+        scored=scored,
+        idempotency_key=key,
+        fingerprint=request_fingerprint(data),
+        taken_at=checked_taken_at(data.taken_at, now),
+        received_at=now,
+        note=data.note or None,
+    )
+
+
+def instrument_not_enabled(prepared: PreparedCheckin) -> HTTPException:
+    return invalid(
+        "instrument",
+        f"{prepared.scored.instrument.name} is not switched on for you; your clinic can enable it",
+    )
+
+
+async def record_checkin(
+    db: AsyncSession, patient_id: int, prepared: PreparedCheckin, now: datetime
+) -> Recorded:
+    """Store a patient's check-in once; a replay of the same key returns the first result."""
+    if prepared.scored.instrument.opt_in:
         patient = await db.get(Patient, patient_id)
         if patient is None or not patient.pain_enabled:
-            raise invalid(
-                "instrument",
-                f"{scored.instrument.name} is not switched on for you; your clinic can enable it",
-            )
-    fingerprint = request_fingerprint(data)
-    values = {
-        "patient_id": patient_id,
-        "instrument": scored.instrument.id,
-        "answers": list(scored.answers),
-        "score": scored.score,
-        "band": scored.band,
-        "item9": scored.item9,
-        "note": data.note or None,
-        "taken_at": taken_at,
-        "received_at": now,
-        "idempotency_key": key,
-        "request_hash": fingerprint,
-        "source": "app",
-    }
+            raise instrument_not_enabled(prepared)
+    values = prepared.row_values(patient_id)
     row = (await db.execute(_INSERT_ONCE[db.get_bind().dialect.name], values)).first()
     created = row is not None
     if row is None:
         row = (
             await db.execute(
                 select(*CHECKIN_COLUMNS).where(
-                    col(CheckIn.patient_id) == patient_id, col(CheckIn.idempotency_key) == key
+                    col(CheckIn.patient_id) == patient_id,
+                    col(CheckIn.idempotency_key) == prepared.idempotency_key,
                 )
             )
         ).one()
-        if row.request_hash != fingerprint:
+        if row.request_hash != prepared.fingerprint:
             raise conflict(
                 "This Idempotency-Key was already used for a different check-in; "
                 "make a new key for each new check-in."
             )
-    elif scored.item9:
-        await raise_safety_alert(db, patient_id, row.id, scored.item9, now)
+    elif prepared.scored.item9:
+        await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
     await db.commit()
     return Recorded(await checkin_out(db, row), created)
 
