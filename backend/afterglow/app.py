@@ -34,6 +34,7 @@ from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
 from afterglow.db import create_engine
 from afterglow.health import HealthController
+from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
 from afterglow.settings import Settings
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PatientController,
             StaffController,
             CheckinController,
+            HistoryController,
             InfusionController,
             EventController,
             AlertController,

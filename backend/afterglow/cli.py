@@ -90,6 +90,75 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _import_history(settings: Settings, patient_id: int, raw: bytes) -> str:
+    from litestar.exceptions import NotFoundException
+
+    from afterglow.accounts.models import Patient
+    from afterglow.audit.service import record_operator_audit
+    from afterglow.clock import utcnow
+    from afterglow.db import create_engine, session_maker
+    from afterglow.history.routes import parse_import_file
+    from afterglow.history.service import import_history
+
+    data = parse_import_file(raw)
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            patient = await db.get(Patient, patient_id)
+            if patient is None:
+                raise NotFoundException(detail=f"No patient {patient_id}.")
+            result = await import_history(db, patient, data, utcnow(), recorded_by=None)
+            record_operator_audit(
+                db,
+                patient.clinic_id,
+                "history.import",
+                patient_id=patient_id,
+                detail={
+                    "checkins": len(data.checkins),
+                    "infusions": len(data.infusions),
+                    "events": len(data.events),
+                },
+            )
+            await db.commit()
+    finally:
+        await engine.dispose()
+    return (
+        f"Imported for patient {patient_id}: "
+        f"{result.checkins.added} check-ins ({result.checkins.already_present} already there), "
+        f"{result.infusions.added} infusions ({result.infusions.already_present} already there), "
+        f"{result.events.added} events ({result.events.already_present} already there); "
+        f"{result.safety_alerts_raised} safety alert(s) raised."
+    )
+
+
+def import_file(settings: Settings, args: argparse.Namespace) -> int:
+    import msgspec
+    from litestar.exceptions import HTTPException, ValidationException
+
+    from afterglow.db import migrate
+
+    migrate(settings)
+    try:
+        with open(args.file, "rb") as handle:
+            raw = handle.read()
+        print(asyncio.run(_import_history(settings, args.patient_id, raw)))
+    except OSError as error:
+        print(f"Cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    except msgspec.ValidationError as error:
+        print(f"{args.file}: {error}", file=sys.stderr)
+        return 2
+    except ValidationException as error:
+        print(error.detail, file=sys.stderr)
+        for problem in error.extra or []:
+            print(f"  {problem['key']}: {problem['message']}", file=sys.stderr)  # type: ignore[index]
+        return 2
+    except HTTPException as error:
+        print(error.detail, file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="afterglow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_admin.add_argument("--name", required=True, help="the admin's display name")
     p_admin.add_argument("--password", help="asked for when not given")
 
+    p_import = commands.add_parser("import", help="import a patient's earlier records from JSON")
+    p_import.add_argument("patient_id", type=int)
+    p_import.add_argument("file", help="JSON with checkins, infusions and events lists")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -127,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demo(settings, args)
     if args.command == "create-admin":
         return create_admin(settings, args)
+    if args.command == "import":
+        return import_file(settings, args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -38,6 +38,28 @@ def record_audit(
     )
 
 
+def record_operator_audit(
+    db: AsyncSession,
+    clinic_id: int,
+    action: str,
+    *,
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit work done from the command line by whoever runs the server (no signed-in user)."""
+    db.add(
+        AuditEvent(
+            at=utcnow(),
+            clinic_id=clinic_id,
+            actor_user_id=None,
+            actor_role="operator",
+            action=action,
+            patient_id=patient_id,
+            detail=detail or {},
+        )
+    )
+
+
 async def audit_trail(
     db: AsyncSession,
     clinic_id: int,
