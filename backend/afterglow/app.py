@@ -24,6 +24,7 @@ from afterglow import __version__
 from afterglow.accounts.auth import PUBLIC, SessionAuthMiddleware
 from afterglow.accounts.routes import (
     AuthController,
+    ClinicSettingsController,
     EnrollmentController,
     PatientController,
     StaffController,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EnrollmentController,
             PatientController,
             StaffController,
+            ClinicSettingsController,
             CheckinController,
             HistoryController,
             InfusionController,

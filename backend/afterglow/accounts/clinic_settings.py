@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
+from afterglow.errors import invalid
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+
 
 class CrisisResource(msgspec.Struct, frozen=True):
-    label: str
-    contact: str
-    kind: str  # phone | text | chat | emergency
+    label: Text
+    contact: Text
+    kind: Literal["phone", "text", "chat", "emergency", "other"]
 
 
 US_CRISIS_RESOURCES = (
@@ -32,11 +36,15 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
     crisis_resources: dict[str, tuple[CrisisResource, ...]] = msgspec.field(
         default_factory=lambda: {"default": US_CRISIS_RESOURCES}
     )
-    not_emergency_notice: str = NOT_EMERGENCY_CARE
+    not_emergency_notice: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] = (
+        NOT_EMERGENCY_CARE
+    )
     # Hours a safety alert may stay unacknowledged before it escalates.
-    alert_window_hours: float = 4.0
-    urgent_alert_window_hours: float = 1.0
-    on_call_contact: str | None = None
+    alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 4.0
+    urgent_alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 1.0
+    on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
+    relief: dict[str, float] = msgspec.field(default_factory=dict)
 
     def crisis_resources_for(self, locale: str) -> tuple[CrisisResource, ...]:
         for key in (locale, locale.split("-")[0], "default"):
@@ -48,3 +56,15 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
 def clinic_settings(stored: dict[str, Any] | None) -> ClinicSettings:
     """Stored overrides on top of the defaults."""
     return msgspec.convert(stored or {}, ClinicSettings)
+
+
+def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
+    """Rules that span fields: a default crisis list, and urgent alerts escalating no later."""
+    if not settings.crisis_resources.get("default"):
+        raise invalid("crisis_resources.default", "list at least one crisis resource for everyone")
+    if settings.urgent_alert_window_hours > settings.alert_window_hours:
+        raise invalid(
+            "urgent_alert_window_hours",
+            "must not be longer than alert_window_hours: urgent alerts escalate sooner",
+        )
+    return settings

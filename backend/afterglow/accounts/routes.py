@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, NotFoundException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -17,6 +18,11 @@ from sqlmodel import col
 from afterglow.accounts import schemas
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import PUBLIC, admins_only, client_address, clinicians_only
+from afterglow.accounts.clinic_settings import (
+    ClinicSettings,
+    checked_clinic_settings,
+    clinic_settings,
+)
 from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import (
     hash_password,
@@ -349,7 +355,7 @@ class PatientController(Controller):
         viewer: CurrentViewer,
     ) -> schemas.PatientOut:
         patient = await open_patient(db, viewer, patient_id, "patient.update")
-        changes = {k: v for k, v in msgspec_to_dict(data).items() if v is not None}
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         if "display_name" in changes:
             changes["display_name"] = changes["display_name"].strip()
         if "timezone" in changes:
@@ -398,12 +404,6 @@ class PatientController(Controller):
         )
         await db.commit()
         return schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at)
-
-
-def msgspec_to_dict(data: Any) -> dict[str, Any]:
-    import msgspec
-
-    return msgspec.structs.asdict(data)
 
 
 def staff_out(user: User) -> schemas.StaffOut:
@@ -497,3 +497,39 @@ class StaffController(Controller):
         )
         await db.commit()
         return staff_out(user)
+
+
+class ClinicSettingsController(Controller):
+    path = "/api/clinic/settings"
+    tags = ["Clinic administration"]
+    guards = [admins_only]
+
+    @get(
+        "/",
+        operation_id="getClinicSettings",
+        summary="The clinic's settings, defaults filled in",
+        description="Crisis resources by locale, safety alert windows, on-call contact, and "
+        "overrides of the relief thresholds.",
+    )
+    async def show(self, db: DB, viewer: CurrentViewer) -> ClinicSettings:
+        clinic = await db.get(Clinic, viewer.clinic_id)
+        assert clinic is not None
+        return clinic_settings(clinic.settings)
+
+    @put(
+        "/",
+        operation_id="updateClinicSettings",
+        summary="Replace the clinic's settings",
+        description="Send the whole object (fields left out take their defaults). Audited.",
+    )
+    async def update(
+        self, data: JSONBody[ClinicSettings], db: DB, viewer: CurrentViewer
+    ) -> ClinicSettings:
+        checked_clinic_settings(data)
+        clinic = await db.get(Clinic, viewer.clinic_id)
+        assert clinic is not None
+        stored = msgspec.to_builtins(data)
+        clinic.settings = stored
+        record_audit(db, viewer, "clinic.settings.update", detail=stored)
+        await db.commit()
+        return data

@@ -293,7 +293,7 @@ async def _alerts_for_recent_item9(
             col(CheckIn.idempotency_key).in_([row["idempotency_key"] for row in recent]),
         )
     )
-    ids = {key: int(checkin_id) for key, checkin_id in found}
+    ids: dict[str, int] = {key: checkin_id for key, checkin_id in found if checkin_id is not None}
     for row in recent:
         await raise_safety_alert(db, patient_id, ids[row["idempotency_key"]], row["item9"], now)
     return len(recent)

@@ -1,0 +1,66 @@
+"""Clinic settings: admins read and replace them; the crisis screen and alert windows follow."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from afterglow.alerts.models import SafetyAlert
+from afterglow.audit.models import AuditEvent
+from conftest import World, checkin_key
+
+SPANISH = {"label": "Línea de crisis (sintética)", "contact": "+1 555 0199", "kind": "phone"}
+
+
+async def test_an_admin_sees_the_defaults_of_clinical_md(make_client, world: World):
+    admin = await make_client("admin@a.test")
+    settings = (await admin.get("/api/clinic/settings")).json()
+    assert (settings["alert_window_hours"], settings["urgent_alert_window_hours"]) == (4.0, 1.0)
+    assert [r["contact"] for r in settings["crisis_resources"]["default"]][:1] == ["988"]
+
+
+async def test_new_settings_change_the_crisis_screen_and_the_alert_window(
+    make_client, world: World, db
+):
+    admin = await make_client("admin@a.test")
+    settings = (await admin.get("/api/clinic/settings")).json()
+    settings["crisis_resources"]["es"] = [SPANISH]
+    settings["alert_window_hours"] = 2
+    response = await admin.put("/api/clinic/settings", json=settings)
+    assert response.status_code == 200, response.text
+    clinician = await make_client("doc@a.test")
+    await clinician.patch(f"/api/patients/{world.patient_a1.id}", json={"locale": "es-US"})
+    patient = await make_client("p1@a.test")
+    checkin = await patient.post(
+        "/api/checkins",
+        json={"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 1]},
+        headers=checkin_key(),
+    )
+    assert [r["label"] for r in checkin.json()["safety"]["resources"]] == [SPANISH["label"]]
+    alert = (await db.execute(select(SafetyAlert))).scalar_one()
+    assert alert.escalate_at - alert.created_at == timedelta(hours=2)
+    audit = (
+        await db.execute(select(AuditEvent).where(AuditEvent.action == "clinic.settings.update"))
+    ).scalar_one()
+    assert audit.actor_user_id == world.admin_a.id
+
+
+async def test_settings_that_would_leave_patients_without_help_are_refused(
+    make_client, world: World
+):
+    admin = await make_client("admin@a.test")
+    no_default = await admin.put(
+        "/api/clinic/settings", json={"crisis_resources": {"es": [SPANISH]}}
+    )
+    urgent_later = await admin.put(
+        "/api/clinic/settings", json={"alert_window_hours": 1, "urgent_alert_window_hours": 3}
+    )
+    zero_window = await admin.put("/api/clinic/settings", json={"alert_window_hours": 0})
+    assert no_default.status_code == 400 and "crisis_resources.default" in no_default.text
+    assert urgent_later.status_code == 400 and "urgent_alert_window_hours" in urgent_later.text
+    assert zero_window.status_code == 400 and "alert_window_hours" in zero_window.text
+
+
+async def test_only_admins_touch_the_settings(make_client, world: World):
+    clinician = await make_client("doc@a.test")
+    assert (await clinician.get("/api/clinic/settings")).status_code == 403
+    assert (await clinician.put("/api/clinic/settings", json={})).status_code == 403
