@@ -38,6 +38,7 @@ from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
+from afterglow.relief.routes import ReliefController
 from afterglow.settings import Settings
 
 OPENAPI_TAGS = [
@@ -50,6 +51,7 @@ OPENAPI_TAGS = [
         description="Hospitalisation, suicide attempt, medication change, ECT/TMS.",
     ),
     Tag(name="Safety alerts", description="PHQ-9 item 9 alerts and their acknowledgement."),
+    Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
     Tag(name="Clinic administration", description="Staff accounts and the audit trail (admins)."),
     Tag(name="Operations", description="Health and readiness probes."),
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AlertController,
             AuditController,
             InstrumentController,
+            ReliefController,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={

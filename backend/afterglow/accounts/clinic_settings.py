@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from afterglow.errors import invalid
+from afterglow.relief.facts import ReliefThresholds
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
@@ -44,7 +45,7 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
     urgent_alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 1.0
     on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
-    relief: dict[str, float] = msgspec.field(default_factory=dict)
+    relief: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def crisis_resources_for(self, locale: str) -> tuple[CrisisResource, ...]:
         for key in (locale, locale.split("-")[0], "default"):
@@ -62,6 +63,10 @@ def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
     """Rules that span fields: a default crisis list, and urgent alerts escalating no later."""
     if not settings.crisis_resources.get("default"):
         raise invalid("crisis_resources.default", "list at least one crisis resource for everyone")
+    try:
+        ReliefThresholds.from_settings(settings.relief)
+    except ValueError as error:
+        raise invalid("relief", str(error)) from None
     if settings.urgent_alert_window_hours > settings.alert_window_hours:
         raise invalid(
             "urgent_alert_window_hours",

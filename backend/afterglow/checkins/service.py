@@ -28,6 +28,7 @@ from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.errors import conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
+from afterglow.relief.service import refresh_relief_episodes
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -147,6 +148,11 @@ class PreparedCheckin:
     def needs_safety_alert(self) -> bool:
         return bool(self.scored.item9)
 
+    @property
+    def changes_relief(self) -> bool:
+        """A PHQ-9 can move a relief episode (nadir, relapse, censoring); other check-ins cannot."""
+        return self.scored.instrument.id == "phq9"
+
     def row_values(self, patient_id: int) -> dict[str, Any]:
         return {
             "patient_id": patient_id,
@@ -226,8 +232,11 @@ async def record_checkin(
                 "This Idempotency-Key was already used for a different check-in; "
                 "make a new key for each new check-in."
             )
-    elif prepared.scored.item9:
-        await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
+    else:
+        if prepared.scored.item9:
+            await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
+        if prepared.changes_relief:
+            await refresh_relief_episodes(db, patient_id, now)
     await db.commit()
     return Recorded(await checkin_out(db, row), created)
 

@@ -10,8 +10,8 @@ statement returns).
 When it stores nothing, the caller takes the ordinary SQLAlchemy path, which knows why and
 answers properly: no or expired session, a session due for its sliding refresh, someone who
 is not a patient, an instrument the clinic has not switched on, or a replayed key. Check-ins
-with an item-9 answer never come here: their safety alert must be written in the same
-transaction. PostgreSQL always takes the ordinary path: asyncpg has no driver thread.
+with an item-9 answer never come here (their safety alert must be written in the same
+transaction), nor PHQ-9s (their relief episodes are re-derived in the same transaction). PostgreSQL always takes the ordinary path: asyncpg has no driver thread.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def record_new_checkin(
     engine: AsyncEngine, session_hash: str, prepared: PreparedCheckin, now: datetime
 ) -> schemas.CheckinOut | None:
     """Store a new, ordinary check-in for the session's patient; None means "take the full path"."""
-    if prepared.needs_safety_alert:
+    if prepared.needs_safety_alert or prepared.changes_relief:
         return None
     scored = prepared.scored
     parameters = (

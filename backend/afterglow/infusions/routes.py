@@ -24,6 +24,7 @@ from afterglow.infusions.service import (
     patient_events,
     patient_infusions,
 )
+from afterglow.relief.service import refresh_relief_episodes
 
 INFUSIONS = "/api/patients/{patient_id:int}/infusions"
 EVENTS = "/api/patients/{patient_id:int}/events"
@@ -47,7 +48,9 @@ class InfusionController(Controller):
         viewer: CurrentViewer,
     ) -> schemas.InfusionOut:
         await open_patient(db, viewer, patient_id, "infusion.create", staff_only=True)
-        infusion = await add_infusion(db, patient_id, data, viewer.user_id, utcnow())
+        now = utcnow()
+        infusion = await add_infusion(db, patient_id, data, viewer.user_id, now)
+        await refresh_relief_episodes(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -86,6 +89,8 @@ class InfusionController(Controller):
         )
         infusion = await find_infusion(db, patient_id, infusion_id)
         apply_infusion_changes(infusion, changes, now)
+        await db.flush()
+        await refresh_relief_episodes(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -108,7 +113,10 @@ class InfusionController(Controller):
             detail={"infusion_id": infusion_id},
         )
         infusion = await find_infusion(db, patient_id, infusion_id)
-        mark_entered_in_error(infusion, viewer.user_id, utcnow())
+        now = utcnow()
+        mark_entered_in_error(infusion, viewer.user_id, now)
+        await db.flush()
+        await refresh_relief_episodes(db, patient_id, now)
         await db.commit()
 
 
@@ -132,7 +140,9 @@ class EventController(Controller):
         await open_patient(
             db, viewer, patient_id, "event.create", staff_only=True, detail={"kind": data.kind}
         )
-        event = await add_event(db, patient_id, data, viewer.user_id, utcnow())
+        now = utcnow()
+        event = await add_event(db, patient_id, data, viewer.user_id, now)
+        await refresh_relief_episodes(db, patient_id, now)
         await db.commit()
         return event_out(event)
 
@@ -158,5 +168,8 @@ class EventController(Controller):
             db, viewer, patient_id, "event.delete", staff_only=True, detail={"event_id": event_id}
         )
         event = await find_event(db, patient_id, event_id)
-        mark_entered_in_error(event, viewer.user_id, utcnow())
+        now = utcnow()
+        mark_entered_in_error(event, viewer.user_id, now)
+        await db.flush()
+        await refresh_relief_episodes(db, patient_id, now)
         await db.commit()

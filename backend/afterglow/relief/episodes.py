@@ -7,7 +7,7 @@ is written next to the rule, and a test named for it pins it (tests/relief/test_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Literal, NamedTuple
@@ -46,7 +46,8 @@ _CENSORING_INFUSIONS: dict[str, CensorReason] = {
 }
 
 
-class ScorePoint(NamedTuple):
+@dataclass(frozen=True)
+class ScorePoint:
     """One PHQ-9 of an episode, as a clinician auditing the call would want to see it."""
 
     day: float  # decimal days since the episode's infusion
@@ -352,7 +353,7 @@ def _with_qualification(
 ) -> list[ScorePoint]:
     nadir_score = points[nadir].score
     return [
-        p._replace(qualifies=i > nadir and _qualifies(p.score, baseline, nadir_score, limits))
+        replace(p, qualifies=i > nadir and _qualifies(p.score, baseline, nadir_score, limits))
         for i, p in enumerate(points)
     ]
 

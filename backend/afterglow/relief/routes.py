@@ -1,0 +1,100 @@
+"""HTTP for relief: one patient's episodes and outlook, and the clinic's pooled estimates."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
+
+from afterglow.accounts.access import open_patient
+from afterglow.accounts.auth import staff_only
+from afterglow.accounts.viewer import Viewer
+from afterglow.audit.service import record_audit
+from afterglow.clock import utcnow
+from afterglow.http import DB, CurrentViewer
+from afterglow.infusions.schemas import InfusionKind, Route
+from afterglow.relief import booster_outlook, relief_episodes
+from afterglow.relief.schemas import ClinicReliefOut, OutlookOut, ReliefOut
+from afterglow.relief.service import clinic_thresholds, patient_facts, patient_km, pooled_relief
+
+ROUTES = ("iv", "im", "intranasal", "oral", "sublingual")
+KINDS = ("induction", "scheduled_booster", "symptom_triggered_booster")
+
+
+class ReliefController(Controller):
+    tags = ["Relief"]
+
+    @get(
+        "/api/patients/{patient_id:int}/relief",
+        operation_id="getRelief",
+        summary="How long relief lasted after each infusion",
+        description=(
+            "Relief episodes with every point, threshold and censoring mark used (CLINICAL.md "
+            "§3), the patient's Kaplan-Meier estimate, and for the current episode the booster "
+            "outlook. Clinicians see the suggested booster window; a patient reading their own "
+            "relief gets everything but the window."
+        ),
+    )
+    async def patient_relief(
+        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> ReliefOut:
+        patient = await open_patient(db, viewer, patient_id, "relief.read")
+        now = utcnow()
+        thresholds = await clinic_thresholds(db, patient.clinic_id)
+        facts = await patient_facts(db, patient_id)
+        episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, now, thresholds)
+        own = patient_km(episodes, thresholds)
+        outlook: OutlookOut | None = None
+        if episodes and episodes[-1].ended_by is None:
+            pooled = None
+            if own.events < thresholds.min_events_for_median:
+                pooled = (await pooled_relief(db, patient.clinic_id, thresholds)).km
+            full = booster_outlook(
+                episodes[-1], episodes, own, pooled, now, facts.moods, patient.timezone, thresholds
+            )
+            outlook = OutlookOut.for_viewer(full, clinician=viewer.is_clinician)
+        await db.commit()
+        return ReliefOut(
+            patient_id=patient_id,
+            generated_at=now,
+            thresholds=thresholds,
+            episodes=episodes,
+            km=own,
+            km_summary=own.summary(),
+            outlook=outlook,
+        )
+
+    @get(
+        "/api/clinic/relief",
+        guards=[staff_only],
+        operation_id="getClinicRelief",
+        summary="The clinic's pooled relief: Kaplan-Meier by route and infusion kind",
+        description=(
+            "Pooled over every patient's responding episodes, with response and remission rates. "
+            "Filter with `route` and `kind`; the breakdowns always cover the whole clinic."
+        ),
+    )
+    async def clinic_relief(
+        self,
+        db: DB,
+        viewer: CurrentViewer,
+        route: FromQuery[Route | None] = None,
+        kind: FromQuery[InfusionKind | None] = None,
+    ) -> ClinicReliefOut:
+        thresholds = await clinic_thresholds(db, viewer.clinic_id)
+        overall = await pooled_relief(db, viewer.clinic_id, thresholds, route=route, kind=kind)
+        by_route = [await pooled_relief(db, viewer.clinic_id, thresholds, route=r) for r in ROUTES]
+        by_kind = [await pooled_relief(db, viewer.clinic_id, thresholds, kind=k) for k in KINDS]
+        audit_clinic_read(db, viewer)
+        await db.commit()
+        return ClinicReliefOut(
+            generated_at=utcnow(),
+            thresholds=thresholds,
+            overall=overall,
+            overall_summary=overall.km.summary(),
+            by_route=[p for p in by_route if p.episodes],
+            by_kind=[p for p in by_kind if p.episodes],
+        )
+
+
+def audit_clinic_read(db: DB, viewer: Viewer) -> None:
+    record_audit(db, viewer, "clinic.relief.read")

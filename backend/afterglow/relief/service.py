@@ -1,0 +1,193 @@
+"""Relief for one patient or a whole clinic: load facts, run the pure analysis, keep pairs stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from afterglow.accounts.clinic_settings import clinic_settings
+from afterglow.accounts.models import Clinic, Patient
+from afterglow.checkins.models import CheckIn
+from afterglow.errors import invalid
+from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.relief import (
+    Episode,
+    EventFact,
+    InfusionFact,
+    KaplanMeierEstimate,
+    MoodFact,
+    Phq9Fact,
+    ReliefThresholds,
+    kaplan_meier,
+    relief_episodes,
+    survival_pairs,
+)
+from afterglow.relief.models import ReliefEpisode
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    infusions: list[InfusionFact]
+    phq9s: list[Phq9Fact]
+    moods: list[MoodFact]
+    events: list[EventFact]
+
+
+async def clinic_thresholds(db: AsyncSession, clinic_id: int) -> ReliefThresholds:
+    clinic = await db.get(Clinic, clinic_id)
+    assert clinic is not None
+    return thresholds_from(clinic_settings(clinic.settings).relief)
+
+
+def thresholds_from(overrides: Mapping[str, Any]) -> ReliefThresholds:
+    try:
+        return ReliefThresholds.from_settings(overrides)
+    except ValueError as error:
+        raise invalid("relief", str(error)) from None
+
+
+async def patient_facts(
+    db: AsyncSession, patient_id: int, *, with_moods: bool = True
+) -> PatientFacts:
+    infusions = [
+        InfusionFact(row.id, row.given_at, row.route, row.kind)
+        for row in await db.execute(
+            select(
+                col(Infusion.id), col(Infusion.given_at), col(Infusion.route), col(Infusion.kind)
+            )
+            .where(col(Infusion.patient_id) == patient_id, col(Infusion.deleted_at).is_(None))
+            .order_by(col(Infusion.given_at))
+        )
+    ]
+    phq9s = [
+        Phq9Fact(row.id, row.taken_at, row.score, row.item9 or 0)
+        for row in await db.execute(
+            select(col(CheckIn.id), col(CheckIn.taken_at), col(CheckIn.score), col(CheckIn.item9))
+            .where(col(CheckIn.patient_id) == patient_id, col(CheckIn.instrument) == "phq9")
+            .order_by(col(CheckIn.taken_at))
+        )
+    ]
+    moods = (
+        [
+            MoodFact(row.taken_at, row.score)
+            for row in await db.execute(
+                select(col(CheckIn.taken_at), col(CheckIn.score))
+                .where(col(CheckIn.patient_id) == patient_id, col(CheckIn.instrument) == "mood")
+                .order_by(col(CheckIn.taken_at))
+            )
+        ]
+        if with_moods
+        else []
+    )
+    events = [
+        EventFact(row.id, row.occurred_at, row.kind)
+        for row in await db.execute(
+            select(col(ClinicalEvent.id), col(ClinicalEvent.occurred_at), col(ClinicalEvent.kind))
+            .where(
+                col(ClinicalEvent.patient_id) == patient_id,
+                col(ClinicalEvent.deleted_at).is_(None),
+            )
+            .order_by(col(ClinicalEvent.occurred_at))
+        )
+    ]
+    return PatientFacts(infusions, phq9s, moods, events)
+
+
+def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> KaplanMeierEstimate:
+    durations, events = survival_pairs(episodes)
+    return kaplan_meier(
+        durations,
+        events,
+        min_events_for_median=thresholds.min_events_for_median,
+        landmark_days=thresholds.survival_landmark_days,
+    )
+
+
+async def refresh_relief_episodes(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """Re-derive a patient's stored episodes; called in the transaction of the write that changed them."""
+    patient = await db.get(Patient, patient_id)
+    assert patient is not None
+    thresholds = await clinic_thresholds(db, patient.clinic_id)
+    facts = await patient_facts(db, patient_id, with_moods=False)
+    episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, now, thresholds)
+    await db.execute(delete(ReliefEpisode).where(col(ReliefEpisode.patient_id) == patient_id))
+    if episodes:
+        await db.execute(
+            insert(SQLModel.metadata.tables[ReliefEpisode.__tablename__]),
+            [
+                {
+                    "clinic_id": patient.clinic_id,
+                    "patient_id": patient_id,
+                    "start": e.start,
+                    "route": e.route,
+                    "kind": e.kind,
+                    "outcome": e.outcome,
+                    "remitted": e.remitted,
+                    "duration_days": e.duration_days,
+                    "event": e.event,
+                }
+                for e in episodes
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class PooledRelief:
+    route: str | None
+    kind: str | None
+    episodes: int
+    assessed: int
+    responding: int
+    remitted: int
+    response_rate: float | None
+    remission_rate: float | None
+    km: KaplanMeierEstimate
+
+
+async def pooled_relief(
+    db: AsyncSession,
+    clinic_id: int,
+    thresholds: ReliefThresholds,
+    *,
+    route: str | None = None,
+    kind: str | None = None,
+) -> PooledRelief:
+    """The clinic's Kaplan-Meier over every responding episode, optionally for one route or kind."""
+    query = select(
+        col(ReliefEpisode.outcome),
+        col(ReliefEpisode.remitted),
+        col(ReliefEpisode.duration_days),
+        col(ReliefEpisode.event),
+    ).where(col(ReliefEpisode.clinic_id) == clinic_id)
+    if route:
+        query = query.where(col(ReliefEpisode.route) == route)
+    if kind:
+        query = query.where(col(ReliefEpisode.kind) == kind)
+    rows = (await db.execute(query)).all()
+    assessed = [r for r in rows if r.outcome != "unassessed"]
+    responding = [r for r in assessed if r.outcome != "no_response"]
+    remitted = [r for r in assessed if r.remitted]
+    followed = [r for r in responding if r.duration_days is not None]
+    km = kaplan_meier(
+        [r.duration_days for r in followed],
+        [r.event for r in followed],
+        min_events_for_median=thresholds.min_events_for_median,
+        landmark_days=thresholds.survival_landmark_days,
+    )
+    return PooledRelief(
+        route=route,
+        kind=kind,
+        episodes=len(rows),
+        assessed=len(assessed),
+        responding=len(responding),
+        remitted=len(remitted),
+        response_rate=len(responding) / len(assessed) if assessed else None,
+        remission_rate=len(remitted) / len(assessed) if assessed else None,
+        km=km,
+    )
