@@ -40,6 +40,7 @@ from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
 from afterglow.relief.routes import ReliefController
 from afterglow.settings import Settings
+from afterglow.trends.routes import TrendsController
 
 OPENAPI_TAGS = [
     Tag(name="Accounts", description="Sign-in, sessions and enrollment links."),
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             InstrumentController,
             ReliefController,
+            TrendsController,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
