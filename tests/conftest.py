@@ -30,6 +30,7 @@ from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.app import create_app
 from afterglow.db import create_engine, migrate, session_maker
+from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("AFTERGLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -238,6 +239,9 @@ async def world(db: AsyncSession) -> World:
         clinician_b=await add_user(db, clinic_b, "doc@b.test", "clinician", "Dr Synthetic B"),
         patient_b1=await add_patient(db, clinic_b, "p1@b.test", "Patient B1"),
     )
+    # As `POST /api/patients` does: every patient has a triage summary from the start.
+    for patient in (w.patient_a1, w.patient_a2, w.patient_b1):
+        await refresh_patient_relief(db, patient.id or 0, NOW)
     await db.commit()
     return w
 

@@ -39,6 +39,7 @@ from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
 from afterglow.relief.routes import ReliefController
+from afterglow.relief.triage import TriageController
 from afterglow.settings import Settings
 from afterglow.trends.routes import TrendsController
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             InstrumentController,
             ReliefController,
+            TriageController,
             TrendsController,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

@@ -5,7 +5,7 @@ from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
 from afterglow.infusions.models import ClinicalEvent, Infusion
-from afterglow.relief.models import ReliefEpisode
+from afterglow.relief.models import PatientSummary, ReliefEpisode
 
 __all__ = [
     "AuditEvent",
@@ -17,6 +17,7 @@ __all__ = [
     "Invite",
     "LoginFailure",
     "Patient",
+    "PatientSummary",
     "ReliefEpisode",
     "SafetyAlert",
     "User",

@@ -49,6 +49,7 @@ from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
 from afterglow.errors import conflict, invalid
 from afterglow.http import DB, AppSettings, CurrentViewer
+from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 
 
@@ -294,6 +295,7 @@ class PatientController(Controller):
             email=email,
         )
         record_audit(db, viewer, "patient.create", patient_id=patient.id)
+        await refresh_patient_relief(db, patient.id, now)
         await db.commit()
         return schemas.PatientCreated(
             patient=patient_out(patient),

@@ -20,6 +20,7 @@ from afterglow.alerts.models import SafetyAlert
 from afterglow.alerts.schemas import AlertOut
 from afterglow.audit.service import record_audit
 from afterglow.errors import conflict, invalid
+from afterglow.relief.service import refresh_patient_relief
 
 URGENT_FROM_ITEM9 = 2
 
@@ -158,6 +159,7 @@ async def acknowledge_alert(
         target=f"alert:{alert_id}",
         detail={"note": note},
     )
+    await refresh_patient_relief(db, alert.patient_id, now)
     await db.commit()
     await db.refresh(alert)
     return await _alert_with_name(db, alert, now)

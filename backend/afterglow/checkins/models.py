@@ -14,6 +14,8 @@ class CheckIn(SQLModel, table=True):
         # Idempotency: a phone replaying its outbox sends the same key again.
         UniqueConstraint("patient_id", "idempotency_key", name="uq_checkin_patient_key"),
         Index("ix_checkin_patient_instrument_taken", "patient_id", "instrument", "taken_at"),
+        # The triage list counts each patient's check-ins of the last 7 days, any instrument.
+        Index("ix_checkin_patient_taken", "patient_id", "taken_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -28,7 +28,7 @@ from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.errors import conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
-from afterglow.relief.service import refresh_relief_episodes
+from afterglow.relief.service import note_checkin
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -235,8 +235,7 @@ async def record_checkin(
     else:
         if prepared.scored.item9:
             await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
-        if prepared.changes_relief:
-            await refresh_relief_episodes(db, patient_id, now)
+        await note_checkin(db, patient_id, prepared.scored.instrument.id, prepared.taken_at, now)
     await db.commit()
     return Recorded(await checkin_out(db, row), created)
 

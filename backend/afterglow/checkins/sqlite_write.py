@@ -1,17 +1,18 @@
-"""The embedded (SQLite) write path for new check-ins: one statement, one trip to the driver.
+"""The embedded (SQLite) write path for new check-ins: a handful of driver calls, not dozens.
 
 Every call into aiosqlite is a hop to its driver thread and back, and SQLAlchemy's async layer
-makes about four per statement (cursor, execute, fetch, close); a session lookup, an insert
-and a commit through it cost about 15 hops. The common check-in (new, no item-9 answer) needs
-none of that: a single INSERT ... SELECT finds the patient behind the session token and stores
-the check-in in one atomic statement (SQLite commits it on its own, durably, before the
-statement returns).
+makes about four per statement (cursor, execute, fetch, close); the ordinary path for a check-in
+(session lookup, insert, summary update, commit) costs dozens. The common check-in (new, not a
+PHQ-9, no item-9 answer) needs few: one INSERT ... SELECT finds the patient behind the session
+token and stores the check-in; one read and one write keep the triage summary current
+(`relief.summary.after_checkin` decides what changes); all inside one transaction.
 
-When it stores nothing, the caller takes the ordinary SQLAlchemy path, which knows why and
-answers properly: no or expired session, a session due for its sliding refresh, someone who
-is not a patient, an instrument the clinic has not switched on, or a replayed key. Check-ins
-with an item-9 answer never come here (their safety alert must be written in the same
-transaction), nor PHQ-9s (their relief episodes are re-derived in the same transaction). PostgreSQL always takes the ordinary path: asyncpg has no driver thread.
+When the insert stores nothing, the caller takes the ordinary SQLAlchemy path, which knows why
+and answers properly: no or expired session, a session due for its sliding refresh, someone who
+is not a patient, an instrument the clinic has not switched on, or a replayed key. PHQ-9s never
+come here (they re-derive the patient's relief episodes), nor check-ins with an item-9 answer
+(their safety alert must be written in the same transaction). PostgreSQL always takes the
+ordinary path: asyncpg has no driver thread.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.sessions import REFRESH_EVERY
 from afterglow.checkins import schemas
 from afterglow.checkins.service import PreparedCheckin
+from afterglow.relief.facts import MoodFact, ReliefThresholds
+from afterglow.relief.summary import StoredSummary, after_checkin, needs_moods
 
 # The format SQLAlchemy's DateTime uses on SQLite (UTC, no offset, fixed width): rows written
 # here and through the ORM compare and sort alike, and so do these strings in SQL.
@@ -47,9 +51,33 @@ ON CONFLICT (patient_id, idempotency_key) DO NOTHING
 RETURNING id, patient_id
 """
 
+_SUMMARY = """
+SELECT s.phq9_status, s.last_infusion_at, s.last_checkin_at, s.relief_status, s.open_alerts,
+       p.timezone, c.settings
+FROM patient_summary AS s
+JOIN patient AS p ON p.id = s.patient_id
+JOIN clinic AS c ON c.id = p.clinic_id
+WHERE s.patient_id = ?
+"""
+
+_MOODS_SINCE = """
+SELECT taken_at, score FROM checkin
+WHERE patient_id = ? AND instrument = 'mood' AND taken_at >= ?
+"""
+
+_UPDATE_SUMMARY = """
+UPDATE patient_summary
+SET last_checkin_at = ?, activity_at = ?, relief_status = ?, urgency_tier = ?, updated_at = ?
+WHERE patient_id = ?
+"""
+
 
 def sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime(_SQLITE_TIME)
+
+
+def parse_sqlite_time(text: str | None) -> datetime | None:
+    return datetime.strptime(text, _SQLITE_TIME).replace(tzinfo=UTC) if text else None
 
 
 async def record_new_checkin(
@@ -77,9 +105,50 @@ async def record_new_checkin(
     )
     async with engine.connect() as connection:
         driver: Any = (await connection.get_raw_connection()).driver_connection
-        # No BEGIN: on its own, the statement is its own transaction.
-        stored = await driver.execute_fetchall(_INSERT_FOR_SESSION, parameters)
-    if not stored:
-        return None
-    checkin_id, patient_id = stored[0]
+        await driver.execute("BEGIN IMMEDIATE")
+        try:
+            stored = await driver.execute_fetchall(_INSERT_FOR_SESSION, parameters)
+            if not stored:
+                return None
+            checkin_id, patient_id = stored[0]
+            if not await _update_summary(driver, patient_id, prepared, now):
+                return None
+            await driver.execute("COMMIT")
+        finally:
+            if driver.in_transaction:
+                await driver.execute("ROLLBACK")
     return prepared.out(checkin_id, patient_id)
+
+
+async def _update_summary(
+    driver: Any, patient_id: int, prepared: PreparedCheckin, now: datetime
+) -> bool:
+    found = await driver.execute_fetchall(_SUMMARY, (patient_id,))
+    if not found:
+        return False  # no summary yet: the full path builds it
+    phq9, infusion_at, last_checkin, status, open_alerts, tz_name, settings = found[0]
+    summary = StoredSummary(
+        phq9, parse_sqlite_time(infusion_at), parse_sqlite_time(last_checkin), status, open_alerts
+    )
+    instrument = prepared.scored.instrument.id
+    limits = ReliefThresholds.from_settings(clinic_settings(json.loads(settings)).relief)
+    moods = None
+    if needs_moods(instrument, summary):
+        assert summary.last_infusion_at is not None
+        rows = await driver.execute_fetchall(
+            _MOODS_SINCE, (patient_id, sqlite_time(summary.last_infusion_at))
+        )
+        moods = [MoodFact(parse_sqlite_time(at) or now, score) for at, score in rows]
+    changes = after_checkin(summary, prepared.taken_at, moods, tz_name, now, limits)
+    await driver.execute(
+        _UPDATE_SUMMARY,
+        (
+            sqlite_time(changes["last_checkin_at"]),
+            sqlite_time(changes["activity_at"]),
+            changes["relief_status"],
+            changes["urgency_tier"],
+            sqlite_time(changes["updated_at"]),
+            patient_id,
+        ),
+    )
+    return True

@@ -33,7 +33,7 @@ from afterglow.db import create_engine, session_maker
 from afterglow.demo.generator import PatientHistory, generate_clinic, number_width
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import score_answers
-from afterglow.relief.service import refresh_relief_episodes
+from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 
 DEMO_CLINIC_NAME = "Demo Clinic"
@@ -272,7 +272,7 @@ class _Seeder:
         await self.add_alerts(db, clinicians, awaiting_review)
         # The clinic's pooled relief reads stored episodes, as it would after real check-ins.
         for patient_id in patient_ids:
-            await refresh_relief_episodes(db, patient_id, self.now)
+            await refresh_patient_relief(db, patient_id, self.now)
         self.checkins += len(checkins)
         self.infusions += len(infusions)
         self.events += len(events)

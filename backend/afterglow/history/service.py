@@ -26,7 +26,7 @@ from afterglow.checkins.models import CheckIn
 from afterglow.history import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
-from afterglow.relief.service import refresh_relief_episodes
+from afterglow.relief.service import refresh_patient_relief
 
 MAX_FUTURE = timedelta(minutes=5)
 # An imported PHQ-9 with a positive item 9 from the last 14 days (its own recall window) is
@@ -181,7 +181,7 @@ async def import_history(
         await db.execute(insert(_table(ClinicalEvent)), rows)
     alerts = await _alerts_for_recent_item9(db, patient.id, new_checkins, now)
     if new_checkins or new_infusions or new_events:
-        await refresh_relief_episodes(db, patient.id, now)
+        await refresh_patient_relief(db, patient.id, now)
     return schemas.ImportResult(
         checkins=schemas.SectionResult(len(new_checkins), len(present_checkins)),
         infusions=schemas.SectionResult(len(new_infusions), present_infusions),

@@ -24,7 +24,7 @@ from afterglow.infusions.service import (
     patient_events,
     patient_infusions,
 )
-from afterglow.relief.service import refresh_relief_episodes
+from afterglow.relief.service import refresh_patient_relief
 
 INFUSIONS = "/api/patients/{patient_id:int}/infusions"
 EVENTS = "/api/patients/{patient_id:int}/events"
@@ -50,7 +50,7 @@ class InfusionController(Controller):
         await open_patient(db, viewer, patient_id, "infusion.create", staff_only=True)
         now = utcnow()
         infusion = await add_infusion(db, patient_id, data, viewer.user_id, now)
-        await refresh_relief_episodes(db, patient_id, now)
+        await refresh_patient_relief(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -90,7 +90,7 @@ class InfusionController(Controller):
         infusion = await find_infusion(db, patient_id, infusion_id)
         apply_infusion_changes(infusion, changes, now)
         await db.flush()
-        await refresh_relief_episodes(db, patient_id, now)
+        await refresh_patient_relief(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -116,7 +116,7 @@ class InfusionController(Controller):
         now = utcnow()
         mark_entered_in_error(infusion, viewer.user_id, now)
         await db.flush()
-        await refresh_relief_episodes(db, patient_id, now)
+        await refresh_patient_relief(db, patient_id, now)
         await db.commit()
 
 
@@ -142,7 +142,7 @@ class EventController(Controller):
         )
         now = utcnow()
         event = await add_event(db, patient_id, data, viewer.user_id, now)
-        await refresh_relief_episodes(db, patient_id, now)
+        await refresh_patient_relief(db, patient_id, now)
         await db.commit()
         return event_out(event)
 
@@ -171,5 +171,5 @@ class EventController(Controller):
         now = utcnow()
         mark_entered_in_error(event, viewer.user_id, now)
         await db.flush()
-        await refresh_relief_episodes(db, patient_id, now)
+        await refresh_patient_relief(db, patient_id, now)
         await db.commit()

@@ -28,7 +28,15 @@ from afterglow.relief import (
     relief_episodes,
     survival_pairs,
 )
-from afterglow.relief.models import ReliefEpisode
+from afterglow.relief.models import PatientSummary, ReliefEpisode
+from afterglow.relief.summary import (
+    StoredSummary,
+    after_checkin,
+    needs_moods,
+    store_summary,
+    summary_inputs,
+    summary_values,
+)
 
 
 @dataclass(frozen=True)
@@ -109,12 +117,17 @@ def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> Kap
     )
 
 
-async def refresh_relief_episodes(db: AsyncSession, patient_id: int, now: datetime) -> None:
-    """Re-derive a patient's stored episodes; called in the transaction of the write that changed them."""
+async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """Re-derive a patient's stored episodes and triage summary.
+
+    Called in the transaction of every write that can change them (check-ins, infusions,
+    clinical events, alerts, history imports), so the clinic's views never disagree with the
+    patient's own record.
+    """
     patient = await db.get(Patient, patient_id)
     assert patient is not None
     thresholds = await clinic_thresholds(db, patient.clinic_id)
-    facts = await patient_facts(db, patient_id, with_moods=False)
+    facts = await patient_facts(db, patient_id)
     episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, now, thresholds)
     await db.execute(delete(ReliefEpisode).where(col(ReliefEpisode.patient_id) == patient_id))
     if episodes:
@@ -135,6 +148,8 @@ async def refresh_relief_episodes(db: AsyncSession, patient_id: int, now: dateti
                 for e in episodes
             ],
         )
+    inputs = await summary_inputs(db, patient_id, episodes, facts.moods)
+    await store_summary(db, summary_values(patient, inputs, now, thresholds))
 
 
 @dataclass(frozen=True)
@@ -191,3 +206,45 @@ async def pooled_relief(
         remission_rate=len(remitted) / len(assessed) if assessed else None,
         km=km,
     )
+
+
+async def note_checkin(
+    db: AsyncSession, patient_id: int, instrument: str, taken_at: datetime, now: datetime
+) -> None:
+    """Update the triage summary for a new check-in, in its transaction.
+
+    A PHQ-9 can move episodes and re-derives everything; any other check-in only moves the last
+    check-in time, and a mood can turn a holding episode waning (or back).
+    """
+    stored = await db.get(PatientSummary, patient_id)
+    if instrument == "phq9" or stored is None:
+        await refresh_patient_relief(db, patient_id, now)
+        return
+    patient = await db.get(Patient, patient_id)
+    assert patient is not None
+    summary = StoredSummary(
+        stored.phq9_status,
+        stored.last_infusion_at,
+        stored.last_checkin_at,
+        stored.relief_status,
+        stored.open_alerts,
+    )
+    moods = None
+    if needs_moods(instrument, summary):
+        assert summary.last_infusion_at is not None
+        moods = [
+            MoodFact(at, score)
+            for at, score in await db.execute(
+                select(col(CheckIn.taken_at), col(CheckIn.score)).where(
+                    col(CheckIn.patient_id) == patient_id,
+                    col(CheckIn.instrument) == "mood",
+                    col(CheckIn.taken_at) >= summary.last_infusion_at,
+                )
+            )
+            if score is not None
+        ]
+    limits = await clinic_thresholds(db, patient.clinic_id)
+    for key, value in after_checkin(
+        summary, taken_at, moods, patient.timezone, now, limits
+    ).items():
+        setattr(stored, key, value)

@@ -1,0 +1,157 @@
+"""The clinician's triage list: every patient of the clinic, most urgent first, from stored summaries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.accounts.auth import clinicians_only
+from afterglow.accounts.models import Patient
+from afterglow.audit.service import record_audit
+from afterglow.checkins.models import CheckIn
+from afterglow.clock import utcnow
+from afterglow.http import DB, CurrentViewer
+from afterglow.relief.models import PatientSummary
+from afterglow.relief.summary import NEVER
+
+QUIET_AFTER = timedelta(days=3)
+
+
+class LatestPhq9(msgspec.Struct):
+    score: int
+    band: str | None
+    taken_at: datetime
+
+
+class TriageRow(msgspec.Struct):
+    patient_id: int
+    display_name: str
+    latest_phq9: LatestPhq9 | None
+    baseline: int | None
+    change_from_baseline: int | None
+    days_since_infusion: float | None
+    relief_status: str
+    open_safety_alerts: int
+    checkins_last_7_days: int
+    last_checkin_at: datetime | None
+    no_checkin_for_3_days: bool
+
+
+class TriageList(msgspec.Struct):
+    total: int
+    limit: int
+    offset: int
+    patients: list[TriageRow]
+
+
+def triage_row(summary: PatientSummary, name: str, recent: int, now: datetime) -> TriageRow:
+    latest = (
+        LatestPhq9(summary.latest_phq9_score, summary.latest_phq9_band, summary.latest_phq9_at)
+        if summary.latest_phq9_score is not None and summary.latest_phq9_at is not None
+        else None
+    )
+    change = (
+        summary.latest_phq9_score - summary.baseline_score
+        if summary.latest_phq9_score is not None and summary.baseline_score is not None
+        else None
+    )
+    since_infusion = (
+        (now - summary.last_infusion_at) / timedelta(days=1) if summary.last_infusion_at else None
+    )
+    return TriageRow(
+        patient_id=summary.patient_id,
+        display_name=name,
+        latest_phq9=latest,
+        baseline=summary.baseline_score,
+        change_from_baseline=change,
+        days_since_infusion=round(since_infusion, 1) if since_infusion is not None else None,
+        relief_status=summary.relief_status,
+        open_safety_alerts=summary.open_alerts,
+        checkins_last_7_days=recent,
+        last_checkin_at=summary.last_checkin_at,
+        no_checkin_for_3_days=(summary.last_checkin_at or NEVER) < now - QUIET_AFTER,
+    )
+
+
+async def checkins_since(
+    db: AsyncSession, patient_ids: list[int], since: datetime
+) -> dict[int, int]:
+    if not patient_ids:
+        return {}
+    rows = await db.execute(
+        select(col(CheckIn.patient_id), func.count())
+        .where(col(CheckIn.patient_id).in_(patient_ids), col(CheckIn.taken_at) >= since)
+        .group_by(col(CheckIn.patient_id))
+    )
+    return {patient_id: count for patient_id, count in rows}
+
+
+class TriageController(Controller):
+    tags = ["Relief"]
+
+    @get(
+        "/api/clinic/patients",
+        guards=[clinicians_only],
+        operation_id="triageList",
+        summary="The clinic's patients, most urgent first",
+        description=(
+            "Order (sort=urgency): open safety alerts, relapsed, waning, then everyone else with "
+            "the longest without a check-in first, so patients silent for 3 days or more come "
+            "before those holding. Read from per-patient summaries kept current by every write, "
+            "so a page costs the same in a clinic of any size. sort=name lists alphabetically."
+        ),
+    )
+    async def triage(
+        self,
+        db: DB,
+        viewer: CurrentViewer,
+        sort: FromQuery[Literal["urgency", "name"]] = "urgency",
+        q: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> TriageList:
+        now = utcnow()
+        conditions: list[Any] = [
+            col(PatientSummary.clinic_id) == viewer.clinic_id,
+            col(Patient.is_active).is_(True),
+        ]
+        if q:
+            conditions.append(col(Patient.display_name).ilike(f"%{q.strip()}%"))
+        order: list[Any] = (
+            [col(PatientSummary.urgency_tier), col(PatientSummary.activity_at)]
+            if sort == "urgency"
+            else [col(Patient.display_name)]
+        )
+        rows = (
+            await db.execute(
+                select(PatientSummary, col(Patient.display_name))
+                .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
+                .where(*conditions)
+                .order_by(*order, col(PatientSummary.patient_id))
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        total = await db.scalar(
+            select(func.count())
+            .select_from(PatientSummary)
+            .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
+            .where(*conditions)
+        )
+        recent = await checkins_since(
+            db, [summary.patient_id for summary, _ in rows], now - timedelta(days=7)
+        )
+        patients = [
+            triage_row(summary, name, recent.get(summary.patient_id, 0), now)
+            for summary, name in rows
+        ]
+        record_audit(db, viewer, "patients.triage", detail={"q": q, "shown": len(patients)})
+        await db.commit()
+        return TriageList(total=int(total or 0), limit=limit, offset=offset, patients=patients)
