@@ -32,6 +32,8 @@ from afterglow.demo.generator import (
 )
 from afterglow.demo.seed import DEMO_PASSWORD, DemoSummary, seed_demo_clinic
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.relief import ReliefThresholds
+from afterglow.relief.service import pooled_relief
 from afterglow.settings import Settings
 
 # A fixed "now" keeps every run identical; the window crosses both daylight-saving changes.
@@ -296,3 +298,21 @@ def test_generator_handles_a_large_clinic_quickly() -> None:
     assert infusions >= 500 * 5
     assert time.perf_counter() - started < 15
     assert max(_all_times(generate_clinic(seed=3, patients=20, days=10, end=NOW))) < NOW
+
+
+async def test_the_demo_clinics_relief_looks_like_the_reference_figures(db: AsyncSession) -> None:
+    """CLINICAL.md §3: about 70% of patients respond to induction; relief fades over weeks.
+
+    Checked through the product's own analysis (the stored episodes and pooled Kaplan-Meier a
+    clinician sees at /api/clinic/relief), not the generator's intentions.
+    """
+    clinic_id = await db.scalar(select(col(Clinic.id)))
+    assert clinic_id is not None
+    thresholds = ReliefThresholds()
+    induction = await pooled_relief(db, clinic_id, thresholds, kind="induction")
+    assert induction.response_rate is not None and 0.5 <= induction.response_rate <= 0.9
+    overall = await pooled_relief(db, clinic_id, thresholds)
+    assert overall.km.events >= 3
+    assert overall.km.median is not None and 7 <= overall.km.median <= 45
+    four_weeks = overall.km.survival_at(28)
+    assert 0.2 <= four_weeks <= 0.8
