@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -71,6 +73,22 @@ def running_server(extra_env: dict[str, str] | None = None, prepare=None) -> Ite
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def sign_in(url: str, email: str, password: str) -> tuple[str, str]:
+    """Sign in through the API like a browser: the Cookie header to send, and the CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{url}/api/health")
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    request = urllib.request.Request(
+        f"{url}/api/auth/login",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json", "x-csrftoken": csrf},
+    )
+    opener.open(request)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, csrf
+
+
 def require_wrk() -> str:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -94,9 +112,16 @@ def run_wrk(
     script: str | None = None,
     headers: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
+    timeout: int | None = None,
 ) -> WrkResult:
-    """One wrk run on one thread (the other core is the server's)."""
+    """One wrk run on one thread (the other core is the server's).
+
+    `timeout` (seconds) raises wrk's 2-second default for endpoints slow enough that many
+    connections queue longer than that; a timed-out request is not counted as done.
+    """
     command = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if timeout is not None:
+        command += ["--timeout", f"{timeout}s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script:

@@ -1,10 +1,13 @@
 """How fast check-ins are written, compared with the cheapest request the server answers.
 
-Starts `afterglow serve` (one worker, SQLite default, synchronous=FULL), signs a synthetic
-patient in, and drives both endpoints with the same wrk load (one thread, 32 connections):
-GET /api/health, then POST /api/checkins with a fresh Idempotency-Key per request. Prints both
-rates and, last, `ratio=<checkins/health>` (target >= 0.10). Every acknowledged check-in is
-counted in the database afterwards, so a fast-but-lossy server cannot pass.
+Starts `afterglow serve` (one worker, SQLite default, synchronous=FULL) with a clinic of
+synthetic patients, each in relief after an induction course (so every mood check-in also
+re-judges "waning" and updates the triage summary, as in a real clinic), signs them all in,
+and drives both endpoints with the same wrk load (one thread, 32 connections): GET /api/health,
+then POST /api/checkins of daily moods, each request from the next patient in turn with a fresh
+Idempotency-Key. Prints both rates and, last, `ratio=<checkins/health>` (target >= 0.10). Every
+acknowledged check-in is counted in the database afterwards, so a fast-but-lossy server cannot
+pass.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import http.cookiejar
 import json
 import secrets
 import sqlite3
+import tempfile
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 from _server import Server, run_wrk, running_server
@@ -22,50 +27,80 @@ from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.clock import utcnow
 from afterglow.db import create_engine, session_maker
+from afterglow.history import schemas
+from afterglow.history.service import import_history
 from afterglow.settings import Settings
 
-EMAIL, PASSWORD = "bench-patient@bench.afterglow.test", "bench-password-1"
+PASSWORD = "bench-password-1"
 HERE = Path(__file__).parent
 
 
-async def add_bench_patient(settings: Settings) -> None:
-    engine = create_engine(settings)
-    async with session_maker(engine)() as db:
-        now = utcnow()
-        clinic = Clinic(name="Bench Clinic", created_at=now)
-        db.add(clinic)
-        await db.flush()
-        user = User(
-            clinic_id=clinic.id or 0,
-            email=EMAIL,
-            display_name="Bench Patient",
-            role="patient",
-            password_hash=hash_password_sync(PASSWORD),
-            created_at=now,
-        )
-        db.add(user)
-        await db.flush()
-        db.add(
-            Patient(
-                clinic_id=clinic.id or 0,
-                user_id=user.id,
-                display_name="Bench Patient",
-                timezone="America/New_York",
-                created_at=now,
-            )
-        )
-        await db.commit()
-    await engine.dispose()
+def email(n: int) -> str:
+    return f"bench-patient-{n:03d}@bench.afterglow.test"
 
 
-def sign_in(url: str) -> tuple[str, str]:
+def in_relief(now_days_ago: int = 0) -> schemas.HistoryImport:
+    """Induction ending 20 days ago, baseline 20, responding since; a mood every evening."""
+    now = utcnow() - timedelta(days=now_days_ago)
+    phq9 = schemas.ImportedCheckin
+    return schemas.HistoryImport(
+        infusions=[
+            schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", 0.5)
+            for d in (30, 28, 26, 24, 22, 20)
+        ],
+        checkins=[
+            phq9("phq9", [3, 3, 3, 3, 2, 2, 2, 1, 0], now - timedelta(days=32)),
+            phq9("phq9", [1, 1, 1, 1, 1, 0, 0, 0, 0], now - timedelta(days=13)),
+            phq9("phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0], now - timedelta(days=6)),
+            *[phq9("mood", [7], now - timedelta(days=d, hours=1)) for d in range(1, 20)],
+        ],
+    )
+
+
+def add_bench_clinic(patients: int):  # type: ignore[no-untyped-def]
+    async def prepare(settings: Settings) -> None:
+        engine = create_engine(settings)
+        password_hash = hash_password_sync(PASSWORD)
+        async with session_maker(engine)() as db:
+            now = utcnow()
+            clinic = Clinic(name="Bench Clinic", created_at=now)
+            db.add(clinic)
+            await db.flush()
+            for n in range(patients):
+                user = User(
+                    clinic_id=clinic.id or 0,
+                    email=email(n),
+                    display_name=f"Bench Patient {n:03d}",
+                    role="patient",
+                    password_hash=password_hash,
+                    created_at=now,
+                )
+                db.add(user)
+                await db.flush()
+                patient = Patient(
+                    clinic_id=clinic.id or 0,
+                    user_id=user.id,
+                    display_name=user.display_name,
+                    timezone="America/New_York",
+                    created_at=now,
+                )
+                db.add(patient)
+                await db.flush()
+                await import_history(db, patient, in_relief(), now, recorded_by=None)
+            await db.commit()
+        await engine.dispose()
+
+    return prepare
+
+
+def sign_in(url: str, address: str) -> tuple[str, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{url}/api/health")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     request = urllib.request.Request(
         f"{url}/api/auth/login",
-        data=json.dumps({"email": EMAIL, "password": PASSWORD}).encode(),
+        data=json.dumps({"email": address, "password": PASSWORD}).encode(),
         headers={"Content-Type": "application/json", "x-csrftoken": csrf},
     )
     opener.open(request)
@@ -83,18 +118,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--patients", type=int, default=100)
     args = parser.parse_args()
     load = {"seconds": args.seconds, "connections": args.connections}
 
-    with running_server(prepare=add_bench_patient) as server:
-        cookie, csrf = sign_in(server.url)
+    with running_server(prepare=add_bench_clinic(args.patients)) as server:
         health_url = f"{server.url}/api/health"
         run_wrk(health_url, seconds=2, connections=args.connections)  # warm up
         health = run_wrk(health_url, **load)
 
+        # One line per patient: "cookie<TAB>csrf", read by the wrk script.
+        sessions = Path(tempfile.mkdtemp()) / "sessions.tsv"
+        sessions.write_text(
+            "".join("\t".join(sign_in(server.url, email(n))) + "\n" for n in range(args.patients))
+        )
         script = str(HERE / "checkin_post.lua")
         # Each run gets its own run id, so no key of the measured run replays the warm-up's.
-        env = {"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf, "BENCH_RUN": secrets.token_hex(4)}
+        env = {"BENCH_SESSIONS": str(sessions), "BENCH_RUN": secrets.token_hex(4)}
         run_wrk(server.url, seconds=2, connections=args.connections, script=script, env=env)
         env["BENCH_RUN"] = secrets.token_hex(4)
         stored_before = count_checkins(server)
@@ -102,6 +142,7 @@ def main() -> None:
         stored = count_checkins(server) - stored_before
 
     acknowledged = checkins.requests - checkins.non_2xx
+    print(f"patients={args.patients}")
     print(f"health_rps={health.requests_per_second:.0f} (socket errors {health.errors})")
     print(f"checkin_rps={checkins.requests_per_second:.0f} (socket errors {checkins.errors})")
     print(f"checkins_acknowledged={acknowledged} checkins_stored={stored}")

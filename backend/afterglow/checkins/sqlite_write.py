@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,7 +78,13 @@ def sqlite_time(value: datetime) -> str:
 
 
 def parse_sqlite_time(text: str | None) -> datetime | None:
-    return datetime.strptime(text, _SQLITE_TIME).replace(tzinfo=UTC) if text else None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
+@lru_cache(maxsize=64)
+def _thresholds(stored_settings: str) -> ReliefThresholds:
+    """Parsed once per distinct clinic settings text, not on every check-in."""
+    return ReliefThresholds.from_settings(clinic_settings(json.loads(stored_settings)).relief)
 
 
 async def record_new_checkin(
@@ -131,7 +138,7 @@ async def _update_summary(
         phq9, parse_sqlite_time(infusion_at), parse_sqlite_time(last_checkin), status, open_alerts
     )
     instrument = prepared.scored.instrument.id
-    limits = ReliefThresholds.from_settings(clinic_settings(json.loads(settings)).relief)
+    limits = _thresholds(settings)
     moods = None
     if needs_moods(instrument, summary):
         assert summary.last_infusion_at is not None
