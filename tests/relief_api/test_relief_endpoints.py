@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from afterglow.audit.models import AuditEvent
+from afterglow.relief.models import PatientSummary
+from afterglow.relief.service import refresh_patient_relief
 from conftest import World, checkin_key
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -149,3 +151,36 @@ async def test_a_new_phq9_check_in_updates_the_stored_episodes(make_client, worl
         )
         assert response.status_code == 201
     assert (await clinician.get("/api/clinic/relief")).json()["overall"]["km"]["events"] == 1
+
+
+async def test_a_stored_ongoing_episode_is_re_derived_once_time_has_censored_it(
+    make_client, world: World, db
+):
+    """The relief view reads stored episodes; time alone can turn `ongoing` into a gap censoring."""
+    patient_id = world.patient_a1.id
+    clinician = await make_client("doc@a.test")
+    records = {
+        "infusions": [
+            {"given_at": day(d), "route": "iv", "kind": "induction"}
+            for d in (-50, -48, -46, -44, -42, -40)
+        ],
+        "checkins": [
+            phq9(20, day(-55)),
+            phq9(6, day(-37)),
+            phq9(5, day(-33)),
+            phq9(5, day(-28)),
+            phq9(6, day(-20)),
+        ],
+    }
+    await clinician.post(f"/api/patients/{world.patient_a1.id}/history", json=records)
+    # As if the last write had been 15 days ago, when the last PHQ-9 was 5 days old.
+    await refresh_patient_relief(db, world.patient_a1.id, NOW - timedelta(days=15))
+    await db.commit()
+    stored = (await db.get(PatientSummary, world.patient_a1.id)).episodes
+    assert stored[-1]["outcome"] == "ongoing"
+    relief = (await clinician.get(f"/api/patients/{world.patient_a1.id}/relief")).json()
+    current = relief["episodes"][-1]
+    assert (current["outcome"], current["censor_reason"]) == ("censored", "gap")
+    await db.commit()  # end the read transaction: see what the request wrote
+    db.expunge_all()
+    assert (await db.get(PatientSummary, patient_id)).episodes[-1]["outcome"] == "censored"

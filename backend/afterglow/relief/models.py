@@ -8,8 +8,9 @@ indexed query instead of re-analysing every patient per request.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -60,4 +61,9 @@ class PatientSummary(SQLModel, table=True):
     last_checkin_at: datetime | None = None
     activity_at: datetime
     urgency_tier: int = 3
+    # The patient's episodes as last derived (the relief view reads them instead of re-analysing
+    # years of check-ins on every request).
+    episodes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     updated_at: datetime

@@ -12,9 +12,18 @@ from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
 from afterglow.http import DB, CurrentViewer
 from afterglow.infusions.schemas import InfusionKind, Route
-from afterglow.relief import booster_outlook, relief_episodes
+from afterglow.relief import booster_outlook
+from afterglow.relief.models import PatientSummary
 from afterglow.relief.schemas import ClinicReliefOut, OutlookOut, ReliefOut
-from afterglow.relief.service import clinic_thresholds, patient_facts, patient_km, pooled_relief
+from afterglow.relief.service import (
+    clinic_thresholds,
+    current_episode,
+    moods_since,
+    patient_km,
+    pooled_relief,
+    refresh_patient_relief,
+)
+from afterglow.relief.summary import as_of, stored_episodes
 
 ROUTES = ("iv", "im", "intranasal", "oral", "sublingual")
 KINDS = ("induction", "scheduled_booster", "symptom_triggered_booster")
@@ -40,16 +49,21 @@ class ReliefController(Controller):
         patient = await open_patient(db, viewer, patient_id, "relief.read")
         now = utcnow()
         thresholds = await clinic_thresholds(db, patient.clinic_id)
-        facts = await patient_facts(db, patient_id)
-        episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, now, thresholds)
+        summary = await db.get(PatientSummary, patient_id)
+        episodes = as_of(stored_episodes(summary.episodes), now, thresholds) if summary else None
+        if episodes is None:
+            # Time has moved the current episode on (or nothing is stored): derive and store.
+            episodes = await refresh_patient_relief(db, patient_id, now)
         own = patient_km(episodes, thresholds)
         outlook: OutlookOut | None = None
-        if episodes and episodes[-1].ended_by is None:
+        current = current_episode(episodes)
+        if current is not None:
             pooled = None
             if own.events < thresholds.min_events_for_median:
                 pooled = (await pooled_relief(db, patient.clinic_id, thresholds)).km
+            moods = await moods_since(db, patient_id, current.start)
             full = booster_outlook(
-                episodes[-1], episodes, own, pooled, now, facts.moods, patient.timezone, thresholds
+                current, episodes, own, pooled, now, moods, patient.timezone, thresholds
             )
             outlook = OutlookOut.for_viewer(full, clinician=viewer.is_clinician)
         await db.commit()

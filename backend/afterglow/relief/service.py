@@ -43,7 +43,6 @@ from afterglow.relief.summary import (
 class PatientFacts:
     infusions: list[InfusionFact]
     phq9s: list[Phq9Fact]
-    moods: list[MoodFact]
     events: list[EventFact]
 
 
@@ -60,9 +59,8 @@ def thresholds_from(overrides: Mapping[str, Any]) -> ReliefThresholds:
         raise invalid("relief", str(error)) from None
 
 
-async def patient_facts(
-    db: AsyncSession, patient_id: int, *, with_moods: bool = True
-) -> PatientFacts:
+async def patient_facts(db: AsyncSession, patient_id: int) -> PatientFacts:
+    """Everything the episodes depend on (moods are read separately: only recent ones matter)."""
     infusions = [
         InfusionFact(row.id, row.given_at, row.route, row.kind)
         for row in await db.execute(
@@ -81,18 +79,6 @@ async def patient_facts(
             .order_by(col(CheckIn.taken_at))
         )
     ]
-    moods = (
-        [
-            MoodFact(row.taken_at, row.score)
-            for row in await db.execute(
-                select(col(CheckIn.taken_at), col(CheckIn.score))
-                .where(col(CheckIn.patient_id) == patient_id, col(CheckIn.instrument) == "mood")
-                .order_by(col(CheckIn.taken_at))
-            )
-        ]
-        if with_moods
-        else []
-    )
     events = [
         EventFact(row.id, row.occurred_at, row.kind)
         for row in await db.execute(
@@ -104,7 +90,27 @@ async def patient_facts(
             .order_by(col(ClinicalEvent.occurred_at))
         )
     ]
-    return PatientFacts(infusions, phq9s, moods, events)
+    return PatientFacts(infusions, phq9s, events)
+
+
+async def moods_since(db: AsyncSession, patient_id: int, since: datetime | None) -> list[MoodFact]:
+    """Daily moods since the current episode's infusion: all that "waning" looks at."""
+    if since is None:
+        return []
+    rows = await db.execute(
+        select(col(CheckIn.taken_at), col(CheckIn.score))
+        .where(
+            col(CheckIn.patient_id) == patient_id,
+            col(CheckIn.instrument) == "mood",
+            col(CheckIn.taken_at) >= since,
+        )
+        .order_by(col(CheckIn.taken_at))
+    )
+    return [MoodFact(at, score) for at, score in rows if score is not None]
+
+
+def current_episode(episodes: Sequence[Episode]) -> Episode | None:
+    return episodes[-1] if episodes and episodes[-1].ended_by is None else None
 
 
 def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> KaplanMeierEstimate:
@@ -117,7 +123,7 @@ def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> Kap
     )
 
 
-async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetime) -> None:
+async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetime) -> list[Episode]:
     """Re-derive a patient's stored episodes and triage summary.
 
     Called in the transaction of every write that can change them (check-ins, infusions,
@@ -148,8 +154,11 @@ async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetim
                 for e in episodes
             ],
         )
-    inputs = await summary_inputs(db, patient_id, episodes, facts.moods)
+    current = current_episode(episodes)
+    moods = await moods_since(db, patient_id, current.start if current else None)
+    inputs = await summary_inputs(db, patient_id, episodes, moods)
     await store_summary(db, summary_values(patient, inputs, now, thresholds))
+    return episodes
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,8 +97,30 @@ def summary_values(
         "last_checkin_at": inputs.last_checkin_at,
         "activity_at": inputs.last_checkin_at or NEVER,
         "urgency_tier": urgency_tier(status, inputs.open_alerts),
+        "episodes": msgspec.to_builtins(inputs.episodes),
         "updated_at": now,
     }
+
+
+def stored_episodes(stored: list[dict[str, Any]]) -> list[Episode]:
+    return msgspec.convert(stored, list[Episode])
+
+
+def as_of(episodes: list[Episode], now: datetime, limits: ReliefThresholds) -> list[Episode] | None:
+    """Stored episodes brought to `now`, or None when time alone has changed the answer.
+
+    Only the current episode depends on the clock: its end is now, and an `ongoing` one turns
+    censored (gap) once its last PHQ-9 is more than `follow_up_gap_days` old. That case is
+    re-derived; every other one only needs the current episode's end moved.
+    """
+    if not episodes or episodes[-1].ended_by is not None:
+        return episodes
+    current = episodes[-1]
+    if current.outcome == "ongoing" and current.points:
+        last_phq9 = current.start + timedelta(days=current.points[-1].day)
+        if now - last_phq9 > timedelta(days=limits.follow_up_gap_days):
+            return None
+    return [*episodes[:-1], replace(current, end=now)]
 
 
 async def store_summary(db: AsyncSession, values: dict[str, Any]) -> None:

@@ -51,7 +51,22 @@ class TriageList(msgspec.Struct):
     patients: list[TriageRow]
 
 
-def triage_row(summary: PatientSummary, name: str, recent: int, now: datetime) -> TriageRow:
+# The columns the list shows: never the stored episodes, which only the relief view needs.
+TRIAGE_COLUMNS = (
+    col(PatientSummary.patient_id),
+    col(PatientSummary.latest_phq9_score),
+    col(PatientSummary.latest_phq9_band),
+    col(PatientSummary.latest_phq9_at),
+    col(PatientSummary.baseline_score),
+    col(PatientSummary.last_infusion_at),
+    col(PatientSummary.relief_status),
+    col(PatientSummary.open_alerts),
+    col(PatientSummary.last_checkin_at),
+    col(Patient.display_name),
+)
+
+
+def triage_row(summary: Any, recent: int, now: datetime) -> TriageRow:
     latest = (
         LatestPhq9(summary.latest_phq9_score, summary.latest_phq9_band, summary.latest_phq9_at)
         if summary.latest_phq9_score is not None and summary.latest_phq9_at is not None
@@ -67,7 +82,7 @@ def triage_row(summary: PatientSummary, name: str, recent: int, now: datetime) -
     )
     return TriageRow(
         patient_id=summary.patient_id,
-        display_name=name,
+        display_name=summary.display_name,
         latest_phq9=latest,
         baseline=summary.baseline_score,
         change_from_baseline=change,
@@ -131,7 +146,7 @@ class TriageController(Controller):
         )
         rows = (
             await db.execute(
-                select(PatientSummary, col(Patient.display_name))
+                select(*TRIAGE_COLUMNS)
                 .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
                 .where(*conditions)
                 .order_by(*order, col(PatientSummary.patient_id))
@@ -145,13 +160,8 @@ class TriageController(Controller):
             .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
             .where(*conditions)
         )
-        recent = await checkins_since(
-            db, [summary.patient_id for summary, _ in rows], now - timedelta(days=7)
-        )
-        patients = [
-            triage_row(summary, name, recent.get(summary.patient_id, 0), now)
-            for summary, name in rows
-        ]
+        recent = await checkins_since(db, [row.patient_id for row in rows], now - timedelta(days=7))
+        patients = [triage_row(row, recent.get(row.patient_id, 0), now) for row in rows]
         record_audit(db, viewer, "patients.triage", detail={"q": q, "shown": len(patients)})
         await db.commit()
         return TriageList(total=int(total or 0), limit=limit, offset=offset, patients=patients)

@@ -129,7 +129,7 @@ class TrendsController(Controller):
         )
         readings = [Reading(at, float(score)) for at, score in rows if score is not None]
         limits = await clinic_thresholds(db, patient.clinic_id)
-        facts = await patient_facts(db, patient_id, with_moods=False)
+        facts = await patient_facts(db, patient_id)
         episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, utcnow(), limits)
         await db.commit()
         return TrendsOut(

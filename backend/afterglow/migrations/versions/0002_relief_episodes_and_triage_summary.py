@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("last_checkin_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("activity_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("urgency_tier", sa.Integer(), nullable=False),
+        sa.Column("episodes", sa.JSON(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["clinic_id"], ["clinic.id"], name=op.f("fk_patient_summary_clinic_id_clinic")
@@ -88,8 +89,8 @@ def upgrade() -> None:
     op.execute(
         sa.text(
             "INSERT INTO patient_summary (patient_id, clinic_id, phq9_status, relief_status, "
-            "open_alerts, activity_at, urgency_tier, updated_at) "
-            "SELECT id, clinic_id, 'none', 'none', 0, :never, 3, :never FROM patient"
+            "open_alerts, activity_at, urgency_tier, episodes, updated_at) "
+            "SELECT id, clinic_id, 'none', 'none', 0, :never, 3, '[]', :never FROM patient"
         )
         .bindparams(sa.bindparam("never", type_=sqlmodel.sql.sqltypes.UTCDateTime()))
         .bindparams(never=datetime(1970, 1, 1, tzinfo=UTC))
