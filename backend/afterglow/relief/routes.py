@@ -55,18 +55,19 @@ class ReliefController(Controller):
             # Time has moved the current episode on (or nothing is stored): derive and store.
             episodes = await refresh_patient_relief(db, patient_id, now)
         own = patient_km(episodes, thresholds)
-        outlook: OutlookOut | None = None
         current = current_episode(episodes)
+        pooled = None
+        if current is not None and own.events < thresholds.min_events_for_median:
+            pooled = (await pooled_relief(db, patient.clinic_id, thresholds)).km
+        moods = await moods_since(db, patient_id, current.start if current else None)
+        # Commit (the audit row) and give the connection back before the analysis runs.
+        await db.commit()
+        outlook: OutlookOut | None = None
         if current is not None:
-            pooled = None
-            if own.events < thresholds.min_events_for_median:
-                pooled = (await pooled_relief(db, patient.clinic_id, thresholds)).km
-            moods = await moods_since(db, patient_id, current.start)
             full = booster_outlook(
                 current, episodes, own, pooled, now, moods, patient.timezone, thresholds
             )
             outlook = OutlookOut.for_viewer(full, clinician=viewer.is_clinician)
-        await db.commit()
         return ReliefOut(
             patient_id=patient_id,
             generated_at=now,
