@@ -32,6 +32,7 @@ lint: $(STAMP)
 ## bench: the benchmarks (print ratios; not part of CI)
 bench: $(STAMP)
 	$(BIN)/python bench/checkin_write.py
+	$(BIN)/python bench/relief.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
