@@ -13,16 +13,13 @@ pass.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import json
 import secrets
 import sqlite3
 import tempfile
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from _server import Server, run_wrk, running_server
+from _server import Server, run_wrk, running_server, sign_in
 from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.clock import utcnow
@@ -93,21 +90,6 @@ def add_bench_clinic(patients: int):  # type: ignore[no-untyped-def]
     return prepare
 
 
-def sign_in(url: str, address: str) -> tuple[str, str]:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(f"{url}/api/health")
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
-    request = urllib.request.Request(
-        f"{url}/api/auth/login",
-        data=json.dumps({"email": address, "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json", "x-csrftoken": csrf},
-    )
-    opener.open(request)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, csrf
-
-
 def count_checkins(server: Server) -> int:
     database = server.settings.database_url.split("///", 1)[1]
     with sqlite3.connect(database) as connection:
@@ -130,7 +112,10 @@ def main() -> None:
         # One line per patient: "cookie<TAB>csrf", read by the wrk script.
         sessions = Path(tempfile.mkdtemp()) / "sessions.tsv"
         sessions.write_text(
-            "".join("\t".join(sign_in(server.url, email(n))) + "\n" for n in range(args.patients))
+            "".join(
+                "\t".join(sign_in(server.url, email(n), PASSWORD)) + "\n"
+                for n in range(args.patients)
+            )
         )
         script = str(HERE / "checkin_post.lua")
         # Each run gets its own run id, so no key of the measured run replays the warm-up's.
