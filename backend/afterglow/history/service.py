@@ -146,8 +146,11 @@ async def import_history(
     if new_infusions:
         rows = [
             {
-                **{k: None for k in ("bp_systolic_before", "bp_diastolic_before")},
-                **{k: None for k in ("bp_systolic_after", "bp_diastolic_after")},
+                # Raw inserts get no column defaults (SQLModel creates none): name every column.
+                "bp_systolic_before": None,
+                "bp_diastolic_before": None,
+                "bp_systolic_after": None,
+                "bp_diastolic_after": None,
                 "patient_id": patient.id,
                 "given_at": infusion.given_at,
                 "route": infusion.route,

@@ -7,23 +7,20 @@ from litestar.params import FromPath, FromQuery
 
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import staff_only
-from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
 from afterglow.http import DB, CurrentViewer
 from afterglow.infusions.schemas import InfusionKind, Route
 from afterglow.relief import booster_outlook
-from afterglow.relief.models import PatientSummary
 from afterglow.relief.schemas import ClinicReliefOut, OutlookOut, ReliefOut
 from afterglow.relief.service import (
     clinic_thresholds,
     current_episode,
+    episodes_now,
     moods_since,
     patient_km,
     pooled_relief,
-    refresh_patient_relief,
 )
-from afterglow.relief.summary import as_of, stored_episodes
 
 ROUTES = ("iv", "im", "intranasal", "oral", "sublingual")
 KINDS = ("induction", "scheduled_booster", "symptom_triggered_booster")
@@ -49,11 +46,7 @@ class ReliefController(Controller):
         patient = await open_patient(db, viewer, patient_id, "relief.read")
         now = utcnow()
         thresholds = await clinic_thresholds(db, patient.clinic_id)
-        summary = await db.get(PatientSummary, patient_id)
-        episodes = as_of(stored_episodes(summary.episodes), now, thresholds) if summary else None
-        if episodes is None:
-            # Time has moved the current episode on (or nothing is stored): derive and store.
-            episodes = await refresh_patient_relief(db, patient_id, now)
+        episodes = await episodes_now(db, patient_id, now, thresholds)
         own = patient_km(episodes, thresholds)
         current = current_episode(episodes)
         pooled = None
@@ -99,7 +92,7 @@ class ReliefController(Controller):
         overall = await pooled_relief(db, viewer.clinic_id, thresholds, route=route, kind=kind)
         by_route = [await pooled_relief(db, viewer.clinic_id, thresholds, route=r) for r in ROUTES]
         by_kind = [await pooled_relief(db, viewer.clinic_id, thresholds, kind=k) for k in KINDS]
-        audit_clinic_read(db, viewer)
+        record_audit(db, viewer, "clinic.relief.read")
         await db.commit()
         return ClinicReliefOut(
             generated_at=utcnow(),
@@ -109,7 +102,3 @@ class ReliefController(Controller):
             by_route=[p for p in by_route if p.episodes],
             by_kind=[p for p in by_kind if p.episodes],
         )
-
-
-def audit_clinic_read(db: DB, viewer: Viewer) -> None:
-    record_audit(db, viewer, "clinic.relief.read")

@@ -32,8 +32,10 @@ from afterglow.relief.models import PatientSummary, ReliefEpisode
 from afterglow.relief.summary import (
     StoredSummary,
     after_checkin,
+    as_of,
     needs_moods,
     store_summary,
+    stored_episodes,
     summary_inputs,
     summary_values,
 )
@@ -257,3 +259,15 @@ async def note_checkin(
         summary, taken_at, moods, patient.timezone, now, limits
     ).items():
         setattr(stored, key, value)
+
+
+async def episodes_now(
+    db: AsyncSession, patient_id: int, now: datetime, thresholds: ReliefThresholds
+) -> list[Episode]:
+    """The patient's episodes as of now: the stored ones, re-derived (and stored) only when time
+    alone has moved the current episode on or nothing is stored yet."""
+    summary = await db.get(PatientSummary, patient_id)
+    episodes = as_of(stored_episodes(summary.episodes), now, thresholds) if summary else None
+    if episodes is None:
+        episodes = await refresh_patient_relief(db, patient_id, now)
+    return episodes

@@ -15,9 +15,10 @@ from afterglow.checkins.models import CheckIn
 from afterglow.clock import utcnow
 from afterglow.errors import aware, invalid
 from afterglow.http import DB, CurrentViewer
+from afterglow.infusions.models import Infusion
 from afterglow.instruments.registry import REGISTRY
-from afterglow.relief import Episode, ReliefThresholds, relief_episodes
-from afterglow.relief.service import clinic_thresholds, patient_facts
+from afterglow.relief import Episode, ReliefThresholds
+from afterglow.relief.service import clinic_thresholds, episodes_now
 from afterglow.trends.series import ChartPoint, Reading, downsample
 
 DEFAULT_RANGE = timedelta(days=180)
@@ -129,8 +130,19 @@ class TrendsController(Controller):
         )
         readings = [Reading(at, float(score)) for at, score in rows if score is not None]
         limits = await clinic_thresholds(db, patient.clinic_id)
-        facts = await patient_facts(db, patient_id)
-        episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, utcnow(), limits)
+        episodes = await episodes_now(db, patient_id, utcnow(), limits)
+        markers = await db.execute(
+            select(
+                col(Infusion.id), col(Infusion.given_at), col(Infusion.route), col(Infusion.kind)
+            )
+            .where(
+                col(Infusion.patient_id) == patient_id,
+                col(Infusion.deleted_at).is_(None),
+                col(Infusion.given_at) >= start,
+                col(Infusion.given_at) < end,
+            )
+            .order_by(col(Infusion.given_at))
+        )
         await db.commit()
         return TrendsOut(
             instrument=instrument,
@@ -139,9 +151,7 @@ class TrendsController(Controller):
             points=downsample(readings, max_points),
             readings=len(readings),
             infusions=[
-                InfusionMarker(i.id, i.given_at, i.route, i.kind)
-                for i in facts.infusions
-                if start <= i.given_at < end
+                InfusionMarker(id_ or 0, at, route, kind) for id_, at, route, kind in markers
             ],
             episodes=[episode_band(e) for e in episodes if e.end > start and e.start < end],
             thresholds=threshold_lines(instrument, episodes, limits),
