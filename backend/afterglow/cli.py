@@ -1,9 +1,10 @@
-"""The `afterglow` command: serve, migrate, demo, create-admin."""
+"""The `afterglow` command: serve, worker, migrate, demo, create-admin, import, vapid."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,29 @@ def serve(settings: Settings, workers: int = 1) -> None:
         log_level="warning",
         proxy_headers=settings.trust_proxy_headers,
     )
+
+
+def worker(settings: Settings) -> int:
+    """The reminder tick without HTTP, for a dedicated instance (web ones set AFTERGLOW_SCHEDULER=off)."""
+    import logging
+
+    from afterglow.db import create_engine, migrate
+    from afterglow.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    migrate(settings)
+    print(f"Afterglow worker: a reminder tick every {settings.tick_seconds:g} s", flush=True)
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            await run_worker(settings, engine)
+        finally:
+            await engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 async def _create_admin(
@@ -166,7 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_serve = commands.add_parser("serve", help="migrate the database, then serve the API and app")
     p_serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
+    commands.add_parser("worker", help="run the reminder tick without serving HTTP")
     commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("vapid", help="print the VAPID public key (made on first use)")
 
     p_demo = commands.add_parser("demo", help="seed the synthetic demo clinic, print logins, serve")
     p_demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
@@ -189,6 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "serve":
         serve(settings, workers=args.workers)
+        return 0
+    if args.command == "worker":
+        return worker(settings)
+    if args.command == "vapid":
+        from afterglow.push.vapid import load_vapid
+
+        print(load_vapid(settings).public_key)
         return 0
     if args.command == "migrate":
         from afterglow.db import migrate

@@ -5,7 +5,9 @@ from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.relief.models import PatientSummary, ReliefEpisode
+from afterglow.reminders.models import ReminderPlan
 
 __all__ = [
     "AuditEvent",
@@ -18,7 +20,10 @@ __all__ = [
     "LoginFailure",
     "Patient",
     "PatientSummary",
+    "PushMessage",
+    "PushSubscription",
     "ReliefEpisode",
+    "ReminderPlan",
     "SafetyAlert",
     "User",
 ]

@@ -14,6 +14,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _host_list(value: str | None) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
+
+
 def _load_or_create_secret(data_dir: Path) -> str:
     """Keep the signing secret in the data folder so restarts keep sessions and CSRF tokens valid."""
     path = data_dir / "secret_key"
@@ -25,6 +29,16 @@ def _load_or_create_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)
     return secret
+
+
+# The push services of Chrome/Android, Firefox, Safari/iOS and Edge. The server POSTs to a
+# device's endpoint, so only these hosts (and subdomains) are accepted for it.
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,12 @@ class Settings:
     # SQLite "synchronous" pragma: FULL survives power loss after every acknowledged write.
     sqlite_synchronous: str = "FULL"
     db_pool_size: int = 10
+    # Web Push: the VAPID private key (generated into the data folder when not given) and the
+    # contact push services see; seconds between reminder ticks.
+    vapid_private_key: str | None = None
+    vapid_subject: str | None = None
+    tick_seconds: float = 15.0
+    push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
     patient_session_days: int = 30
     staff_session_hours: int = 12
     login_window_minutes: int = 15
@@ -72,6 +92,10 @@ class Settings:
             "trust_proxy_headers": _flag(env.get("AFTERGLOW_TRUST_PROXY_HEADERS"), False),
             "sqlite_synchronous": (env.get("AFTERGLOW_SQLITE_SYNCHRONOUS") or "FULL").upper(),
             "db_pool_size": int(env.get("AFTERGLOW_DB_POOL_SIZE") or 10),
+            "vapid_private_key": env.get("AFTERGLOW_VAPID_PRIVATE_KEY") or None,
+            "vapid_subject": env.get("AFTERGLOW_VAPID_SUBJECT") or None,
+            "tick_seconds": float(env.get("AFTERGLOW_TICK_SECONDS") or 15),
+            "push_hosts": _host_list(env.get("AFTERGLOW_PUSH_HOSTS")) or DEFAULT_PUSH_HOSTS,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -44,6 +44,8 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
     alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 4.0
     urgent_alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 1.0
     on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    # The staff member (clinician or admin of this clinic) whose devices get escalations too.
+    on_call_user_id: int | None = None
     # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
     relief: dict[str, Any] = msgspec.field(default_factory=dict)
 

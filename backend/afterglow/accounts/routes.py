@@ -33,6 +33,7 @@ from afterglow.accounts.passwords import (
 from afterglow.accounts.service import (
     accept_invite,
     checked_email,
+    checked_on_call,
     checked_timezone,
     email_taken,
     issue_invite,
@@ -50,6 +51,7 @@ from afterglow.clock import utcnow
 from afterglow.errors import conflict, invalid
 from afterglow.http import DB, AppSettings, CurrentViewer
 from afterglow.relief.service import refresh_patient_relief
+from afterglow.reminders.service import replan_patient
 from afterglow.settings import Settings
 
 
@@ -377,6 +379,9 @@ class PatientController(Controller):
             user = await db.get(User, patient.user_id)
             assert user is not None
             user.is_active = True
+        if "timezone" in changes or "is_active" in changes:
+            await db.flush()
+            await replan_patient(db, patient_id, utcnow())
         await db.commit()
         return patient_out(patient)
 
@@ -528,6 +533,8 @@ class ClinicSettingsController(Controller):
         self, data: JSONBody[ClinicSettings], db: DB, viewer: CurrentViewer
     ) -> ClinicSettings:
         checked_clinic_settings(data)
+        if data.on_call_user_id is not None:
+            await checked_on_call(db, viewer.clinic_id, data.on_call_user_id)
         clinic = await db.get(Clinic, viewer.clinic_id)
         assert clinic is not None
         stored = msgspec.to_builtins(data)

@@ -46,6 +46,23 @@ def checked_timezone(name: str, field: str = "timezone") -> str:
     return name
 
 
+async def checked_on_call(db: AsyncSession, clinic_id: int, user_id: int) -> User:
+    """The on-call staff member: an active clinician or admin of this clinic."""
+    user = await db.get(User, user_id)
+    if (
+        user is None
+        or user.clinic_id != clinic_id
+        or user.role not in ("clinician", "admin")
+        or not user.is_active
+    ):
+        raise invalid(
+            "on_call_user_id",
+            f"{user_id} is not an active clinician or admin of this clinic; "
+            "pick one from GET /api/staff",
+        )
+    return user
+
+
 async def email_taken(db: AsyncSession, email: str) -> bool:
     found = await db.scalar(select(func.count()).where(col(User.email) == email))
     return bool(found)

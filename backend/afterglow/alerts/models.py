@@ -10,7 +10,11 @@ from sqlmodel import Field, SQLModel
 
 class SafetyAlert(SQLModel, table=True):
     __tablename__ = "safety_alert"
-    __table_args__ = (Index("ix_safety_alert_clinic_status", "clinic_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_safety_alert_clinic_status", "clinic_id", "status", "created_at"),
+        # The tick looks for open alerts whose window has run out.
+        Index("ix_safety_alert_escalation", "status", "escalate_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinic.id")

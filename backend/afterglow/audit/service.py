@@ -45,14 +45,16 @@ def record_operator_audit(
     *,
     patient_id: int | None = None,
     detail: dict[str, Any] | None = None,
+    actor_role: str = "operator",
 ) -> None:
-    """Audit work done from the command line by whoever runs the server (no signed-in user)."""
+    """Audit work done with no signed-in user: by whoever runs the server from the command line
+    (`operator`), or by Afterglow itself (`system`, e.g. escalating an alert)."""
     db.add(
         AuditEvent(
             at=utcnow(),
             clinic_id=clinic_id,
             actor_user_id=None,
-            actor_role="operator",
+            actor_role=actor_role,
             action=action,
             patient_id=patient_id,
             detail=detail or {},

@@ -25,6 +25,7 @@ from afterglow.infusions.service import (
     patient_infusions,
 )
 from afterglow.relief.service import refresh_patient_relief
+from afterglow.reminders.service import replan_patient
 
 INFUSIONS = "/api/patients/{patient_id:int}/infusions"
 EVENTS = "/api/patients/{patient_id:int}/events"
@@ -51,6 +52,7 @@ class InfusionController(Controller):
         now = utcnow()
         infusion = await add_infusion(db, patient_id, data, viewer.user_id, now)
         await refresh_patient_relief(db, patient_id, now)
+        await replan_patient(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -91,6 +93,7 @@ class InfusionController(Controller):
         apply_infusion_changes(infusion, changes, now)
         await db.flush()
         await refresh_patient_relief(db, patient_id, now)
+        await replan_patient(db, patient_id, now)
         await db.commit()
         return infusion_out(infusion)
 
@@ -117,6 +120,7 @@ class InfusionController(Controller):
         mark_entered_in_error(infusion, viewer.user_id, now)
         await db.flush()
         await refresh_patient_relief(db, patient_id, now)
+        await replan_patient(db, patient_id, now)
         await db.commit()
 
 

@@ -1,0 +1,102 @@
+"""Escalating safety alerts nobody acknowledged in time (CLINICAL.md §5).
+
+When an item-9 alert is still open at its `escalate_at`, the tick pushes it to every active
+clinician of the clinic and to the clinic's on-call staff member, marks it escalated and audits
+who was told, all in one transaction, so an alert escalates exactly once. The notification names
+no patient and no score: it shows on lock screens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.accounts.clinic_settings import clinic_settings
+from afterglow.accounts.models import Clinic, User
+from afterglow.alerts.models import SafetyAlert
+from afterglow.audit.service import record_operator_audit
+from afterglow.push.outbox import Notification, queue_notifications
+
+# An escalation keeps trying to reach a device for this long.
+ESCALATION_LIFETIME = timedelta(hours=24)
+ESCALATION_BATCH = 100
+
+
+async def escalate_due_alerts(db: AsyncSession, now: datetime) -> int:
+    """Escalate every open alert whose window has run out; returns how many (in `db`'s txn)."""
+    alerts = list(
+        (
+            await db.execute(
+                select(SafetyAlert)
+                .where(
+                    col(SafetyAlert.status) == "open",
+                    col(SafetyAlert.escalate_at) <= now,
+                    col(SafetyAlert.escalated_at).is_(None),
+                )
+                .order_by(col(SafetyAlert.escalate_at))
+                .limit(ESCALATION_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+    for alert in alerts:
+        recipients = await escalation_recipients(db, alert.clinic_id)
+        await queue_notifications(db, [_escalation(alert, user_id, now) for user_id in recipients])
+        alert.escalated_at = now
+        record_operator_audit(
+            db,
+            alert.clinic_id,
+            "alert.escalate",
+            patient_id=alert.patient_id,
+            detail={"alert_id": alert.id, "level": alert.level, "recipients": recipients},
+            actor_role="system",
+        )
+    await db.flush()
+    return len(alerts)
+
+
+async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:
+    """Every active clinician of the clinic, and the on-call staff member, each once."""
+    clinicians = (
+        await db.execute(
+            select(col(User.id)).where(
+                col(User.clinic_id) == clinic_id,
+                col(User.role) == "clinician",
+                col(User.is_active).is_(True),
+            )
+        )
+    ).scalars()
+    recipients = {user_id for user_id in clinicians if user_id is not None}
+    clinic = await db.get(Clinic, clinic_id)
+    assert clinic is not None
+    on_call = clinic_settings(clinic.settings).on_call_user_id
+    if on_call is not None:
+        user = await db.get(User, on_call)
+        if user is not None and user.clinic_id == clinic_id and user.is_active:
+            recipients.add(on_call)
+    return sorted(recipients)
+
+
+def _escalation(alert: SafetyAlert, user_id: int, now: datetime) -> Notification:
+    urgent = alert.level == "urgent"
+    return Notification(
+        recipient_user_id=user_id,
+        patient_id=alert.patient_id,
+        kind="alert_escalation",
+        send_key=f"alert-{alert.id}-escalation",
+        payload={
+            "title": "Urgent safety alert waiting" if urgent else "Safety alert waiting",
+            "body": "A PHQ-9 item 9 alert has not been acknowledged. Open Afterglow to review it.",
+            "url": f"/#/alerts/{alert.id}",
+            "kind": "alert_escalation",
+            "tag": f"alert-{alert.id}",
+            "lang": "en",
+        },
+        topic=f"alert-{alert.id}",
+        urgency="high",
+        fire_at=now,
+        expires_at=now + ESCALATION_LIFETIME,
+    )

@@ -1,0 +1,195 @@
+"""Sending one encrypted message to one device's push service, and what its answer means.
+
+One shared aiohttp session and a bound on messages in flight; `pywebpush.webpush_async` encrypts
+(aes128gcm) and signs (VAPID) each message. How an answer is judged is a pure function
+(`outcome_of`), so the rules are tested without a network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from pywebpush import WebPushException, webpush_async
+
+from afterglow.push.vapid import VapidIdentity
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"  # 201/202: the push service has it and will deliver within the TTL
+    GONE = "gone"  # 404/410: the device unsubscribed; delete the subscription
+    RATE_LIMITED = "rate_limited"  # 429: wait for Retry-After, then try again
+    RETRY = "retry"  # 5xx, timeouts, connection errors: back off and try again
+    REJECTED = "rejected"  # 400/403/413...: our configuration or payload; retrying won't help
+
+
+@dataclass(frozen=True)
+class Device:
+    """Where and how to reach one subscribed browser."""
+
+    subscription_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclass(frozen=True)
+class DeviceResult:
+    subscription_id: int
+    outcome: Outcome
+    status: int | None = None
+    # Seconds the push service asked us to wait (429, sometimes 503).
+    retry_after: float | None = None
+    error: str | None = None
+
+
+def outcome_of(status: int) -> Outcome:
+    """What a push service's HTTP status means for this message and this subscription."""
+    if status in (200, 201, 202):
+        return Outcome.DELIVERED
+    if status in (404, 410):
+        return Outcome.GONE
+    if status == 429:
+        return Outcome.RATE_LIMITED
+    if status >= 500 or status == 408:
+        return Outcome.RETRY
+    return Outcome.REJECTED
+
+
+def retry_after_seconds(header: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class PushSender:
+    """Sends Web Push messages over one aiohttp session, at most `concurrency` at a time.
+
+    Use as an async context manager (or call `close()`). A push service that answered 429 is left
+    alone until its Retry-After has passed: messages for it meanwhile come back RATE_LIMITED
+    without a request.
+    """
+
+    def __init__(
+        self, vapid: VapidIdentity, *, concurrency: int = 200, timeout_seconds: float = 10.0
+    ) -> None:
+        self.vapid = vapid
+        self.timeout_seconds = timeout_seconds
+        self._concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._resting_until: dict[str, float] = {}
+
+    async def __aenter__(self) -> PushSender:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _shared_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._concurrency),
+                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
+            )
+        return self._session
+
+    async def send(
+        self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
+    ) -> DeviceResult:
+        origin = _origin(device.endpoint)
+        resting = self._resting_until.get(origin)
+        if resting is not None:
+            wait = resting - time.monotonic()
+            if wait > 0:
+                return DeviceResult(device.subscription_id, Outcome.RATE_LIMITED, 429, wait)
+            del self._resting_until[origin]
+        async with self._slots:
+            result = await self._post(device, payload, ttl=ttl, topic=topic, urgency=urgency)
+        if result.outcome is Outcome.RATE_LIMITED:
+            self._resting_until[origin] = time.monotonic() + (result.retry_after or 60.0)
+        return result
+
+    async def _post(
+        self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
+    ) -> DeviceResult:
+        subscription: dict[str, Any] = {
+            "endpoint": device.endpoint,
+            "keys": {"p256dh": device.p256dh, "auth": device.auth},
+        }
+        try:
+            response = await webpush_async(
+                subscription_info=subscription,
+                data=payload.decode(),
+                vapid_private_key=self.vapid.signer,
+                # A new dict every time: pywebpush writes this endpoint's `aud` into it.
+                vapid_claims={"sub": self.vapid.subject},
+                ttl=ttl,
+                headers={"Topic": topic, "Urgency": urgency},
+                timeout=self.timeout_seconds,
+                aiohttp_session=self._shared_session(),
+            )
+        except WebPushException as error:
+            status = error.status_code
+            if status is None:
+                return DeviceResult(device.subscription_id, Outcome.RETRY, error=str(error)[:300])
+            outcome = outcome_of(status)
+            retry_after = retry_after_seconds(error.retry_after, datetime.now(UTC))
+            if outcome is Outcome.REJECTED:
+                log.error(
+                    "push service %s refused a message with %s: check the VAPID key and subject "
+                    "(AFTERGLOW_VAPID_PRIVATE_KEY, AFTERGLOW_VAPID_SUBJECT)",
+                    _origin(device.endpoint),
+                    status,
+                )
+            return DeviceResult(
+                device.subscription_id, outcome, status, retry_after, _reason(error)
+            )
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return DeviceResult(
+                device.subscription_id,
+                Outcome.RETRY,
+                error=f"{type(error).__name__}: {error}"[:300] or "timeout",
+            )
+        return DeviceResult(device.subscription_id, outcome_of(response.status), response.status)
+
+
+def _origin(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _reason(error: WebPushException) -> str:
+    # The first line names the status and reason; the response body may echo the request.
+    return str(error).splitlines()[0][:300]

@@ -1,0 +1,287 @@
+"""The push outbox: queueing notifications once, and delivering the due ones from any instance.
+
+Queueing inserts a `push_message` row under its unique (recipient, send key): queueing the same
+notification again does nothing. Delivery claims due rows with a lease by one conditional UPDATE
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer elsewhere), sends outside any
+transaction, and records each outcome only while it still holds the lease. A tick that dies keeps
+its lease until it runs out; then another tick sends those messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
+
+from afterglow.db import session_maker
+from afterglow.push.delivery import Device, DeviceResult, Outcome, PushSender
+from afterglow.push.models import PushMessage, PushSubscription
+
+# Longer than a slow send (timeouts are 10 s) so a live tick never loses its claim.
+LEASE = timedelta(minutes=2)
+CLAIM_BATCH = 500
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(minutes=30)
+# A message is worth sending while at least this much of its life is left.
+SHORTEST_TTL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notification to queue for one user."""
+
+    recipient_user_id: int
+    patient_id: int | None
+    kind: str
+    send_key: str
+    payload: dict[str, Any]
+    topic: str
+    urgency: str
+    fire_at: datetime
+    expires_at: datetime
+    # queued, or an outcome known at once (skipped: the check-in was already done; expired).
+    status: str = "queued"
+
+
+@dataclass(frozen=True)
+class MessageVerdict:
+    """What becomes of a claimed message after one round of sending."""
+
+    status: str
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    sent_at: datetime | None
+
+
+async def queue_notifications(db: AsyncSession, notifications: Sequence[Notification]) -> None:
+    """Insert each notification once; ones already queued under their send key are left as they are."""
+    if not notifications:
+        return
+    rows = [
+        {
+            "recipient_user_id": n.recipient_user_id,
+            "patient_id": n.patient_id,
+            "kind": n.kind,
+            "send_key": n.send_key,
+            "payload": n.payload,
+            "topic": n.topic,
+            "urgency": n.urgency,
+            "status": n.status,
+            "fire_at": n.fire_at,
+            "expires_at": n.expires_at,
+            "next_attempt_at": n.fire_at,
+            "attempts": 0,
+            "created_at": n.fire_at,
+            "updated_at": n.fire_at,
+        }
+        for n in notifications
+    ]
+    dialect = db.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(PushMessage).on_conflict_do_nothing(
+        index_elements=["recipient_user_id", "send_key"]
+    )
+    await db.execute(statement, rows)
+
+
+def judge_delivery(
+    results: Sequence[DeviceResult], *, attempts: int, now: datetime, expires_at: datetime
+) -> MessageVerdict:
+    """Sent if any device's push service took it; else try again later, expire, or fail.
+
+    Retries back off from 30 s, doubling to at most 30 min, or wait as long as a push service
+    asked (Retry-After); a retry that could not happen with a minute of life left expires instead.
+    """
+    if any(r.outcome is Outcome.DELIVERED for r in results):
+        status = next(r.status for r in results if r.outcome is Outcome.DELIVERED)
+        return MessageVerdict("sent", now, status, None, now)
+    if not results:
+        return MessageVerdict("failed", now, None, "no device with notifications on", None)
+    last = results[-1]
+    transient = [r for r in results if r.outcome in (Outcome.RETRY, Outcome.RATE_LIMITED)]
+    if not transient:
+        if all(r.outcome is Outcome.GONE for r in results):
+            return MessageVerdict("failed", now, last.status, "every device unsubscribed", None)
+        rejected = next(r for r in results if r.outcome is Outcome.REJECTED)
+        return MessageVerdict("failed", now, rejected.status, rejected.error, None)
+    backoff = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    asked = max((r.retry_after or 0.0) for r in transient)
+    next_attempt_at = now + max(backoff, timedelta(seconds=asked))
+    worst = transient[-1]
+    error = worst.error or f"push service answered {worst.status}"
+    if next_attempt_at > expires_at - SHORTEST_TTL:
+        return MessageVerdict("expired", now, worst.status, error, None)
+    return MessageVerdict("queued", next_attempt_at, worst.status, error, None)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient_user_id: int
+    payload: dict[str, Any]
+    topic: str
+    urgency: str
+    expires_at: datetime
+    attempts: int
+
+
+async def claim_due_messages(
+    db: AsyncSession, now: datetime, owner: str, limit: int = CLAIM_BATCH
+) -> list[_Claimed]:
+    """Take up to `limit` due messages for this tick by setting a lease on them (in `db`'s txn)."""
+    due = (
+        select(col(PushMessage.id))
+        .where(
+            col(PushMessage.status) == "queued",
+            col(PushMessage.next_attempt_at) <= now,
+            or_(col(PushMessage.lease_until).is_(None), col(PushMessage.lease_until) < now),
+        )
+        .order_by(col(PushMessage.next_attempt_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await db.execute(
+        update(PushMessage)
+        .where(col(PushMessage.id).in_(due.scalar_subquery()))
+        .values(
+            lease_until=now + LEASE,
+            lease_owner=owner,
+            attempts=col(PushMessage.attempts) + 1,
+            updated_at=now,
+        )
+        .returning(
+            col(PushMessage.id),
+            col(PushMessage.recipient_user_id),
+            col(PushMessage.payload),
+            col(PushMessage.topic),
+            col(PushMessage.urgency),
+            col(PushMessage.expires_at),
+            col(PushMessage.attempts),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return [_Claimed(*row) for row in claimed.all()]
+
+
+async def deliver_due_messages(
+    engine: AsyncEngine,
+    sender: PushSender,
+    owner: str,
+    *,
+    clock: Any,
+    limit: int = CLAIM_BATCH,
+) -> int:
+    """One round: claim a batch of due messages, send them to every device, record the outcomes.
+
+    Returns how many messages were claimed (0 when nothing was due). `clock()` gives now.
+    """
+    sessions = session_maker(engine)
+    now = clock()
+    async with sessions() as db, db.begin():
+        claimed = await claim_due_messages(db, now, owner, limit)
+        if not claimed:
+            return 0
+        devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
+
+    async def send_one(message: _Claimed) -> list[DeviceResult]:
+        body = json.dumps(message.payload, separators=(",", ":")).encode()
+        ttl = max(int((message.expires_at - clock()).total_seconds()), 0)
+        return list(
+            await asyncio.gather(
+                *(
+                    sender.send(device, body, ttl=ttl, topic=message.topic, urgency=message.urgency)
+                    for device in devices.get(message.recipient_user_id, [])
+                )
+            )
+        )
+
+    outcomes = await asyncio.gather(*(send_one(m) for m in claimed))
+    await _record_outcomes(sessions, claimed, outcomes, owner, clock())
+    return len(claimed)
+
+
+async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[Device]]:
+    rows = await db.execute(
+        select(
+            col(PushSubscription.user_id),
+            col(PushSubscription.id),
+            col(PushSubscription.endpoint),
+            col(PushSubscription.p256dh),
+            col(PushSubscription.auth),
+        ).where(col(PushSubscription.user_id).in_(user_ids))
+    )
+    devices: dict[int, list[Device]] = defaultdict(list)
+    for user_id, subscription_id, endpoint, p256dh, auth in rows.all():
+        devices[user_id].append(Device(cast(int, subscription_id), endpoint, p256dh, auth))
+    return devices
+
+
+async def _record_outcomes(
+    sessions: Any,
+    claimed: Sequence[_Claimed],
+    outcomes: Sequence[list[DeviceResult]],
+    owner: str,
+    now: datetime,
+) -> None:
+    verdicts = []
+    gone: set[int] = set()
+    delivered: set[int] = set()
+    for message, results in zip(claimed, outcomes, strict=True):
+        verdict = judge_delivery(
+            results, attempts=message.attempts, now=now, expires_at=message.expires_at
+        )
+        verdicts.append(
+            {
+                "message_id": message.id,
+                "new_status": verdict.status,
+                "new_next_attempt_at": verdict.next_attempt_at,
+                "new_last_status": verdict.last_status,
+                "new_last_error": verdict.last_error,
+                "new_sent_at": verdict.sent_at,
+                "owner": owner,
+                "now": now,
+            }
+        )
+        gone.update(r.subscription_id for r in results if r.outcome is Outcome.GONE)
+        delivered.update(r.subscription_id for r in results if r.outcome is Outcome.DELIVERED)
+    table = PushMessage.__table__  # type: ignore[attr-defined]
+    async with sessions() as db, db.begin():
+        # Only while this tick still holds the lease: had it run out and another tick claimed
+        # the message, that tick's outcome is the one to keep.
+        await db.execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("message_id"),
+                table.c.lease_owner == bindparam("owner"),
+            )
+            .values(
+                status=bindparam("new_status"),
+                next_attempt_at=bindparam("new_next_attempt_at"),
+                last_status=bindparam("new_last_status"),
+                last_error=bindparam("new_last_error"),
+                sent_at=bindparam("new_sent_at"),
+                lease_until=None,
+                lease_owner=None,
+                updated_at=bindparam("now"),
+            ),
+            verdicts,
+        )
+        if gone:
+            await db.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
+        if delivered:
+            await db.execute(
+                update(PushSubscription)
+                .where(col(PushSubscription.id).in_(delivered))
+                .values(last_sent_at=now)
+            )

@@ -1,0 +1,120 @@
+"""Registering and removing a user's push devices."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.errors import invalid
+from afterglow.push.models import PushSubscription
+from afterglow.push.schemas import SubscriptionIn
+from afterglow.reminders.service import replan_user
+
+
+def checked_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> str:
+    """A push service URL: https, on a known push service's host (see AFTERGLOW_PUSH_HOSTS).
+
+    The server will POST to this URL, so an arbitrary one would let a user aim it at internal
+    services. Plain http is accepted only for loopback hosts listed explicitly (tests, local dev).
+    """
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    listed = any(host == h or host.endswith("." + h) for h in allowed_hosts)
+    if not listed:
+        raise invalid(
+            "endpoint",
+            f"{host or endpoint!r} is not a known push service; "
+            "send the endpoint the browser's pushManager.subscribe() gave",
+        )
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+        return endpoint
+    raise invalid("endpoint", "a push endpoint must be an https URL")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _decoded(field: str, value: str, length: int) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != length or (field == "keys.p256dh" and raw[0] != 4):
+        raise invalid(field, f"expected base64url of {length} bytes, as the browser gives it")
+    return value
+
+
+async def subscribe_device(
+    db: AsyncSession,
+    user_id: int,
+    data: SubscriptionIn,
+    allowed_hosts: tuple[str, ...],
+    now: datetime,
+) -> tuple[PushSubscription, bool]:
+    """Register a device for the user; returns it and whether it is new to this user.
+
+    The same endpoint again updates its keys and label. An endpoint registered by someone else
+    moves to this user: a browser's subscription belongs to whoever signed in on it last.
+    """
+    endpoint = checked_endpoint(data.endpoint, allowed_hosts)
+    p256dh = _decoded("keys.p256dh", data.keys.p256dh, 65)
+    auth = _decoded("keys.auth", data.keys.auth, 16)
+    label = data.device_label.strip() or "This device"
+    existing = await db.scalar(
+        select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint)
+    )
+    if existing is not None:
+        previous_user = existing.user_id
+        existing.user_id, existing.p256dh, existing.auth = user_id, p256dh, auth
+        existing.device_label = label
+        await db.flush()
+        if previous_user != user_id:
+            await replan_user(db, previous_user, now)
+            await replan_user(db, user_id, now)
+        return existing, previous_user != user_id
+    device = PushSubscription(
+        user_id=user_id,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+        device_label=label,
+        created_at=now,
+    )
+    db.add(device)
+    await db.flush()
+    await replan_user(db, user_id, now)
+    return device, True
+
+
+async def user_devices(db: AsyncSession, user_id: int) -> list[PushSubscription]:
+    rows = await db.execute(
+        select(PushSubscription)
+        .where(col(PushSubscription.user_id) == user_id)
+        .order_by(col(PushSubscription.created_at), col(PushSubscription.id))
+    )
+    return list(rows.scalars())
+
+
+async def unsubscribe_device(
+    db: AsyncSession, user_id: int, subscription_id: int, now: datetime
+) -> None:
+    device = await db.get(PushSubscription, subscription_id)
+    if device is None or device.user_id != user_id:
+        raise NotFoundException(detail=f"No device {subscription_id} of yours.")
+    await db.delete(device)
+    await db.flush()
+    await replan_user(db, user_id, now)

@@ -1,0 +1,84 @@
+"""Afterglow's VAPID identity: the key pair push services use to know the messages come from us.
+
+Generated into the data folder on first start (like the secret key) unless the operator gives
+`AFTERGLOW_VAPID_PRIVATE_KEY`; every instance must use the same key, or devices subscribed through
+one instance reject messages from another.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid02
+
+from afterglow.settings import Settings
+
+KEY_FILE = "vapid_private_key"
+
+
+@dataclass(frozen=True)
+class VapidIdentity:
+    signer: Vapid02
+    # The applicationServerKey a browser subscribes with: the uncompressed P-256 point, base64url.
+    public_key: str
+    # Who runs this server, for the push services (`mailto:` or `https:`).
+    subject: str
+
+
+def load_vapid(settings: Settings) -> VapidIdentity:
+    private = settings.vapid_private_key or _load_or_create_key(settings.data_dir)
+    signer = _signer(private)
+    point = signer.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    public_key = base64.urlsafe_b64encode(point).rstrip(b"=").decode()
+    return VapidIdentity(signer, public_key, vapid_subject(settings))
+
+
+def vapid_subject(settings: Settings) -> str:
+    """The configured subject, else the public URL when it is https, else a placeholder address.
+
+    Apple's push service refuses subjects at localhost, `.local` or `.invalid`: production sets
+    `AFTERGLOW_VAPID_SUBJECT` to a real `mailto:` or serves on a real https URL.
+    """
+    if settings.vapid_subject:
+        return settings.vapid_subject
+    if settings.public_url.startswith("https://"):
+        return settings.public_url
+    return "mailto:push@afterglow.example.org"
+
+
+def _signer(private: str) -> Vapid02:
+    text = private.strip()
+    if text.startswith("-----BEGIN"):
+        return Vapid02.from_pem(text.encode())
+    try:
+        return Vapid02.from_string(text)
+    except Exception as error:
+        raise ValueError(
+            "AFTERGLOW_VAPID_PRIVATE_KEY: give the VAPID private key as PEM, or as base64url "
+            "(raw 32 bytes or DER), as `vapid --gen` or `afterglow vapid` make it"
+        ) from error
+
+
+def _load_or_create_key(data_dir: Path) -> str:
+    path = data_dir / KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    signer = Vapid02()
+    signer.generate_keys()
+    raw = signer.private_key.private_numbers().private_value.to_bytes(32, "big")
+    encoded = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process of this instance made it first: use theirs.
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(encoded)
+    return encoded

@@ -1,0 +1,117 @@
+"""HTTP for reminder schedules (the patient's own, or set by their clinician) and their sends."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from afterglow.accounts.access import open_patient
+from afterglow.accounts.models import Patient
+from afterglow.accounts.viewer import Viewer
+from afterglow.clock import utcnow
+from afterglow.http import DB, CurrentViewer
+from afterglow.reminders import schemas
+from afterglow.reminders.service import change_reminder_settings, patient_sends, reminder_settings
+
+SETTINGS_DESCRIPTION = (
+    "Daily mood at a local time (null: off), weekly PHQ-9 and GAD-7 on a weekday, quiet hours "
+    "(reminders inside them wait for their end), and the reminders anchored to infusions "
+    "(side-effect checks at +2 h and +24 h, 14 days of mood nudges, PHQ-9 on day 7 and 14). "
+    "Times are the patient's local wall-clock times; a time inside quiet hours is refused."
+)
+
+
+class MyRemindersController(Controller):
+    path = "/api/me/reminders"
+    tags = ["Reminders"]
+
+    @get("/", operation_id="getMyReminders", summary="Your reminder schedule")
+    async def show(self, db: DB, viewer: CurrentViewer) -> schemas.ReminderSettingsOut:
+        patient = await _own_record(db, viewer)
+        settings = await reminder_settings(db, patient, utcnow())
+        await db.commit()
+        return settings
+
+    @put(
+        "/",
+        operation_id="updateMyReminders",
+        summary="Change your reminder schedule",
+        description=SETTINGS_DESCRIPTION,
+    )
+    async def update(
+        self, data: JSONBody[schemas.ReminderSettingsIn], db: DB, viewer: CurrentViewer
+    ) -> schemas.ReminderSettingsOut:
+        patient = await _own_record(db, viewer)
+        now = utcnow()
+        await change_reminder_settings(db, patient, data, now)
+        settings = await reminder_settings(db, patient, now)
+        await db.commit()
+        return settings
+
+
+class PatientRemindersController(Controller):
+    path = "/api/patients/{patient_id:int}/reminders"
+    tags = ["Reminders"]
+
+    @get("/", operation_id="getPatientReminders", summary="A patient's reminder schedule")
+    async def show(
+        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+    ) -> schemas.ReminderSettingsOut:
+        patient = await open_patient(db, viewer, patient_id, "reminders.read")
+        settings = await reminder_settings(db, patient, utcnow())
+        await db.commit()
+        return settings
+
+    @put(
+        "/",
+        operation_id="updatePatientReminders",
+        summary="Set a patient's reminder schedule (audited)",
+        description=SETTINGS_DESCRIPTION,
+    )
+    async def update(
+        self,
+        patient_id: FromPath[int],
+        data: JSONBody[schemas.ReminderSettingsIn],
+        db: DB,
+        viewer: CurrentViewer,
+    ) -> schemas.ReminderSettingsOut:
+        patient = await open_patient(db, viewer, patient_id, "reminders.update")
+        now = utcnow()
+        await change_reminder_settings(db, patient, data, now)
+        settings = await reminder_settings(db, patient, now)
+        await db.commit()
+        return settings
+
+    @get(
+        "/sends",
+        operation_id="listReminderSends",
+        summary="Every notification about a patient and what became of it, newest first",
+        description=(
+            "`status`: queued (waiting to be sent or retried), sent (a device's push service "
+            "took it), failed (with the push service's status), expired (its day ended first), "
+            "skipped (the check-in was already done). Includes safety alert escalations."
+        ),
+    )
+    async def sends(
+        self,
+        patient_id: FromPath[int],
+        db: DB,
+        viewer: CurrentViewer,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[schemas.SendOut]:
+        await open_patient(db, viewer, patient_id, "reminders.sends.read", staff_only=True)
+        sends = await patient_sends(db, patient_id, limit=limit, offset=offset)
+        await db.commit()
+        return sends
+
+
+async def _own_record(db: DB, viewer: Viewer) -> Patient:
+    if not viewer.is_patient or viewer.patient_id is None:
+        raise PermissionDeniedException(
+            detail="This is for patients; staff use /api/patients/{id}/reminders."
+        )
+    return await open_patient(db, viewer, viewer.patient_id, "reminders.read")

@@ -1,0 +1,318 @@
+"""Reminder settings, keeping each patient's next reminder current, and the tick's planning round."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import cast
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from afterglow.accounts.models import Patient, User
+from afterglow.accounts.service import checked_timezone
+from afterglow.checkins.models import CheckIn
+from afterglow.errors import invalid
+from afterglow.infusions.models import Infusion
+from afterglow.push.models import PushMessage, PushSubscription
+from afterglow.push.outbox import queue_notifications
+from afterglow.relief.models import PatientSummary
+from afterglow.reminders import schemas
+from afterglow.reminders.models import ReminderPlan
+from afterglow.reminders.planning import (
+    HISTORY,
+    LOOKAHEAD,
+    PatientForReminders,
+    PlanState,
+    due_notifications,
+    replanned,
+    upcoming,
+)
+from afterglow.reminders.schedule import CheckinStamp, InfusionAnchor, ReminderSchedule
+
+PLAN_BATCH = 500
+_ASKED_FOR = ("mood", "phq9", "gad7", "after")
+
+
+async def reminder_plan(db: AsyncSession, patient: Patient, now: datetime) -> ReminderPlan:
+    """The patient's plan row, made with the clinical defaults the first time it is needed."""
+    assert patient.id is not None
+    plan = await db.get(ReminderPlan, patient.id)
+    if plan is None:
+        plan = ReminderPlan(
+            patient_id=patient.id,
+            planned_timezone=patient.timezone,
+            planned_through=now,
+            updated_at=now,
+        )
+        db.add(plan)
+        await db.flush()
+    return plan
+
+
+async def replan_patient(db: AsyncSession, patient_id: int, now: datetime) -> ReminderPlan:
+    """Recompute a patient's next reminder after something it depends on changed.
+
+    Called in the transaction of the change: reminder settings, the patient's time zone or
+    account, infusions, push devices.
+    """
+    patient = await db.get(Patient, patient_id)
+    assert patient is not None
+    plan = await reminder_plan(db, patient, now)
+    loaded = await patients_for_reminders(db, [patient_id], now)
+    _apply(plan, replanned(plan, loaded[patient_id], now), now)
+    await db.flush()
+    return plan
+
+
+async def replan_user(db: AsyncSession, user_id: int, now: datetime) -> None:
+    """Replan the patient whose account this is (devices belong to users); staff have no plan."""
+    patient_id = await db.scalar(select(col(Patient.id)).where(col(Patient.user_id) == user_id))
+    if patient_id is not None:
+        await replan_patient(db, patient_id, now)
+
+
+async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_BATCH) -> int:
+    """One planning round of the tick: due plans become queued notifications, in `db`'s txn.
+
+    Plans are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so ticks on several instances
+    share the work; SQLite has one writer at a time. Returns how many plans were due.
+    """
+    plans = list(
+        (
+            await db.execute(
+                select(ReminderPlan)
+                .where(col(ReminderPlan.next_fire_at) <= now)
+                .order_by(col(ReminderPlan.next_fire_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+    if not plans:
+        return 0
+    patients = await patients_for_reminders(db, [p.patient_id for p in plans], now)
+    notifications = []
+    changes = []
+    for plan in plans:
+        due, state = due_notifications(plan, patients[plan.patient_id], now)
+        notifications.extend(due)
+        changes.append({"patient_id": plan.patient_id, **_columns(state), "updated_at": now})
+    await queue_notifications(db, notifications)
+    await db.execute(update(ReminderPlan), changes)
+    return len(plans)
+
+
+async def patients_for_reminders(
+    db: AsyncSession, patient_ids: Sequence[int], now: datetime
+) -> dict[int, PatientForReminders]:
+    """What planning needs to know of each patient, in four queries however many patients."""
+    rows = (
+        await db.execute(
+            select(
+                col(Patient.id),
+                col(Patient.user_id),
+                col(Patient.timezone),
+                col(Patient.locale),
+                col(Patient.is_active),
+                col(User.is_active),
+                col(PatientSummary.relief_status),
+            )
+            .outerjoin(User, col(User.id) == col(Patient.user_id))
+            .outerjoin(PatientSummary, col(PatientSummary.patient_id) == col(Patient.id))
+            .where(col(Patient.id).in_(patient_ids))
+        )
+    ).all()
+    user_ids = [row[1] for row in rows if row[1] is not None]
+    with_devices = set(
+        (
+            await db.execute(
+                select(col(PushSubscription.user_id))
+                .where(col(PushSubscription.user_id).in_(user_ids))
+                .distinct()
+            )
+        ).scalars()
+    )
+    infusions: dict[int, list[InfusionAnchor]] = defaultdict(list)
+    for patient_id, infusion_id, given_at in await db.execute(
+        select(col(Infusion.patient_id), col(Infusion.id), col(Infusion.given_at)).where(
+            col(Infusion.patient_id).in_(patient_ids),
+            col(Infusion.deleted_at).is_(None),
+            col(Infusion.given_at) > now - HISTORY,
+            col(Infusion.given_at) <= now + LOOKAHEAD,
+        )
+    ):
+        infusions[patient_id].append(InfusionAnchor(cast(int, infusion_id), given_at))
+    checkins: dict[int, list[CheckinStamp]] = defaultdict(list)
+    for patient_id, instrument, taken_at in await db.execute(
+        select(col(CheckIn.patient_id), col(CheckIn.instrument), col(CheckIn.taken_at)).where(
+            and_(
+                col(CheckIn.patient_id).in_(patient_ids),
+                col(CheckIn.instrument).in_(_ASKED_FOR),
+                col(CheckIn.taken_at) > now - HISTORY,
+            )
+        )
+    ):
+        checkins[patient_id].append(CheckinStamp(instrument, taken_at))
+    return {
+        cast(int, patient_id): PatientForReminders(
+            patient_id=cast(int, patient_id),
+            user_id=user_id,
+            timezone=timezone,
+            locale=locale,
+            reachable=bool(patient_active and user_active and user_id in with_devices),
+            relief_status=relief_status,
+            infusions=tuple(infusions[cast(int, patient_id)]),
+            checkins=tuple(checkins[cast(int, patient_id)]),
+        )
+        for (
+            patient_id,
+            user_id,
+            timezone,
+            locale,
+            patient_active,
+            user_active,
+            relief_status,
+        ) in rows
+    }
+
+
+def _columns(state: PlanState) -> dict[str, object]:
+    return {
+        "planned_timezone": state.planned_timezone,
+        "previous_timezone": state.previous_timezone,
+        "zone_changed_at": state.zone_changed_at,
+        "waning_since": state.waning_since,
+        "relief_status_seen": state.relief_status_seen,
+        "planned_through": state.planned_through,
+        "next_fire_at": state.next_fire_at,
+    }
+
+
+def _apply(plan: ReminderPlan, state: PlanState, now: datetime) -> None:
+    for name, value in _columns(state).items():
+        setattr(plan, name, value)
+    plan.updated_at = now
+
+
+async def reminder_settings(
+    db: AsyncSession, patient: Patient, now: datetime
+) -> schemas.ReminderSettingsOut:
+    """The patient's schedule as they set it, their devices, and the next reminder it holds."""
+    assert patient.id is not None
+    plan = await reminder_plan(db, patient, now)
+    loaded = (await patients_for_reminders(db, [patient.id], now))[patient.id]
+    devices = 0
+    if patient.user_id is not None:
+        devices = (
+            await db.scalar(
+                select(func.count())
+                .select_from(PushSubscription)
+                .where(col(PushSubscription.user_id) == patient.user_id)
+            )
+            or 0
+        )
+    slot = upcoming(plan, loaded, now)
+    return schemas.ReminderSettingsOut(
+        timezone=patient.timezone,
+        daily_mood_at=_hhmm(plan.daily_mood_at),
+        weekly_phq9=_weekly_out(plan.weekly_phq9_weekday, plan.weekly_phq9_at),
+        weekly_gad7=_weekly_out(plan.weekly_gad7_weekday, plan.weekly_gad7_at),
+        quiet_start=plan.quiet_start.strftime("%H:%M"),
+        quiet_end=plan.quiet_end.strftime("%H:%M"),
+        infusion_nudges=plan.infusion_nudges,
+        push_devices=devices,
+        next_reminder=(
+            schemas.NextReminder(kind=slot.kind.value, fire_at=slot.fire_at, url=slot.url)
+            if slot is not None
+            else None
+        ),
+    )
+
+
+async def change_reminder_settings(
+    db: AsyncSession, patient: Patient, data: schemas.ReminderSettingsIn, now: datetime
+) -> None:
+    """Replace the patient's schedule (and time zone, if given) after checking it can work."""
+    assert patient.id is not None
+    timezone = patient.timezone
+    if data.timezone is not None:
+        timezone = checked_timezone(data.timezone)
+    weekly_phq9 = _weekly_in(data.weekly_phq9)
+    weekly_gad7 = _weekly_in(data.weekly_gad7)
+    try:
+        ReminderSchedule(
+            timezone=timezone,
+            daily_mood_at=_time_in(data.daily_mood_at),
+            weekly_phq9=weekly_phq9,
+            weekly_gad7=weekly_gad7,
+            quiet_start=_time_in(data.quiet_start) or time(21, 30),
+            quiet_end=_time_in(data.quiet_end) or time(8, 0),
+            infusion_nudges=data.infusion_nudges,
+        )
+    except ValueError as error:
+        field, _, message = str(error).partition(": ")
+        raise invalid(field, message) from None
+    plan = await reminder_plan(db, patient, now)
+    plan.daily_mood_at = _time_in(data.daily_mood_at)
+    plan.weekly_phq9_weekday, plan.weekly_phq9_at = weekly_phq9 or (None, None)
+    plan.weekly_gad7_weekday, plan.weekly_gad7_at = weekly_gad7 or (None, None)
+    plan.quiet_start = _time_in(data.quiet_start) or time(21, 30)
+    plan.quiet_end = _time_in(data.quiet_end) or time(8, 0)
+    plan.infusion_nudges = data.infusion_nudges
+    patient.timezone = timezone
+    await db.flush()
+    await replan_patient(db, patient.id, now)
+
+
+async def patient_sends(
+    db: AsyncSession, patient_id: int, *, limit: int, offset: int
+) -> list[schemas.SendOut]:
+    """Every notification about this patient, newest first."""
+    rows = await db.execute(
+        select(PushMessage)
+        .where(col(PushMessage.patient_id) == patient_id)
+        .order_by(col(PushMessage.fire_at).desc(), col(PushMessage.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        schemas.SendOut(
+            id=m.id or 0,
+            kind=m.kind,
+            send_key=m.send_key,
+            recipient_user_id=m.recipient_user_id,
+            status=m.status,
+            fire_at=m.fire_at,
+            expires_at=m.expires_at,
+            attempts=m.attempts,
+            last_status=m.last_status,
+            last_error=m.last_error,
+            sent_at=m.sent_at,
+        )
+        for m in rows.scalars()
+    ]
+
+
+def _time_in(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
+
+
+def _hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def _weekly_in(value: schemas.Weekly | None) -> tuple[int, time] | None:
+    if value is None:
+        return None
+    at = _time_in(value.at)
+    assert at is not None
+    return (value.weekday, at)
+
+
+def _weekly_out(weekday: int | None, at: time | None) -> schemas.Weekly | None:
+    if weekday is None or at is None:
+        return None
+    return schemas.Weekly(weekday=weekday, at=at.strftime("%H:%M"))

@@ -1,0 +1,137 @@
+"""The reminder tick: one APScheduler interval job per process, the database deciding who sends.
+
+Each tick (1) turns due reminder plans into queued notifications, (2) escalates safety alerts
+whose window ran out, (3) delivers due notifications. Any number of instances may tick at once:
+plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease, and every
+notification has a unique send key. It runs inside `afterglow serve` unless
+`AFTERGLOW_SCHEDULER=off`, and alone as `afterglow worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from afterglow.alerts.escalation import escalate_due_alerts
+from afterglow.clock import utcnow
+from afterglow.db import session_maker
+from afterglow.push.delivery import PushSender
+from afterglow.push.outbox import CLAIM_BATCH, deliver_due_messages
+from afterglow.push.vapid import load_vapid
+from afterglow.reminders.service import PLAN_BATCH, plan_due_reminders
+from afterglow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    planned: int = 0
+    escalated: int = 0
+    delivered: int = 0
+
+
+class ReminderTick:
+    """Everything one process needs to tick: the engine, a push sender, and a name for leases."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sender: PushSender,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sender = sender
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._sessions = session_maker(engine)
+
+    async def __call__(self) -> TickReport:
+        report = TickReport()
+        while True:
+            async with self._sessions() as db, db.begin():
+                planned = await plan_due_reminders(db, self.clock())
+            report.planned += planned
+            if planned < PLAN_BATCH:
+                break
+        async with self._sessions() as db, db.begin():
+            report.escalated = await escalate_due_alerts(db, self.clock())
+        while True:
+            claimed = await deliver_due_messages(
+                self.engine, self.sender, self.owner, clock=self.clock
+            )
+            report.delivered += claimed
+            if claimed < CLAIM_BATCH:
+                break
+        return report
+
+
+async def _tick_logged(tick: ReminderTick) -> None:
+    try:
+        report = await tick()
+    except Exception:
+        # The next tick tries again; nothing is lost (plans stay due, leases run out).
+        log.exception("reminder tick failed")
+        return
+    if report.planned or report.escalated or report.delivered:
+        log.info(
+            "tick: %s plans worked, %s alerts escalated, %s messages sent or retried",
+            report.planned,
+            report.escalated,
+            report.delivered,
+        )
+
+
+def start_scheduler(tick: ReminderTick, seconds: float) -> AsyncIOScheduler:
+    """One interval job; a tick still running when the next is due is not started twice."""
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(
+        _tick_logged,
+        "interval",
+        args=[tick],
+        seconds=seconds,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+        id="reminder-tick",
+    )
+    scheduler.start()
+    return scheduler
+
+
+@asynccontextmanager
+async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Runs the tick inside the web app unless AFTERGLOW_SCHEDULER=off."""
+    settings: Settings = app.state.settings
+    if not settings.scheduler:
+        yield
+        return
+    async with PushSender(load_vapid(settings)) as sender:
+        scheduler = start_scheduler(ReminderTick(app.state.engine, sender), settings.tick_seconds)
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+
+
+async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
+    """`afterglow worker`: the tick without HTTP, until cancelled."""
+    async with PushSender(load_vapid(settings)) as sender:
+        scheduler = start_scheduler(ReminderTick(engine, sender), settings.tick_seconds)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
