@@ -1,0 +1,77 @@
+// What the patient has logged lately (server and outbox together), and what is due from it.
+import { api, NetworkError } from './api.js';
+import { getState } from './store.js';
+
+const Outbox = self.AfterglowOutbox;
+const DAY = 86400000;
+const HOUR = 3600000;
+
+/** Recent check-ins and infusions from the server; the last copy when offline. */
+export async function loadRecent(patientId) {
+  const since = new Date(Date.now() - 14 * DAY).toISOString();
+  try {
+    const [checkins, infusions] = await Promise.all([
+      api(`/api/patients/${patientId}/checkins?since=${encodeURIComponent(since)}`),
+      api(`/api/patients/${patientId}/infusions`),
+    ]);
+    const recent = { checkins, infusions, fetched_at: new Date().toISOString() };
+    await Outbox.setState('recent', recent);
+    return recent;
+  } catch (error) {
+    if (error instanceof NetworkError) {
+      return (await Outbox.getState('recent')) || { checkins: [], infusions: [], fetched_at: null };
+    }
+    throw error;
+  }
+}
+
+/** Server check-ins plus outbox entries not yet on the server (sent ones may not be listed yet). */
+export function allCheckins(recent) {
+  const serverIds = new Set(recent.checkins.map((c) => c.id));
+  const local = getState()
+    .outbox.filter((e) => e.status !== 'failed' && !(e.result && serverIds.has(e.result.id)))
+    .map((e) => ({
+      instrument: e.instrument,
+      answers: e.answers,
+      taken_at: e.taken_at,
+      score: e.result ? e.result.score : null,
+    }));
+  return [...recent.checkins, ...local].sort((a, b) => (a.taken_at < b.taken_at ? -1 : 1));
+}
+
+const sameLocalDay = (a, b) => new Date(a).toDateString() === new Date(b).toDateString();
+
+export function latestToday(checkins, instrument, now = new Date()) {
+  const today = checkins.filter((c) => c.instrument === instrument && sameLocalDay(c.taken_at, now));
+  return today.length ? today[today.length - 1] : null;
+}
+
+export function lastInfusion(infusions) {
+  return infusions.length ? infusions[infusions.length - 1] : null;
+}
+
+/** What to ask for now: the weekly questionnaires, and the side-effect check after an infusion. */
+export function dueItems(checkins, infusions, now = Date.now()) {
+  const due = [];
+  const lastOf = (instrument) => {
+    const found = checkins.filter((c) => c.instrument === instrument);
+    return found.length ? found[found.length - 1] : null;
+  };
+  const infusion = lastInfusion(infusions);
+  if (infusion) {
+    const given = new Date(infusion.given_at).getTime();
+    const hours = (now - given) / HOUR;
+    const afterSince = checkins.filter(
+      (c) => c.instrument === 'after' && new Date(c.taken_at).getTime() >= given,
+    ).length;
+    const expected = hours >= 24 ? 2 : hours >= 2 ? 1 : 0;
+    if (hours < 72 && afterSince < expected) due.push({ instrument: 'after', last: null });
+  }
+  for (const instrument of ['phq9', 'gad7']) {
+    const last = lastOf(instrument);
+    if (!last || now - new Date(last.taken_at).getTime() >= 7 * DAY) {
+      due.push({ instrument, last });
+    }
+  }
+  return due;
+}

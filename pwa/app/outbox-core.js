@@ -1,0 +1,242 @@
+/*
+ * The check-in outbox, shared by the page and the service worker.
+ *
+ * Every check-in is written here with its own UUID before anything is sent, then sent with
+ * that UUID as its Idempotency-Key. The server stores a key once (201) and answers a replay
+ * with the first result (200), so sending from the page, the service worker and Background
+ * Sync at once can neither lose nor double a check-in.
+ *
+ * This is a classic script, not a module: the service worker loads it with importScripts()
+ * and the page with a deferred <script>. It needs idb-keyval's UMD build (global idbKeyval)
+ * and defines the global AfterglowOutbox.
+ */
+(function (scope) {
+  'use strict';
+
+  const kv = scope.idbKeyval;
+  const outbox = kv.createStore('afterglow-outbox', 'checkins');
+  const state = kv.createStore('afterglow-state', 'kv');
+  const LOCK = 'afterglow-outbox';
+  const KEEP_SENT = 40;
+
+  function uuid() {
+    if (scope.crypto.randomUUID) return scope.crypto.randomUUID();
+    const b = scope.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  const getState = (key) => kv.get(key, state);
+  const setState = (key, value) => kv.set(key, value, state);
+  const clearState = () => kv.clear(state);
+
+  /** Store a check-in for sending; resolves to the stored entry (status "waiting"). */
+  async function add(patientId, checkin) {
+    const entry = {
+      id: uuid(),
+      patient_id: patientId,
+      instrument: checkin.instrument,
+      answers: checkin.answers.slice(),
+      note: checkin.note || null,
+      taken_at: checkin.taken_at || new Date().toISOString(),
+      created_at: new Date().toISOString(),
+      status: 'waiting',
+      attempts: 0,
+      error: null,
+      sent_at: null,
+      result: null,
+    };
+    await kv.set(entry.id, entry, outbox);
+    return entry;
+  }
+
+  async function list() {
+    const entries = await kv.values(outbox);
+    return entries.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+  }
+
+  const get = (id) => kv.get(id, outbox);
+  const save = (entry) => kv.set(entry.id, entry, outbox);
+
+  /** Forget check-ins that were never sent (the patient chose to, when signing out offline). */
+  async function discardUnsent() {
+    const unsent = (await list()).filter((e) => e.status !== 'sent');
+    await kv.delMany(unsent.map((e) => e.id), outbox);
+  }
+
+  const clearAll = () => kv.clear(outbox);
+
+  async function cookieValue(name) {
+    if (scope.document) {
+      const match = scope.document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
+      return match ? decodeURIComponent(match[1]) : null;
+    }
+    if (scope.cookieStore) {
+      try {
+        const cookie = await scope.cookieStore.get(name);
+        return cookie ? cookie.value : null;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The CSRF token every unsafe request echoes in x-csrftoken. With `fresh`, first make a GET
+   * so the server sets the cookie. A service worker that cannot read cookies (no cookieStore)
+   * uses the copy the page kept.
+   */
+  async function csrfToken(fresh) {
+    if (fresh) {
+      try {
+        await fetch('/api/health', { credentials: 'same-origin' });
+      } catch {
+        // Offline: the send that follows fails too, and the entry waits.
+      }
+    }
+    const token = await cookieValue('csrftoken');
+    if (token) {
+      await setState('csrf', token);
+      return token;
+    }
+    return getState('csrf');
+  }
+
+  function post(entry, token) {
+    const body = { instrument: entry.instrument, answers: entry.answers, taken_at: entry.taken_at };
+    if (entry.note) body.note = entry.note;
+    return fetch('/api/checkins', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'idempotency-key': entry.id,
+        'x-csrftoken': token || '',
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function detailOf(response) {
+    try {
+      const body = await response.json();
+      return body && body.detail ? String(body.detail) : `HTTP ${response.status}`;
+    } catch {
+      return `HTTP ${response.status}`;
+    }
+  }
+
+  async function pruneSent() {
+    const sent = (await list()).filter((e) => e.status === 'sent');
+    const old = sent.slice(0, Math.max(0, sent.length - KEEP_SENT)).map((e) => e.id);
+    if (old.length) await kv.delMany(old, outbox);
+  }
+
+  const refusedForGood = (status) => status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+
+  /**
+   * Send one waiting entry. Resolves to "sent", "failed" (refused for good: the server said
+   * what is wrong), "signin" (no session: keep it until the patient signs in again), "later"
+   * (offline or server trouble) or "skip" (someone else sent it meanwhile).
+   */
+  async function sendEntry(id, token, retried) {
+    const entry = await get(id);
+    if (!entry || entry.status !== 'waiting') return 'skip';
+    entry.attempts += 1;
+    let response;
+    try {
+      response = await post(entry, token);
+    } catch {
+      await save(entry);
+      return 'later';
+    }
+    if (response.ok) {
+      const result = await response.json();
+      Object.assign(entry, {
+        status: 'sent',
+        sent_at: new Date().toISOString(),
+        error: null,
+        result: {
+          id: result.id,
+          score: result.score,
+          band: result.band,
+          band_label: result.band_label,
+          safety: result.safety || null,
+        },
+      });
+      await save(entry);
+      return 'sent';
+    }
+    if (response.status === 403 && !retried) {
+      // Most often a CSRF cookie the browser dropped (it lasts one browser session).
+      await save(entry);
+      return sendEntry(id, await csrfToken(true), true);
+    }
+    if (refusedForGood(response.status)) {
+      entry.status = 'failed';
+      entry.error = await detailOf(response);
+      await save(entry);
+      return 'failed';
+    }
+    entry.error = `HTTP ${response.status}`;
+    await save(entry);
+    return response.status === 401 || response.status === 403 ? 'signin' : 'later';
+  }
+
+  function withLock(work) {
+    if (scope.navigator && scope.navigator.locks) return scope.navigator.locks.request(LOCK, work);
+    return work();
+  }
+
+  /**
+   * Send every waiting check-in of the signed-in patient, oldest first, and stop at the first
+   * that has to wait. Entries of another patient (a shared phone) wait for that patient's
+   * session. Resolves to {sent, failed, waiting, signin}.
+   */
+  function flush() {
+    return withLock(async () => {
+      const summary = { sent: 0, failed: 0, waiting: 0, signin: false };
+      const me = await getState('me');
+      if (!me || !me.patient_id) return summary;
+      const mine = (await list()).filter((e) => e.status === 'waiting' && e.patient_id === me.patient_id);
+      if (!mine.length) return summary;
+      let token = await csrfToken(false);
+      let blocked = null;
+      for (const entry of mine) {
+        if (blocked) {
+          summary.waiting += 1;
+          continue;
+        }
+        const outcome = await sendEntry(entry.id, token, false);
+        if (outcome === 'sent') summary.sent += 1;
+        else if (outcome === 'failed') summary.failed += 1;
+        else if (outcome === 'signin' || outcome === 'later') {
+          blocked = outcome;
+          summary.waiting += 1;
+          summary.signin = outcome === 'signin';
+        }
+        token = (await getState('csrf')) || token;
+      }
+      await pruneSent();
+      return summary;
+    });
+  }
+
+  scope.AfterglowOutbox = {
+    add,
+    list,
+    get,
+    flush,
+    discardUnsent,
+    clearAll,
+    csrfToken,
+    getState,
+    setState,
+    clearState,
+    uuid,
+  };
+})(self);

@@ -1,0 +1,88 @@
+// The page's side of the outbox (outbox-core.js): queue a check-in, send it now if possible,
+// and keep trying on app start, when the phone comes online, on a timer, and through the
+// service worker's Background Sync.
+import { getState, setState } from './store.js';
+
+const Outbox = self.AfterglowOutbox;
+const SYNC_TAG = 'afterglow-outbox';
+let retryTimer = null;
+let retryDelay = 0;
+let running = null;
+let queued = null;
+
+export async function refreshOutbox() {
+  setState({ outbox: await Outbox.list() });
+}
+
+async function askBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    await registration?.sync?.register(SYNC_TAG);
+  } catch {
+    // Background Sync exists only in Chromium; the other triggers cover the rest.
+  }
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  retryDelay = Math.min(retryDelay ? retryDelay * 2 : 15000, 300000);
+  retryTimer = setTimeout(() => flushOutbox(), retryDelay);
+}
+
+/**
+ * Send what is waiting. Calls while a run is going queue one more run after it (the running one
+ * may have read the outbox before the newest check-in arrived); the core also locks across the
+ * page and the service worker.
+ */
+export function flushOutbox() {
+  if (queued) return queued;
+  if (running) {
+    queued = running.then(() => {
+      queued = null;
+      return startFlush();
+    });
+    return queued;
+  }
+  return startFlush();
+}
+
+function startFlush() {
+  running = runFlush().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function runFlush() {
+  const summary = await Outbox.flush();
+  await refreshOutbox();
+  setState({ signinNeeded: summary.signin });
+  if (summary.waiting && !summary.signin) {
+    scheduleRetry();
+    askBackgroundSync();
+  } else {
+    clearTimeout(retryTimer);
+    retryDelay = 0;
+  }
+  return summary;
+}
+
+/** Store the check-in on this phone first, then try to send it. Resolves to the stored entry. */
+export async function queueCheckin(instrument, answers, note) {
+  const { me } = getState();
+  const entry = await Outbox.add(me.patient_id, { instrument, answers, note });
+  if (instrument === 'mood') await Outbox.setState('lastMood', answers[0]);
+  await refreshOutbox();
+  await flushOutbox();
+  return Outbox.get(entry.id);
+}
+
+export function watchOutbox() {
+  addEventListener('online', () => {
+    retryDelay = 0;
+    flushOutbox();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') flushOutbox();
+  });
+}

@@ -1,0 +1,47 @@
+// Hash routes (/#/today, /#/checkin/phq9, ...): the server serves one page, and reminder
+// links, enrollment links and the installed app's start all land on it.
+import { useEffect, useReducer } from './html.js';
+
+export const ROUTES = [
+  ['today', /^\/?(today)?$/],
+  ['checkin', /^\/checkin\/(mood|pain|phq9|gad7|after)$/],
+  ['history', /^\/history$/],
+  ['reminders', /^\/reminders$/],
+  ['enroll', /^\/enroll\/([A-Za-z0-9_-]+)$/],
+  ['signin', /^\/signin$/],
+];
+
+export function parseHash(hash = location.hash) {
+  const path = decodeURIComponent(hash.replace(/^#/, '')) || '/';
+  for (const [name, pattern] of ROUTES) {
+    const match = path.match(pattern);
+    if (match) return { name, param: match[1] || null, path };
+  }
+  return { name: 'notfound', param: null, path };
+}
+
+export function go(path, { replace = false } = {}) {
+  const hash = `#${path}`;
+  if (replace) {
+    history.replaceState(null, '', hash);
+    dispatchEvent(new HashChangeEvent('hashchange'));
+  } else if (location.hash !== hash) {
+    location.hash = hash;
+  }
+}
+
+/** Open a URL from a notification or a link ("/#/checkin/phq9") inside the running app. */
+export function openAppUrl(url) {
+  const target = new URL(url, location.origin);
+  if (target.origin !== location.origin) return;
+  go(target.hash.replace(/^#/, '') || '/today');
+}
+
+export function useRoute() {
+  const [, rerender] = useReducer((n) => n + 1, 0);
+  useEffect(() => {
+    addEventListener('hashchange', rerender);
+    return () => removeEventListener('hashchange', rerender);
+  }, []);
+  return parseHash();
+}

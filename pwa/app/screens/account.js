@@ -1,0 +1,154 @@
+// Enrollment (set a password from the clinic's one-time link) and signing in.
+import { html, useEffect, useState } from '../html.js';
+import { t } from '../i18n.js';
+import { ApiError, NetworkError, api } from '../api.js';
+import { go } from '../router.js';
+import { enroll, signIn, signOut } from '../session.js';
+import { ErrorNote, Loading, Screen } from '../ui.js';
+
+const MIN_PASSWORD = 10;
+
+function message(error) {
+  if (error instanceof NetworkError) return t('common.offline_action');
+  if (error instanceof ApiError && error.status === 429) return t('signin.throttled');
+  if (error instanceof ApiError && error.detail) return error.detail;
+  return t('common.unexpected');
+}
+
+function PasswordField({ value, onInput, autocomplete, describedBy }) {
+  const [shown, setShown] = useState(false);
+  return html`
+    <label class="field">
+      <span>${t('account.password')}</span>
+      <input
+        type=${shown ? 'text' : 'password'}
+        name="password"
+        autocomplete=${autocomplete}
+        required
+        minlength=${autocomplete === 'new-password' ? MIN_PASSWORD : undefined}
+        aria-describedby=${describedBy}
+        value=${value}
+        onInput=${(e) => onInput(e.target.value)}
+      />
+    </label>
+    <label class="check">
+      <input type="checkbox" checked=${shown} onChange=${(e) => setShown(e.target.checked)} />
+      <span>${t('account.show_password')}</span>
+    </label>
+  `;
+}
+
+export function Enroll({ token }) {
+  const [invite, setInvite] = useState(null);
+  const [loadError, setLoadError] = useState(null);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api(`/api/enrollment/${encodeURIComponent(token)}`).then(setInvite, (e) => setLoadError(message(e)));
+  }, [token]);
+
+  if (loadError) {
+    return html`
+      <${Screen} title=${t('enroll.title')}>
+        <${ErrorNote} error=${loadError} />
+        <p><a href="#/signin">${t('enroll.signin_instead')}</a></p>
+      <//>
+    `;
+  }
+  if (!invite) return html`<${Screen} title=${t('enroll.title')}><${Loading} /><//>`;
+
+  const submit = async (event) => {
+    event.preventDefault();
+    if (password.length < MIN_PASSWORD) {
+      setError(t('enroll.password_short', { n: MIN_PASSWORD }));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { password };
+      if (invite.needs_email) body.email = email.trim();
+      await enroll(token, body);
+      go('/today', { replace: true });
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return html`
+    <${Screen} title=${t('enroll.title')}>
+      <p class="lead">
+        ${t('enroll.welcome', { name: invite.display_name || '', clinic: invite.clinic })}
+      </p>
+      <form onSubmit=${submit} class="form">
+        ${invite.needs_email
+          ? html`<label class="field">
+              <span>${t('account.email')}</span>
+              <input type="email" name="email" autocomplete="email" required value=${email}
+                onInput=${(e) => setEmail(e.target.value)} />
+            </label>`
+          : html`<p>${t('enroll.email_is', { email: invite.email })}</p>`}
+        <${PasswordField}
+          value=${password}
+          onInput=${setPassword}
+          autocomplete="new-password"
+          describedBy="password-rule"
+        />
+        <p id="password-rule" class="hint">${t('enroll.password_rule', { n: MIN_PASSWORD })}</p>
+        <${ErrorNote} error=${error} />
+        <button type="submit" class="button primary" disabled=${busy}>${t('enroll.submit')}</button>
+      </form>
+    <//>
+  `;
+}
+
+export function SignIn({ then }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      go(then && then !== '/signin' ? then : '/today', { replace: true });
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <${Screen} title=${t('signin.title')}>
+      <form onSubmit=${submit} class="form">
+        <label class="field">
+          <span>${t('account.email')}</span>
+          <input type="email" name="email" autocomplete="username" required value=${email}
+            onInput=${(e) => setEmail(e.target.value)} />
+        </label>
+        <${PasswordField} value=${password} onInput=${setPassword} autocomplete="current-password" />
+        <${ErrorNote} error=${error} />
+        <button type="submit" class="button primary" disabled=${busy}>${t('signin.submit')}</button>
+      </form>
+      <p class="hint">${t('signin.new_here')}</p>
+    <//>
+  `;
+}
+
+export function StaffNotice() {
+  return html`
+    <${Screen} title=${t('staff.title')}>
+      <p>${t('staff.body')}</p>
+      <button type="button" class="button" onClick=${() => signOut().then(() => go('/signin'))}>
+        ${t('account.sign_out')}
+      </button>
+    <//>
+  `;
+}

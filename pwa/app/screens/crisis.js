@@ -1,0 +1,54 @@
+// The crisis screen (CLINICAL.md §5): shown first whenever PHQ-9 item 9 is 1 or more, with the
+// clinic's own resources from the check-in response. Offline, the default resources from the
+// catalogue stand in until the check-in reaches the clinic.
+import { html } from '../html.js';
+import { t } from '../i18n.js';
+import { Screen } from '../ui.js';
+
+function href(resource) {
+  const contact = String(resource.contact).trim();
+  if (/^https:\/\//.test(contact)) return contact;
+  const digits = contact.replace(/[^\d+]/g, '');
+  if (!digits) return null;
+  if (resource.kind === 'text') return `sms:${digits}`;
+  if (resource.kind === 'phone' || resource.kind === 'emergency') return `tel:${digits}`;
+  return null;
+}
+
+export function offlineSafety() {
+  return {
+    message: t('crisis.offline_message'),
+    resources: [
+      { label: t('crisis.default_call'), contact: '988', kind: 'phone' },
+      { label: t('crisis.default_text'), contact: '988', kind: 'text' },
+      { label: t('crisis.default_chat'), contact: 'https://988lifeline.org', kind: 'chat' },
+      { label: t('crisis.default_veterans'), contact: '988', kind: 'phone' },
+      { label: t('crisis.default_emergency'), contact: '911', kind: 'emergency' },
+    ],
+    not_emergency_care: t('crisis.not_emergency'),
+    offline: true,
+  };
+}
+
+export default function Crisis({ safety, onContinue }) {
+  return html`
+    <${Screen} title=${t('crisis.title')} className="crisis">
+      <p class="crisis-message">${safety.message}</p>
+      <ul class="crisis-resources">
+        ${safety.resources.map((resource) => {
+          const link = href(resource);
+          return html`
+            <li class=${`resource resource-${resource.kind}`}>
+              ${link
+                ? html`<a class="button crisis-button" href=${link} rel="noopener">${resource.label}</a>`
+                : html`<span>${resource.label}: ${resource.contact}</span>`}
+            </li>
+          `;
+        })}
+      </ul>
+      <p class="not-emergency"><strong>${safety.not_emergency_care}</strong></p>
+      ${safety.offline && html`<p class="muted">${t('crisis.offline_note')}</p>`}
+      <button type="button" class="button" onClick=${onContinue}>${t('crisis.continue')}</button>
+    <//>
+  `;
+}

@@ -1,0 +1,286 @@
+// History: mood and PHQ-9 over time, infusions marked and relief shaded, zoomable by touch
+// (pinch, drag) and by buttons. Loaded only when opened: uPlot is the biggest file the app has.
+import uPlot from '/vendor/uplot-1.6.32/uPlot.esm.js';
+import { html, useEffect, useRef, useState } from '../html.js';
+import { formatDate, formatNumber, t } from '../i18n.js';
+import { api, NetworkError } from '../api.js';
+import { useAppState } from '../store.js';
+import { ErrorNote, Loading, Screen } from '../ui.js';
+
+const DAY = 86400;
+const RANGES = [30, 90, 180, 365];
+const STYLESHEET = '/vendor/uplot-1.6.32/uPlot.min.css';
+
+function ensureStylesheet() {
+  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = STYLESHEET;
+  document.head.append(link);
+}
+
+const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const seconds = (iso) => new Date(iso).getTime() / 1000;
+
+/** Draw relief bands (infusion until relapse, or until now) and infusion markers under the line. */
+function markings(trend) {
+  return (u) => {
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.fillStyle = css('--relief-fill');
+    for (const episode of trend.episodes) {
+      if (episode.outcome === 'no_response' || episode.outcome === 'unassessed') continue;
+      const x0 = u.valToPos(seconds(episode.start), 'x', true);
+      const x1 = u.valToPos(seconds(episode.relapse_at || episode.end), 'x', true);
+      ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
+    }
+    ctx.strokeStyle = css('--infusion');
+    ctx.fillStyle = css('--infusion');
+    ctx.lineWidth = Math.max(1, devicePixelRatio);
+    ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+    for (const infusion of trend.infusions) {
+      const x = Math.round(u.valToPos(seconds(infusion.given_at), 'x', true));
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      const s = 6 * devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x - s, top);
+      ctx.lineTo(x + s, top);
+      ctx.lineTo(x, top + s * 1.4);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  };
+}
+
+/**
+ * Touch zoom on the plot area: two fingers pinch the time axis around their midpoint, one
+ * finger drags it sideways. Vertical swipes still scroll the page (touch-action: pan-y).
+ */
+function touchZoom(u, onView) {
+  const pointers = new Map();
+  let start = null;
+  const over = u.over;
+  const snapshot = () => ({
+    pts: [...pointers.values()].map((p) => ({ ...p })),
+    min: u.scales.x.min,
+    max: u.scales.x.max,
+  });
+  over.addEventListener('pointerdown', (e) => {
+    if (e.pointerType === 'mouse') return;
+    over.setPointerCapture(e.pointerId);
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    start = snapshot();
+  });
+  over.addEventListener('pointermove', (e) => {
+    if (!pointers.has(e.pointerId) || !start) return;
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    const rect = over.getBoundingClientRect();
+    const span = start.max - start.min;
+    const now = [...pointers.values()];
+    if (now.length >= 2 && start.pts.length >= 2) {
+      const d0 = Math.abs(start.pts[0].x - start.pts[1].x) || 1;
+      const d1 = Math.abs(now[0].x - now[1].x) || 1;
+      const mid = ((start.pts[0].x + start.pts[1].x) / 2 - rect.left) / rect.width;
+      const center = start.min + mid * span;
+      const next = Math.max(DAY * 3, span * (d0 / d1));
+      onView(center - mid * next, center + (1 - mid) * next);
+    } else if (now.length === 1 && start.pts.length === 1) {
+      const shift = ((now[0].x - start.pts[0].x) / rect.width) * span;
+      onView(start.min - shift, start.max - shift);
+    }
+  });
+  const end = (e) => {
+    pointers.delete(e.pointerId);
+    start = pointers.size ? snapshot() : null;
+  };
+  over.addEventListener('pointerup', end);
+  over.addEventListener('pointercancel', end);
+}
+
+function Chart({ trend, max, label, view, onView, id }) {
+  const box = useRef(null);
+  const plot = useRef(null);
+  const viewRef = useRef(onView);
+  viewRef.current = onView;
+
+  useEffect(() => {
+    const xs = trend.points.map((p) => seconds(p.at));
+    const ys = trend.points.map((p) => p.mean);
+    const text = css('--text');
+    const grid = css('--grid');
+    const u = new uPlot(
+      {
+        width: box.current.clientWidth || 300,
+        height: 200,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false, setScale: false }, y: false },
+        scales: { x: { time: true, min: view.min, max: view.max }, y: { range: [0, max] } },
+        series: [
+          {},
+          {
+            label,
+            stroke: css('--chart-line'),
+            width: 2,
+            points: { show: true, size: 7, fill: css('--chart-line') },
+          },
+        ],
+        axes: [
+          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 70, font: '12px system-ui' },
+          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 34, space: 30, font: '12px system-ui' },
+        ],
+        hooks: { drawClear: [markings(trend)] },
+      },
+      [xs, ys],
+      box.current,
+    );
+    u.root.setAttribute('aria-hidden', 'true');
+    u.over.classList.add('touch-zoom');
+    touchZoom(u, (lo, hi) => viewRef.current(lo, hi));
+    plot.current = u;
+    const resize = new ResizeObserver(() => {
+      if (box.current) u.setSize({ width: box.current.clientWidth, height: 200 });
+    });
+    resize.observe(box.current);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+    };
+  }, [trend]);
+
+  useEffect(() => {
+    plot.current?.setScale('x', { min: view.min, max: view.max });
+  }, [view.min, view.max]);
+
+  return html`<div class="chart" id=${id} ref=${box}></div>`;
+}
+
+function DataTable({ trend, caption, digits }) {
+  return html`
+    <details class="data-table">
+      <summary>${t('history.show_numbers', { name: caption })}</summary>
+      <table>
+        <caption>${caption}</caption>
+        <thead><tr><th scope="col">${t('history.date')}</th><th scope="col">${t('history.score')}</th></tr></thead>
+        <tbody>
+          ${trend.points
+            .slice()
+            .reverse()
+            .map(
+              (p) => html`<tr><td>${formatDate(p.at)}</td><td>${formatNumber(p.mean, digits)}</td></tr>`,
+            )}
+        </tbody>
+      </table>
+    </details>
+  `;
+}
+
+function Outlook({ relief }) {
+  const outlook = relief?.outlook;
+  if (!outlook) return null;
+  return html`
+    <section class="card" aria-labelledby="outlook-title">
+      <h2 id="outlook-title">${t('history.since_title')}</h2>
+      <p>${t('history.days_since', { count: Math.floor(outlook.days_since_infusion) })}</p>
+      <p>${t(`history.status_${outlook.status}`)}</p>
+      ${(outlook.status === 'waning' || outlook.status === 'unassessed') &&
+      html`<a class="button primary" href="#/checkin/phq9">${t('history.take_phq9')}</a>`}
+    </section>
+  `;
+}
+
+export default function History() {
+  const { me } = useAppState();
+  const [days, setDays] = useState(90);
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  const [view, setView] = useState(null);
+
+  useEffect(() => {
+    ensureStylesheet();
+    let live = true;
+    const until = new Date();
+    const since = new Date(until.getTime() - days * DAY * 1000);
+    const query = `since=${encodeURIComponent(since.toISOString())}&until=${encodeURIComponent(until.toISOString())}`;
+    const base = `/api/patients/${me.patient_id}`;
+    setError(null);
+    Promise.all([
+      api(`${base}/trends?instrument=mood&${query}`),
+      api(`${base}/trends?instrument=phq9&${query}`),
+      api(`${base}/relief`).catch(() => null),
+    ]).then(
+      ([mood, phq9, relief]) => {
+        if (!live) return;
+        setData({ mood, phq9, relief });
+        setView({ min: since.getTime() / 1000, max: until.getTime() / 1000 });
+      },
+      (e) => live && setError(e instanceof NetworkError ? t('history.offline') : e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [days, me.patient_id]);
+
+  const full = data && { min: seconds(data.mood.since), max: seconds(data.mood.until) };
+  const setClamped = (lo, hi) => {
+    const span = Math.min(hi - lo, full.max - full.min);
+    const min = Math.min(Math.max(lo, full.min), full.max - span);
+    setView({ min, max: min + span });
+  };
+  const zoom = (factor) => {
+    const mid = (view.min + view.max) / 2;
+    const half = Math.max(DAY * 1.5, ((view.max - view.min) * factor) / 2);
+    setClamped(mid - half, mid + half);
+  };
+
+  return html`
+    <${Screen} title=${t('history.title')}>
+      <div class="segmented" role="group" aria-label=${t('history.range')}>
+        ${RANGES.map(
+          (d) => html`
+            <button type="button" class="button" aria-pressed=${d === days ? 'true' : 'false'} onClick=${() => setDays(d)}>
+              ${t('history.days', { count: d })}
+            </button>
+          `,
+        )}
+      </div>
+      <${ErrorNote} error=${error} />
+      ${!data && !error && html`<${Loading} />`}
+      ${data &&
+      html`
+        <div class="zoom-controls" role="group" aria-label=${t('history.zoom')}>
+          <button type="button" class="button" onClick=${() => zoom(0.5)}>${t('history.zoom_in')}</button>
+          <button type="button" class="button" onClick=${() => zoom(2)}>${t('history.zoom_out')}</button>
+          <button type="button" class="button" onClick=${() => setView(full)}>${t('history.zoom_reset')}</button>
+        </div>
+        <p class="hint">${t('history.zoom_hint')}</p>
+        <ul class="legend">
+          <li><span class="key key-line"></span>${t('history.legend_score')}</li>
+          <li><span class="key key-infusion"></span>${t('history.legend_infusion')}</li>
+          <li><span class="key key-relief"></span>${t('history.legend_relief')}</li>
+        </ul>
+        <section aria-labelledby="mood-chart-title">
+          <h2 id="mood-chart-title">${t('history.mood_title')}</h2>
+          ${data.mood.points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
+          <${Chart} id="mood-chart" trend=${data.mood} max=${10} label=${t('history.mood_title')} view=${view} onView=${setClamped} />
+          <${DataTable} trend=${data.mood} caption=${t('history.mood_title')} digits=${1} />
+        </section>
+        <section aria-labelledby="phq9-chart-title">
+          <h2 id="phq9-chart-title">${t('history.phq9_title')}</h2>
+          ${data.phq9.points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
+          <${Chart} id="phq9-chart" trend=${data.phq9} max=${27} label=${t('history.phq9_title')} view=${view} onView=${setClamped} />
+          <${DataTable} trend=${data.phq9} caption=${t('history.phq9_title')} digits=${0} />
+          ${data.phq9.attribution && html`<p class="attribution">${data.phq9.attribution}</p>`}
+        </section>
+        <${Outlook} relief=${data.relief} />
+      `}
+    <//>
+  `;
+}

@@ -1,0 +1,111 @@
+// Who is signed in, their profile, and the instruments, kept in IndexedDB so the app opens
+// and takes check-ins offline.
+import { api, ApiError, NetworkError } from './api.js';
+import { chooseLanguage, loadLanguage } from './i18n.js';
+import { getState, setState } from './store.js';
+import { flushOutbox } from './outbox.js';
+
+const Outbox = self.AfterglowOutbox;
+
+async function applyLanguage(patient) {
+  await loadLanguage(chooseLanguage(patient && patient.locale));
+}
+
+/** What this phone knew last time, shown at once (and all there is offline). */
+export async function restoreCached() {
+  const [me, patient, instruments] = await Promise.all([
+    Outbox.getState('me'),
+    Outbox.getState('patient'),
+    Outbox.getState('instruments'),
+  ]);
+  await applyLanguage(patient);
+  setState({ me: me || null, patient: patient || null, instruments: instruments || null });
+}
+
+/** The signed-in user from the server: null after a 401, unchanged when offline. */
+export async function refreshSession() {
+  let me;
+  try {
+    me = await api('/api/me');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      await forgetUser();
+      return null;
+    }
+    if (error instanceof NetworkError) return getState().me;
+    throw error;
+  }
+  await Outbox.csrfToken(false);
+  await Outbox.setState('me', me);
+  setState({ me, signinNeeded: false });
+  if (me.role === 'patient' && me.patient_id) {
+    loadInstruments().catch(() => null);
+    await refreshPatient(me.patient_id);
+  }
+  return me;
+}
+
+async function refreshPatient(patientId) {
+  try {
+    const patient = await api(`/api/patients/${patientId}`);
+    await Outbox.setState('patient', patient);
+    await applyLanguage(patient);
+    setState({ patient });
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+  }
+}
+
+/** The questionnaires as data (wording, options, bands, attribution), cached for offline use. */
+export async function loadInstruments() {
+  try {
+    const list = await api('/api/instruments');
+    const instruments = Object.fromEntries(list.map((i) => [i.id, i]));
+    await Outbox.setState('instruments', instruments);
+    setState({ instruments });
+    return instruments;
+  } catch (error) {
+    if (error instanceof NetworkError && getState().instruments) return getState().instruments;
+    throw error;
+  }
+}
+
+async function forgetUser() {
+  await Outbox.setState('me', null);
+  await Outbox.setState('patient', null);
+  setState({ me: null, patient: null });
+}
+
+export async function signIn(email, password) {
+  await api('/api/auth/login', { method: 'POST', body: { email, password } });
+  const me = await refreshSession();
+  flushOutbox();
+  return me;
+}
+
+export async function enroll(token, body) {
+  await api(`/api/enrollment/${encodeURIComponent(token)}`, { method: 'POST', body });
+  return refreshSession();
+}
+
+/** Stop reminders to this phone: they would reach whoever signs in next. */
+async function forgetThisDevice() {
+  const id = await Outbox.getState('pushSubscriptionId');
+  if (id) await api(`/api/push/subscriptions/${id}`, { method: 'DELETE' }).catch(() => null);
+  const registration = await navigator.serviceWorker?.getRegistration();
+  const subscription = await registration?.pushManager?.getSubscription();
+  await subscription?.unsubscribe().catch(() => null);
+}
+
+/** Sign out of this phone and forget everything it kept for this patient. */
+export async function signOut() {
+  await forgetThisDevice();
+  try {
+    await api('/api/auth/logout', { method: 'POST' });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+  }
+  await Outbox.clearAll();
+  await Outbox.clearState();
+  setState({ me: null, patient: null, outbox: [], instruments: null });
+}

@@ -1,0 +1,121 @@
+// Pieces every screen shares: the frame (header, status, navigation) and the big answer targets.
+import { html, useEffect, useRef } from './html.js';
+import { formatTime, t } from './i18n.js';
+import { useAppState } from './store.js';
+
+/** A screen: its heading takes focus when it opens, so screen readers announce the new screen. */
+export function Screen({ title, children, headingRef, className = '' }) {
+  const ownRef = useRef(null);
+  const ref = headingRef || ownRef;
+  useEffect(() => {
+    document.title = `${title} · Afterglow`;
+    ref.current?.focus({ preventScroll: false });
+  }, [title]);
+  return html`
+    <main id="main" class=${`screen ${className}`}>
+      <h1 tabindex="-1" ref=${ref}>${title}</h1>
+      ${children}
+    </main>
+  `;
+}
+
+export function StatusBar() {
+  const { online, signinNeeded, outbox } = useAppState();
+  const waiting = outbox.filter((e) => e.status === 'waiting').length;
+  return html`
+    <div class="status" role="status" aria-live="polite">
+      ${!online &&
+      html`<p class="banner banner-offline">${t('status.offline')}</p>`}
+      ${signinNeeded &&
+      html`<p class="banner banner-warn">
+        ${t('status.signin_to_send', { count: waiting })}
+        <a href="#/signin">${t('status.signin_link')}</a>
+      </p>`}
+    </div>
+  `;
+}
+
+export function Header() {
+  const { me } = useAppState();
+  return html`
+    <header class="app-header">
+      <span class="brand"><img src="/icons/icon.svg" alt="" width="28" height="28" /> Afterglow</span>
+      ${me && html`<span class="clinic">${me.clinic?.name}</span>`}
+    </header>
+  `;
+}
+
+const TABS = [
+  ['today', '#/today', 'nav.today'],
+  ['history', '#/history', 'nav.history'],
+  ['reminders', '#/reminders', 'nav.reminders'],
+];
+
+export function BottomNav({ current }) {
+  return html`
+    <nav class="tabs" aria-label=${t('nav.label')}>
+      ${TABS.map(
+        ([name, href, key]) => html`
+          <a href=${href} aria-current=${current === name ? 'page' : undefined}>${t(key)}</a>
+        `,
+      )}
+    </nav>
+  `;
+}
+
+/**
+ * 0-10 as big buttons (one tap answers). The name of each button starts with its visible
+ * number, and the anchors ("Worst", "Best") come from the instrument.
+ */
+export function ScaleButtons({ item, onPick, picked, describedBy }) {
+  return html`
+    <div class="scale" role="group" aria-describedby=${describedBy}>
+      ${item.options.map(
+        (option) => html`
+          <button
+            type="button"
+            class="scale-button"
+            aria-pressed=${picked === option.value ? 'true' : 'false'}
+            aria-label=${t('scale.value', { value: option.value, max: item.options.length - 1 }) +
+            (String(option.label) !== String(option.value) ? ` (${option.label})` : '')}
+            onClick=${() => onPick(option.value)}
+          >
+            ${option.value}
+          </button>
+        `,
+      )}
+    </div>
+    <div class="scale-anchors" aria-hidden="true">
+      <span>${item.options[0].label}</span><span>${item.options[item.options.length - 1].label}</span>
+    </div>
+  `;
+}
+
+export function Attribution({ instrument }) {
+  if (!instrument?.attribution) return null;
+  return html`<p class="attribution">${instrument.attribution}</p>`;
+}
+
+export function Loading() {
+  return html`<p class="loading" role="status">${t('common.loading')}</p>`;
+}
+
+export function ErrorNote({ error }) {
+  if (!error) return null;
+  return html`<p class="error" role="alert">${error}</p>`;
+}
+
+/** "Saved 7/10 at 20:14", then whether it has reached the clinic (kept current from the outbox). */
+export function SavedNote({ entry }) {
+  const { outbox } = useAppState();
+  const current = entry && (outbox.find((e) => e.id === entry.id) || entry);
+  return html`
+    <p class="saved" role="status" aria-live="polite">
+      ${current &&
+      t(current.status === 'sent' ? 'today.saved_sent' : 'today.saved_waiting', {
+        value: current.answers[0],
+        time: formatTime(current.taken_at),
+      })}
+    </p>
+  `;
+}
