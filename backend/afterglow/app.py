@@ -9,19 +9,18 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
-from litestar.response import Redirect
 from sqlmodel import SQLModel
 
 import afterglow.models  # noqa: F401  (registers every table)
 from afterglow import __version__
-from afterglow.accounts.auth import PUBLIC, SessionAuthMiddleware
+from afterglow.accounts.auth import SessionAuthMiddleware
 from afterglow.accounts.routes import (
     AuthController,
     ClinicSettingsController,
@@ -42,6 +41,7 @@ from afterglow.relief.routes import ReliefController
 from afterglow.relief.triage import TriageController
 from afterglow.settings import Settings
 from afterglow.trends.routes import TrendsController
+from afterglow.web import pwa_router
 
 OPENAPI_TAGS = [
     Tag(name="Accounts", description="Sign-in, sessions and enrollment links."),
@@ -66,11 +66,6 @@ def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
     return viewer
 
 
-@get("/", opt=PUBLIC, include_in_schema=False)
-async def home() -> Redirect:
-    return Redirect(path="/schema")
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = create_engine(settings)
@@ -84,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     secure_cookies = settings.public_url.startswith("https://")
     return Litestar(
         route_handlers=[
-            home,
+            pwa_router(),
             HealthController,
             AuthController,
             EnrollmentController,

@@ -1,0 +1,184 @@
+"""The patient app's files, read once into memory with their cache policy, ETags and gzip forms.
+
+The app has no build step, so this is where a release gets its identity: the build id is a
+hash of every file in `pwa/`. App code is served under `/app/<build>/...` (immutable, since
+the URL changes with the content), vendor code under folders named with their versions
+(immutable too); the HTML, the manifest and `sw.js` are revalidated on every load so a new
+release reaches phones on their next start.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PWA_DIR_ENV = "AFTERGLOW_PWA_DIR"
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+# Icons keep their names across releases (the manifest and installed apps point at them).
+ICONS = "public, max-age=604800"
+
+MEDIA_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".md": "text/plain",
+    "": "text/plain",  # LICENSE files
+}
+COMPRESSIBLE = {".html", ".js", ".mjs", ".css", ".json", ".map", ".webmanifest", ".svg", ".md", ""}
+# What the service worker stores at install so the app starts and works offline.
+PRECACHED = {".js", ".mjs", ".css", ".json", ".png", ".svg"}
+
+# sw.js names this placeholder; the server replaces it with the release (build id, precache list).
+RELEASE_PLACEHOLDER = "__AFTERGLOW_RELEASE__"
+
+# The HTML may load only this origin's code and styles, and talk only to this origin.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HTML_SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file as sent: body, gzip body (when it saves bytes), ETag and headers."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    media_type: str
+    cache_control: str
+
+    @classmethod
+    def of(cls, body: bytes, suffix: str, cache_control: str) -> Asset:
+        gzipped = None
+        if suffix in COMPRESSIBLE and len(body) > 512:
+            packed = gzip.compress(body, compresslevel=9, mtime=0)
+            if len(packed) < len(body):
+                gzipped = packed
+        return cls(
+            body=body,
+            gzipped=gzipped,
+            etag='"' + hashlib.sha256(body).hexdigest()[:20] + '"',
+            media_type=MEDIA_TYPES[suffix],
+            cache_control=cache_control,
+        )
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The release being served: every asset by URL path, and the build id."""
+
+    build: str
+    assets: dict[str, Asset]
+
+    def find(self, url_path: str) -> Asset | None:
+        return self.assets.get(url_path)
+
+
+def default_pwa_dir() -> Path:
+    """`pwa/` next to `backend/` in the repository, unless AFTERGLOW_PWA_DIR says otherwise.
+
+    The app lives outside the Python package (it is static files with no build step), so an
+    installed package finds it through the environment.
+    """
+    configured = os.environ.get(PWA_DIR_ENV)
+    if configured:
+        return Path(configured).resolve()
+    return Path(__file__).resolve().parents[3] / "pwa"
+
+
+def _served_files(root: Path) -> dict[str, bytes]:
+    """Every file under `root` with a type we serve, keyed by its path relative to `root`."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in MEDIA_TYPES and not path.name.startswith("."):
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def build_id(files: dict[str, bytes]) -> str:
+    """Twelve hex digits that change whenever any file (or its name) changes."""
+    digest = hashlib.sha256()
+    for name, body in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
+    return digest.hexdigest()[:12]
+
+
+def _cache_policy(name: str) -> str | None:
+    """How long browsers may keep a file at its unversioned URL; None: not served there."""
+    top = name.split("/", 1)[0]
+    if top == "vendor":
+        return IMMUTABLE
+    if top == "icons":
+        return ICONS
+    if top == "app":
+        return REVALIDATE
+    return None
+
+
+def load_bundle(root: Path) -> Bundle:
+    """Read `pwa/` into memory: versioned app URLs, the HTML pointing at them, sw.js with its release."""
+    files = _served_files(root)
+    for required in ("index.html", "sw.js", "manifest.webmanifest"):
+        if required not in files:
+            raise FileNotFoundError(f"{root / required} is missing")
+    build = build_id(files)
+    assets: dict[str, Asset] = {}
+    precache = ["/", "/manifest.webmanifest"]
+    for name, body in files.items():
+        suffix = Path(name).suffix
+        policy = _cache_policy(name)
+        if policy is None:
+            continue
+        assets["/" + name] = Asset.of(body, suffix, policy)
+        url = "/" + name
+        if name.startswith("app/"):
+            url = f"/app/{build}/" + name.removeprefix("app/")
+            assets[url] = Asset.of(body, suffix, IMMUTABLE)
+        if suffix in PRECACHED:
+            precache.append(url)
+
+    html = files["index.html"].decode().replace('="/app/', f'="/app/{build}/')
+    assets["/"] = Asset.of(html.encode(), ".html", REVALIDATE)
+    assets["/manifest.webmanifest"] = Asset.of(
+        files["manifest.webmanifest"], ".webmanifest", REVALIDATE
+    )
+    release = json.dumps({"build": build, "precache": precache}, separators=(",", ":"))
+    worker = files["sw.js"].decode()
+    if RELEASE_PLACEHOLDER not in worker:
+        raise ValueError(f"sw.js must contain {RELEASE_PLACEHOLDER} where the release goes")
+    assets["/sw.js"] = Asset.of(
+        worker.replace(RELEASE_PLACEHOLDER, release).encode(), ".js", REVALIDATE
+    )
+    return Bundle(build=build, assets=assets)

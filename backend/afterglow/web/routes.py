@@ -1,0 +1,107 @@
+"""HTTP for the patient app: the HTML shell, the service worker, the manifest and static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from afterglow.web.bundle import HTML_SECURITY_HEADERS, Asset, Bundle, default_pwa_dir, load_bundle
+
+log = logging.getLogger(__name__)
+
+# Static files need no session, and no CSRF cookie on immutable responses (a Set-Cookie
+# there would stop shared caches from keeping them). The HTML keeps the CSRF middleware,
+# so the first page load already gives the app its csrftoken cookie.
+STATIC = {"exclude_from_auth": True, "exclude_from_csrf": True}
+PAGE = {"exclude_from_auth": True}
+
+
+def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "").lower()
+
+
+def asset_response(
+    request: Request[Any, Any, Any], asset: Asset, extra: dict[str, str] | None = None
+) -> Response[bytes]:
+    """The asset, gzipped when the client takes it, or 304 when the client's copy is current."""
+    gzipped = asset.gzipped is not None and _accepts_gzip(request)
+    etag = asset.etag[:-1] + '-gz"' if gzipped else asset.etag
+    headers = {
+        "cache-control": asset.cache_control,
+        "etag": etag,
+        "vary": "accept-encoding",
+        "x-content-type-options": "nosniff",
+        **(extra or {}),
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    if gzipped:
+        assert asset.gzipped is not None
+        headers["content-encoding"] = "gzip"
+        body = asset.gzipped
+    else:
+        body = asset.body
+    return Response(body, status_code=HTTP_200_OK, media_type=asset.media_type, headers=headers)
+
+
+def _serve(request: Request[Any, Any, Any], bundle: Bundle, url_path: str) -> Response[bytes]:
+    asset = bundle.find(url_path)
+    if asset is None:
+        raise NotFoundException(detail=f"No file {url_path}")
+    return asset_response(request, asset)
+
+
+def pwa_router(pwa_dir: Path | None = None) -> Router:
+    """Routes serving the patient app from `pwa/` (or AFTERGLOW_PWA_DIR).
+
+    Without the app's files (a bare install of the API), `/` keeps pointing at the API docs.
+    """
+    root = pwa_dir or default_pwa_dir()
+    try:
+        bundle = load_bundle(root)
+    except FileNotFoundError as missing:
+        log.warning("Patient app not served: %s", missing)
+
+        @get("/", opt=PAGE, include_in_schema=False)
+        async def api_docs() -> Redirect:
+            return Redirect(path="/schema")
+
+        return Router(path="/", route_handlers=[api_docs])
+
+    @get("/", opt=PAGE, include_in_schema=False)
+    async def app_shell(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return asset_response(request, bundle.assets["/"], HTML_SECURITY_HEADERS)
+
+    @get("/sw.js", opt=STATIC, include_in_schema=False)
+    async def service_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return asset_response(
+            request, bundle.assets["/sw.js"], {"content-security-policy": "default-src 'self'"}
+        )
+
+    @get("/manifest.webmanifest", opt=STATIC, include_in_schema=False)
+    async def manifest(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return asset_response(request, bundle.assets["/manifest.webmanifest"])
+
+    @get("/app/{path:path}", opt=STATIC, include_in_schema=False)
+    async def app_code(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[bytes]:
+        return _serve(request, bundle, "/app" + path)
+
+    @get("/vendor/{path:path}", opt=STATIC, include_in_schema=False)
+    async def vendor_code(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[bytes]:
+        return _serve(request, bundle, "/vendor" + path)
+
+    @get("/icons/{path:path}", opt=STATIC, include_in_schema=False)
+    async def icons(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[bytes]:
+        return _serve(request, bundle, "/icons" + path)
+
+    return Router(
+        path="/",
+        route_handlers=[app_shell, service_worker, manifest, app_code, vendor_code, icons],
+    )
