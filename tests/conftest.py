@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
@@ -30,8 +31,14 @@ from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.app import create_app
 from afterglow.db import create_engine, migrate, session_maker
+from afterglow.push.delivery import PushSender
+from afterglow.push.schemas import SubscriptionIn
+from afterglow.push.service import subscribe_device
+from afterglow.push.vapid import load_vapid
 from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
+from afterglow.worker import ReminderTick
+from fake_push_service import FakePushService
 
 PG_ADMIN_DSN = os.environ.get("AFTERGLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"
@@ -108,7 +115,12 @@ def migrated(
     def get(backend: str) -> Settings:
         if backend not in made:
             data_dir = tmp_path_factory.mktemp(f"data-{backend}")
-            env = {"AFTERGLOW_DATA_DIR": str(data_dir), "AFTERGLOW_SCHEDULER": "off"}
+            env = {
+                "AFTERGLOW_DATA_DIR": str(data_dir),
+                "AFTERGLOW_SCHEDULER": "off",
+                # The fake push service of the tests listens on loopback.
+                "AFTERGLOW_PUSH_HOSTS": "127.0.0.1",
+            }
             if backend == "postgresql":
                 env["AFTERGLOW_DATABASE_URL"] = request.getfixturevalue("pg_database")
             settings = Settings.from_env(
@@ -309,6 +321,58 @@ async def make_client(running_app: Litestar) -> AsyncIterator[ClientFactory]:
 async def client(make_client: ClientFactory) -> httpx.AsyncClient:
     """An anonymous client with a CSRF token."""
     return await make_client()
+
+
+class Clock:
+    """The tick's clock in tests: set `now` and every tick, send and lease reads it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now.astimezone(UTC)
+
+
+@pytest.fixture
+async def push_service() -> AsyncIterator[FakePushService]:
+    """A push service on loopback that decrypts what it receives (tests/fake_push_service.py)."""
+    service = await FakePushService().start()
+    yield service
+    await service.stop()
+
+
+@pytest.fixture
+async def make_tick(settings: Settings) -> AsyncIterator[Callable[[Clock], ReminderTick]]:
+    """Reminder ticks on the test database; each call is another instance with its own engine."""
+    engines = []
+    senders = []
+
+    def make(clock: Clock) -> ReminderTick:
+        engine = create_engine(settings)
+        sender = PushSender(load_vapid(settings))
+        engines.append(engine)
+        senders.append(sender)
+        return ReminderTick(engine, sender, clock=clock)
+
+    yield make
+    for sender in senders:
+        await sender.close()
+    for engine in engines:
+        await engine.dispose()
+    gc.collect()
+
+
+async def add_device(
+    db: AsyncSession, service: FakePushService, user_id: int | None, name: str, now: datetime
+) -> None:
+    """Turn notifications on for a user's new device, as the app's POST does."""
+    assert user_id is not None
+    data = msgspec.convert(service.device(name).subscription(), SubscriptionIn)
+    await subscribe_device(db, user_id, data, ("127.0.0.1",), now)
+    await db.commit()
 
 
 def checkin_key() -> dict[str, str]:

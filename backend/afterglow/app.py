@@ -37,11 +37,15 @@ from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
+from afterglow.push.routes import PushController
+from afterglow.push.vapid import load_vapid
 from afterglow.relief.routes import ReliefController
 from afterglow.relief.triage import TriageController
+from afterglow.reminders.routes import MyRemindersController, PatientRemindersController
 from afterglow.settings import Settings
 from afterglow.trends.routes import TrendsController
 from afterglow.web import pwa_router
+from afterglow.worker import scheduler_lifespan
 
 OPENAPI_TAGS = [
     Tag(name="Accounts", description="Sign-in, sessions and enrollment links."),
@@ -55,6 +59,8 @@ OPENAPI_TAGS = [
     Tag(name="Safety alerts", description="PHQ-9 item 9 alerts and their acknowledgement."),
     Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
+    Tag(name="Reminders", description="Reminder schedules in the patient's local time, and sends."),
+    Tag(name="Push notifications", description="Web Push devices and the server's VAPID key."),
     Tag(name="Clinic administration", description="Staff accounts and the audit trail (admins)."),
     Tag(name="Operations", description="Health and readiness probes."),
 ]
@@ -96,7 +102,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReliefController,
             TriageController,
             TrendsController,
+            PushController,
+            MyRemindersController,
+            PatientRemindersController,
         ],
+        lifespan=[scheduler_lifespan],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
@@ -122,5 +132,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tags=OPENAPI_TAGS,
             use_handler_docstrings=False,
         ),
-        state=State({"settings": settings, "db_config": db_config, "engine": engine}),
+        state=State(
+            {
+                "settings": settings,
+                "db_config": db_config,
+                "engine": engine,
+                "vapid": load_vapid(settings),
+            }
+        ),
     )

@@ -255,6 +255,8 @@ async def change_reminder_settings(
     except ValueError as error:
         field, _, message = str(error).partition(": ")
         raise invalid(field, message) from None
+    # A new plan starts in the new zone; an existing one notices the change when replanned.
+    patient.timezone = timezone
     plan = await reminder_plan(db, patient, now)
     plan.daily_mood_at = _time_in(data.daily_mood_at)
     plan.weekly_phq9_weekday, plan.weekly_phq9_at = weekly_phq9 or (None, None)
@@ -262,7 +264,6 @@ async def change_reminder_settings(
     plan.quiet_start = _time_in(data.quiet_start) or time(21, 30)
     plan.quiet_end = _time_in(data.quiet_end) or time(8, 0)
     plan.infusion_nudges = data.infusion_nudges
-    patient.timezone = timezone
     await db.flush()
     await replan_patient(db, patient.id, now)
 

@@ -92,9 +92,7 @@ def upgrade() -> None:
         sa.Column("previous_timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("zone_changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("waning_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column(
-            "relief_status_seen", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True
-        ),
+        sa.Column("relief_status_seen", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("planned_through", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("next_fire_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
