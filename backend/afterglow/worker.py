@@ -34,6 +34,8 @@ from afterglow.settings import Settings
 
 log = logging.getLogger(__name__)
 
+DELIVERY_ROUNDS = 3
+
 
 @dataclass
 class TickReport:
@@ -69,14 +71,40 @@ class ReminderTick:
                 break
         async with self._sessions() as db, db.begin():
             report.escalated = await escalate_due_alerts(db, self.clock())
-        while True:
-            claimed = await deliver_due_messages(
-                self.engine, self.sender, self.owner, clock=self.clock
-            )
-            report.delivered += claimed
-            if claimed < CLAIM_BATCH:
-                break
+        report.delivered = await self._deliver_all()
         return report
+
+    async def _deliver_all(self) -> int:
+        """Delivery rounds until one finds less than a full batch, a few in flight at once.
+
+        While one round waits on push services, the next claims and encrypts, and another
+        records outcomes: the rounds take disjoint messages, as ticks on other instances do.
+        """
+        delivered = 0
+        rounds: set[asyncio.Task[int]] = set()
+        draining = False
+        try:
+            while True:
+                while not draining and len(rounds) < DELIVERY_ROUNDS:
+                    rounds.add(
+                        asyncio.create_task(
+                            deliver_due_messages(
+                                self.engine, self.sender, self.owner, clock=self.clock
+                            )
+                        )
+                    )
+                done, rounds = await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+                for finished in done:
+                    claimed = finished.result()
+                    delivered += claimed
+                    draining = draining or claimed < CLAIM_BATCH
+                if draining and not rounds:
+                    return delivered
+        finally:
+            # A failed round leaves the others to finish what they claimed before the error
+            # propagates; their outcomes are recorded, the failed round's leases run out.
+            if rounds:
+                await asyncio.gather(*rounds, return_exceptions=True)
 
 
 async def _tick_logged(tick: ReminderTick) -> None:

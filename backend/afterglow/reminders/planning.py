@@ -26,6 +26,7 @@ from afterglow.reminders.schedule import (
 # How far ahead the next reminder is looked for; with nothing due by then the plan rests until
 # its settings, infusions or devices change.
 LOOKAHEAD = timedelta(days=15)
+NEAR = timedelta(days=2)
 # Reminders missed while no tick ran are looked back on this far, to be recorded as expired.
 LOOKBACK = timedelta(days=2)
 # Slots within this long of a time zone change can collide with ones already due in the old zone.
@@ -125,14 +126,7 @@ def _next_fire_at(
 ) -> datetime | None:
     if patient.user_id is None or not patient.reachable:
         return None
-    slot = next_slot(
-        schedule,
-        patient.infusions,
-        after,
-        within=LOOKAHEAD,
-        waning_since=state.waning_since,
-        zone_change=_zone_change(state, now),
-    )
+    slot = _first_slot(schedule, patient, state, after, now)
     return slot.fire_at if slot is not None else None
 
 
@@ -204,11 +198,27 @@ def _weekly(weekday: int | None, at: time | None) -> tuple[int, time] | None:
 def upcoming(plan: ReminderPlan, patient: PatientForReminders, now: datetime) -> Slot | None:
     """The next reminder the schedule holds after now, whether or not a device can receive it."""
     state = _noticed(plan, patient, now)
-    return next_slot(
-        schedule_of(plan, patient.timezone),
-        patient.infusions,
-        now,
-        within=LOOKAHEAD,
-        waning_since=state.waning_since,
-        zone_change=_zone_change(state, now),
-    )
+    return _first_slot(schedule_of(plan, patient.timezone), patient, state, now, now)
+
+
+def _first_slot(
+    schedule: ReminderSchedule,
+    patient: PatientForReminders,
+    state: PlanState,
+    after: datetime,
+    now: datetime,
+) -> Slot | None:
+    """The first reminder after `after`: most patients have one within a day or two, so look
+    there first and only then as far as LOOKAHEAD (the tick does this for every due plan)."""
+    for within in (NEAR, LOOKAHEAD):
+        slot = next_slot(
+            schedule,
+            patient.infusions,
+            after,
+            within=within,
+            waning_since=state.waning_since,
+            zone_change=_zone_change(state, now),
+        )
+        if slot is not None:
+            return slot
+    return None

@@ -408,12 +408,24 @@ def _on_local_day(
     infusion: InfusionAnchor | None = None,
 ) -> Iterator[Slot]:
     """The reminder of one local day at a wall time, or nothing if quiet hours push it past that day."""
+    slot = _day_slot(kind, local_date, at, schedule, tz)
+    if slot is not None:
+        yield slot if infusion is None else replace(slot, infusion=infusion)
+
+
+@lru_cache(maxsize=65536)
+def _day_slot(
+    kind: ReminderKind, local_date: date, at: time, schedule: ReminderSchedule, tz: ZoneInfo
+) -> Slot | None:
+    # Cached: patients who share a zone and settings share their daily slots, and the tick
+    # works out thousands of them when a popular reminder time comes round.
     _, end = _day_bounds(tz, local_date)
     fire_at = _outside_quiet_hours(_wall_to_utc(local_date, at, tz), schedule, tz)
     # A day's reminder never spills into the next day, where it would meet that day's own.
-    if fire_at < end:
-        key = f"{INSTRUMENT[kind]}:{local_date.isoformat()}"
-        yield Slot(kind, local_date, fire_at, end, key, URL[kind], infusion)
+    if fire_at >= end:
+        return None
+    key = f"{INSTRUMENT[kind]}:{local_date.isoformat()}"
+    return Slot(kind, local_date, fire_at, end, key, URL[kind])
 
 
 def _after_event(

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from afterglow.accounts.models import Patient, User
 from afterglow.accounts.service import checked_timezone
@@ -99,9 +99,21 @@ async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_
     for plan in plans:
         due, state = due_notifications(plan, patients[plan.patient_id], now)
         notifications.extend(due)
-        changes.append({"patient_id": plan.patient_id, **_columns(state), "updated_at": now})
+        changes.append(
+            {
+                "plan_id": plan.patient_id,
+                **{f"new_{name}": value for name, value in _columns(state).items()},
+                "new_updated_at": now,
+            }
+        )
     await queue_notifications(db, notifications)
-    await db.execute(update(ReminderPlan), changes)
+    plans_table = SQLModel.metadata.tables[ReminderPlan.__tablename__]
+    await db.execute(
+        update(plans_table)
+        .where(plans_table.c.patient_id == bindparam("plan_id"))
+        .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
+        changes,
+    )
     return len(plans)
 
 
@@ -179,16 +191,19 @@ async def patients_for_reminders(
     }
 
 
+_PLAN_COLUMNS = (
+    "planned_timezone",
+    "previous_timezone",
+    "zone_changed_at",
+    "waning_since",
+    "relief_status_seen",
+    "planned_through",
+    "next_fire_at",
+)
+
+
 def _columns(state: PlanState) -> dict[str, object]:
-    return {
-        "planned_timezone": state.planned_timezone,
-        "previous_timezone": state.previous_timezone,
-        "zone_changed_at": state.zone_changed_at,
-        "waning_since": state.waning_since,
-        "relief_status_seen": state.relief_status_seen,
-        "planned_through": state.planned_through,
-        "next_fire_at": state.next_fire_at,
-    }
+    return {name: getattr(state, name) for name in _PLAN_COLUMNS}
 
 
 def _apply(plan: ReminderPlan, state: PlanState, now: datetime) -> None:
