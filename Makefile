@@ -33,6 +33,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/checkin_write.py
 	$(BIN)/python bench/relief.py
+	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/tick_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
