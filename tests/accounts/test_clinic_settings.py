@@ -64,3 +64,21 @@ async def test_only_admins_touch_the_settings(make_client, world: World):
     clinician = await make_client("doc@a.test")
     assert (await clinician.get("/api/clinic/settings")).status_code == 403
     assert (await clinician.put("/api/clinic/settings", json={})).status_code == 403
+
+
+async def test_the_on_call_contact_must_be_active_staff_of_this_clinic(make_client, world):
+    admin = await make_client("admin@a.test")
+    current = (await admin.get("/api/clinic/settings")).json()
+    for outsider in (world.clinician_b.id, world.patient_a1.user_id, 999_999):
+        response = await admin.put(
+            "/api/clinic/settings", json={**current, "on_call_user_id": outsider}
+        )
+        assert response.status_code == 400, outsider
+        assert "on_call_user_id" in response.json()["detail"]
+    ok = await admin.put(
+        "/api/clinic/settings", json={**current, "on_call_user_id": world.clinician_a2.id}
+    )
+    assert ok.status_code == 200
+    assert (await admin.get("/api/clinic/settings")).json()[
+        "on_call_user_id"
+    ] == world.clinician_a2.id

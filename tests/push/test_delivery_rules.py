@@ -102,3 +102,8 @@ def test_gone_or_refused_everywhere_fails_without_retrying() -> None:
     assert (gone.status, gone.last_error) == ("failed", "every device unsubscribed")
     assert (refused.status, refused.last_status) == ("failed", 403)
     assert (nobody.status, nobody.last_error) == ("failed", "no device with notifications on")
+
+
+def test_a_message_whose_day_ended_before_any_tick_could_send_it_expires_unsent() -> None:
+    verdict = judge_delivery(None, attempts=1, now=END_OF_DAY, expires_at=END_OF_DAY)
+    assert (verdict.status, verdict.sent_at) == ("expired", None)

@@ -530,3 +530,40 @@ async def test_a_dead_instances_claimed_messages_are_sent_by_another_after_the_l
     assert len(push_service.received) == 1
     [record] = await sends(db)
     assert (record.status, record.attempts) == ("sent", 2)
+
+
+async def test_a_queued_message_no_tick_delivered_before_its_day_ended_is_not_sent_late(
+    db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
+) -> None:
+    from afterglow.db import session_maker
+    from afterglow.reminders.service import plan_due_reminders
+
+    patient = world.patient_a1
+    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
+    await only_mood(db, patient, noon)
+    await add_device(db, push_service, patient.user_id, "phone", noon)
+    clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
+    tick = make_tick(clock)
+    # Planned at 20:00, then every instance went down before delivering it.
+    async with session_maker(tick.engine)() as session, session.begin():
+        await plan_due_reminders(session, clock.now)
+    clock.set(local(NEW_YORK, 2026, 11, 27, 0, 30))
+    await tick()
+    assert push_service.received == []
+    assert [(s.send_key, s.status) for s in await sends(db)] == [("mood:2026-11-26", "expired")]
+
+
+async def test_the_on_call_staff_member_gets_escalations_too(
+    db: AsyncSession, world: World
+) -> None:
+    from afterglow.accounts.models import Clinic
+    from afterglow.alerts.escalation import escalation_recipients
+
+    await db.execute(
+        update(Clinic)
+        .where(col(Clinic.id) == world.clinic_a.id)
+        .values(settings={"on_call_user_id": world.admin_a.id})
+    )
+    await db.commit()
+    recipients = await escalation_recipients(db, world.clinic_a.id or 0)
+    assert recipients == sorted([world.clinician_a.id, world.clinician_a2.id, world.admin_a.id])

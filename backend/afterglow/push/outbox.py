@@ -100,13 +100,17 @@ async def queue_notifications(db: AsyncSession, notifications: Sequence[Notifica
 
 
 def judge_delivery(
-    results: Sequence[DeviceResult], *, attempts: int, now: datetime, expires_at: datetime
+    results: Sequence[DeviceResult] | None, *, attempts: int, now: datetime, expires_at: datetime
 ) -> MessageVerdict:
     """Sent if any device's push service took it; else try again later, expire, or fail.
+
+    `results` is None when the message was not sent because its life had run out.
 
     Retries back off from 30 s, doubling to at most 30 min, or wait as long as a push service
     asked (Retry-After); a retry that could not happen with a minute of life left expires instead.
     """
+    if results is None:
+        return MessageVerdict("expired", now, None, "its day ended before it could be sent", None)
     if any(r.outcome is Outcome.DELIVERED for r in results):
         status = next(r.status for r in results if r.outcome is Outcome.DELIVERED)
         return MessageVerdict("sent", now, status, None, now)
@@ -198,9 +202,11 @@ async def deliver_due_messages(
             return 0
         devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
 
-    async def send_one(message: _Claimed) -> list[DeviceResult]:
+    async def send_one(message: _Claimed) -> list[DeviceResult] | None:
+        ttl = int((message.expires_at - clock()).total_seconds())
+        if ttl < SHORTEST_TTL.total_seconds():
+            return None  # its moment passed while no tick could send it
         body = json.dumps(message.payload, separators=(",", ":")).encode()
-        ttl = max(int((message.expires_at - clock()).total_seconds()), 0)
         return list(
             await asyncio.gather(
                 *(
@@ -234,7 +240,7 @@ async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[De
 async def _record_outcomes(
     sessions: Any,
     claimed: Sequence[_Claimed],
-    outcomes: Sequence[list[DeviceResult]],
+    outcomes: Sequence[list[DeviceResult] | None],
     owner: str,
     now: datetime,
 ) -> None:
@@ -257,8 +263,11 @@ async def _record_outcomes(
                 "now": now,
             }
         )
-        gone.update(r.subscription_id for r in results if r.outcome is Outcome.GONE)
-        delivered.update(r.subscription_id for r in results if r.outcome is Outcome.DELIVERED)
+        for r in results or ():
+            if r.outcome is Outcome.GONE:
+                gone.add(r.subscription_id)
+            elif r.outcome is Outcome.DELIVERED:
+                delivered.add(r.subscription_id)
     table = _MESSAGES
     async with sessions() as db, db.begin():
         # Only while this tick still holds the lease: had it run out and another tick claimed
