@@ -40,25 +40,25 @@ function Lazy({ module, render }) {
 
 function Content({ route, me, sessionChecked }) {
   if (route.name === 'enroll') {
-    return html`<${Lazy} module="account" render=${(m) => html`<${m.Enroll} token=${route.param} />`} />`;
+    return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.Enroll} token=${route.param} />`} />`;
   }
   if (!me) {
     if (!sessionChecked) return html`<${Loading} />`;
     const then = route.name === 'signin' ? null : route.path;
-    return html`<${Lazy} module="account" render=${(m) => html`<${m.SignIn} then=${then} />`} />`;
+    return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.SignIn} then=${then} />`} />`;
   }
   if (me.role !== 'patient') {
-    return html`<${Lazy} module="account" render=${(m) => html`<${m.StaffNotice} />`} />`;
+    return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.StaffNotice} />`} />`;
   }
   switch (route.name) {
     case 'today':
       return html`<${Today} />`;
     case 'checkin':
-      return html`<${Lazy} module="checkin" render=${(m) => html`<${m.default} which=${route.param} />`} />`;
+      return html`<${Lazy} key="checkin" module="checkin" render=${(m) => html`<${m.default} which=${route.param} />`} />`;
     case 'history':
-      return html`<${Lazy} module="history" render=${(m) => html`<${m.default} />`} />`;
+      return html`<${Lazy} key="history" module="history" render=${(m) => html`<${m.default} />`} />`;
     case 'reminders':
-      return html`<${Lazy} module="reminders" render=${(m) => html`<${m.default} />`} />`;
+      return html`<${Lazy} key="reminders" module="reminders" render=${(m) => html`<${m.default} />`} />`;
     case 'signin':
       go('/today', { replace: true });
       return null;

@@ -211,6 +211,7 @@ export default function History() {
     const query = `since=${encodeURIComponent(since.toISOString())}&until=${encodeURIComponent(until.toISOString())}`;
     const base = `/api/patients/${me.patient_id}`;
     setError(null);
+    setData(null);
     Promise.all([
       api(`${base}/trends?instrument=mood&${query}`),
       api(`${base}/trends?instrument=phq9&${query}`),
@@ -261,6 +262,9 @@ export default function History() {
           <button type="button" class="button" onClick=${() => setView(full)}>${t('history.zoom_reset')}</button>
         </div>
         <p class="hint">${t('history.zoom_hint')}</p>
+        <p class="range-note" aria-live="polite">
+          ${t('history.showing', { from: formatDate(view.min * 1000), to: formatDate(view.max * 1000) })}
+        </p>
         <ul class="legend">
           <li><span class="key key-line"></span>${t('history.legend_score')}</li>
           <li><span class="key key-infusion"></span>${t('history.legend_infusion')}</li>

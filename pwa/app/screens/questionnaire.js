@@ -59,6 +59,8 @@ export default function Questionnaire({ instrument }) {
   const questionRef = useRef(null);
   const items = itemsToAsk(instrument, answers);
   const item = items[index];
+  // Progress counts the scored questions; an unscored follow-up comes as "one more question".
+  const total = instrument.items.filter((i) => i.required).length;
 
   useEffect(() => {
     if (phase === 'items' && index > 0) questionRef.current?.focus();
@@ -104,8 +106,10 @@ export default function Questionnaire({ instrument }) {
     <${Screen} title=${instrument.name} className="questionnaire">
       <p class="stem">${instrument.stem}</p>
       <div class="progress">
-        <label for="q-progress">${t('questionnaire.progress', { n: index + 1, total: items.length })}</label>
-        <progress id="q-progress" max=${items.length} value=${index + 1}></progress>
+        <label for="q-progress">
+          ${index < total ? t('questionnaire.progress', { n: index + 1, total }) : t('questionnaire.one_more')}
+        </label>
+        <progress id="q-progress" max=${total} value=${Math.min(index + 1, total)}></progress>
       </div>
       <fieldset class="question" aria-busy=${phase === 'sending' ? 'true' : 'false'}>
         <legend id=${legendId} tabindex="-1" ref=${questionRef}>${item.text}</legend>

@@ -1,0 +1,126 @@
+"""Helpers of the browser tests: API shortcuts for arranging data, and browser steps."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PASSWORD = "synthetic-e2e-password"
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+
+
+def api_client(base: str) -> httpx.Client:
+    """A client with a CSRF token, as the app has one after its first GET."""
+    client = httpx.Client(base_url=base, timeout=10)
+    client.get("/api/health")
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    return client
+
+
+def sign_in(base: str, email: str) -> httpx.Client:
+    client = api_client(base)
+    response = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return client
+
+
+def token_of(link: str) -> str:
+    return link.split("/#/enroll/", 1)[1]
+
+
+@dataclass
+class Patient:
+    id: int
+    email: str
+    enrollment_url: str
+    name: str
+
+
+def enrolled_patient_client(base: str, patient: Patient) -> httpx.Client:
+    """Enroll through the API (for tests about what comes after enrollment)."""
+    client = api_client(base)
+    response = client.post(
+        f"/api/enrollment/{token_of(patient.enrollment_url)}", json={"password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    return client
+
+
+def checkins_on_server(clinician: httpx.Client, patient_id: int, instrument: str) -> list[Any]:
+    response = clinician.get(
+        f"/api/patients/{patient_id}/checkins", params={"instrument": instrument}
+    )
+    assert response.status_code == 200, response.text
+    rows: list[Any] = response.json()
+    return rows
+
+
+def record_infusion(clinician: httpx.Client, patient_id: int, hours_ago: float, kind: str) -> None:
+    given_at = datetime.now(UTC) - timedelta(hours=hours_ago)
+    response = clinician.post(
+        f"/api/patients/{patient_id}/infusions",
+        json={"given_at": given_at.isoformat(), "route": "iv", "kind": kind},
+    )
+    assert response.status_code == 201, response.text
+
+
+def wait_for_service_worker(page: Any) -> None:
+    """Until the app's service worker controls the page (the offline shell is in place)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+
+def check_accessibility(page: Any, screen: str) -> None:
+    """axe-core on the current screen: no serious or critical WCAG 2.2 A/AA violations."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    results = page.evaluate(
+        """() => axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    serious = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{screen}: {json.dumps(serious, indent=1)}"
+
+
+def enroll_in_browser(page: Any, server: str, patient: Patient, heading: str = "Today") -> None:
+    page.goto(patient.enrollment_url.replace(patient.enrollment_url.split("/#/")[0], server))
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Set password and start").click()
+    page.get_by_role("heading", name=heading, level=1).wait_for()
+
+
+def open_app_enrolled(context: Any, server: str, patient: Patient) -> Any:
+    """A page of the app, enrolled as `patient`, with its service worker in control."""
+    page = context.new_page()
+    enroll_in_browser(page, server, patient)
+    wait_for_service_worker(page)
+    return page
+
+
+def sign_in_browser(page: Any, server: str, email: str) -> None:
+    page.goto(f"{server}/#/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Today", level=1).wait_for()
+
+
+def scale_button(page: Any, value: int) -> Any:
+    """The 0-10 button for `value` (its name starts with the number: "7 out of 10")."""
+    return page.get_by_role("button", name=re.compile(rf"^{value} out of 10"))

@@ -1,0 +1,92 @@
+"""Offline: the app starts without a network, and every check-in reaches the server exactly once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+from .e2e_support import (
+    Patient,
+    checkins_on_server,
+    open_app_enrolled,
+    scale_button,
+)
+
+
+def test_check_ins_made_offline_wait_on_the_phone_and_reach_the_server_once_back_online(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = open_app_enrolled(context, server, patient)
+
+    context.set_offline(True)
+    expect(page.get_by_text("You are offline.")).to_be_visible()
+    for i in range(20):
+        scale_button(page, i % 11).click()
+        expect(page.locator(".outbox-summary")).to_have_attribute("data-waiting", str(i + 1))
+    expect(page.get_by_text("20 check-ins waiting to send")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_text("20 check-ins waiting to send")).to_be_visible()
+    expect(page.get_by_text("Waiting to send", exact=True)).to_have_count(20)
+    assert checkins_on_server(clinician, patient.id, "mood") == []
+
+    context.set_offline(False)
+    expect(page.get_by_text("Everything has reached your clinic.")).to_be_visible(timeout=20_000)
+    stored = checkins_on_server(clinician, patient.id, "mood")
+    assert len(stored) == 20
+    assert sorted(m["answers"][0] for m in stored) == sorted(i % 11 for i in range(20))
+    assert len({m["id"] for m in stored}) == 20
+    assert len({m["taken_at"] for m in stored}) == 20
+
+
+def test_the_service_worker_sends_the_outbox_by_background_sync_with_no_page_open(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = open_app_enrolled(context, server, patient)
+    context.set_offline(True)
+    scale_button(page, 4).click()
+    scale_button(page, 6).click()
+    expect(page.get_by_text("2 check-ins waiting to send")).to_be_visible()
+
+    # Nothing of the app is open; a blank page only carries the DevTools session.
+    blank = context.new_page()
+    page.close()
+    context.set_offline(False)
+    cdp = context.new_cdp_session(blank)
+    registrations: dict[str, str] = {}
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.update(
+            {r["scopeURL"]: r["registrationId"] for r in event["registrations"]}
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    blank.wait_for_timeout(300)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": server,
+            "registrationId": registrations[f"{server}/"],
+            "tag": "afterglow-outbox",
+            "lastChance": False,
+        },
+    )
+
+    for _ in range(50):
+        stored = checkins_on_server(clinician, patient.id, "mood")
+        if len(stored) == 2:
+            break
+        blank.wait_for_timeout(200)
+    assert sorted(m["answers"][0] for m in stored) == [4, 6]
+
+    reopened = context.new_page()
+    reopened.goto(f"{server}/#/today")
+    expect(reopened.get_by_text("Everything has reached your clinic.")).to_be_visible()
+    expect(reopened.get_by_text(re.compile("Sent"))).not_to_have_count(0)
