@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test lint serve bench clean
+.PHONY: demo test lint browser serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/afterglow serve
 
-## test: lint, type-check and run every test on SQLite and PostgreSQL
-test: $(STAMP) lint
+## test: lint, type-check and run every test on SQLite and PostgreSQL (and in Chromium)
+test: $(STAMP) lint browser
 	$(BIN)/pytest
+
+## browser: Debian's Chromium for the browser tests, installed when missing (as root, with apt)
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check backend tests bench
