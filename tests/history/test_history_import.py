@@ -203,3 +203,34 @@ async def test_the_command_line_import_does_the_same(
         ("operator", None),
         ("operator", None),
     ]
+
+
+async def test_an_imported_infusion_from_this_morning_anchors_the_patients_reminders(
+    make_client, world: World, db, push_service
+):
+    from afterglow.reminders.models import ReminderPlan
+    from conftest import add_device
+
+    await add_device(db, push_service, world.patient_a1.user_id, "phone", NOW)
+    clinician = await make_client("doc@a.test")
+    # Only the reminders anchored to infusions: with no infusion, nothing is planned.
+    only_infusions = {"daily_mood_at": None, "weekly_phq9": None, "weekly_gad7": None}
+    await clinician.put(f"/api/patients/{world.patient_a1.id}/reminders", json=only_infusions)
+    await db.commit()
+    plan = await db.get(ReminderPlan, world.patient_a1.id, populate_existing=True)
+    assert plan is not None and plan.next_fire_at is None
+    given_at = NOW - timedelta(minutes=30)
+    response = await clinician.post(
+        f"/api/patients/{world.patient_a1.id}/history",
+        json={
+            "checkins": [],
+            "infusions": [{"given_at": given_at.isoformat(), "route": "iv", "kind": "induction"}],
+            "events": [],
+        },
+    )
+    assert response.status_code == 200, response.text
+    await db.commit()
+    plan = await db.get(ReminderPlan, world.patient_a1.id, populate_existing=True)
+    # The side-effect check 2 h after it (or when quiet hours end) is now due next.
+    assert plan is not None and plan.next_fire_at is not None
+    assert given_at + timedelta(hours=2) <= plan.next_fire_at <= given_at + timedelta(hours=13)

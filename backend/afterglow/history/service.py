@@ -27,6 +27,7 @@ from afterglow.history import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
 from afterglow.relief.service import refresh_patient_relief
+from afterglow.reminders.service import replan_patient
 
 MAX_FUTURE = timedelta(minutes=5)
 # An imported PHQ-9 with a positive item 9 from the last 14 days (its own recall window) is
@@ -185,6 +186,9 @@ async def import_history(
     alerts = await _alerts_for_recent_item9(db, patient.id, new_checkins, now)
     if new_checkins or new_infusions or new_events:
         await refresh_patient_relief(db, patient.id, now)
+    if new_infusions:
+        # A recent imported infusion anchors reminders like one recorded today.
+        await replan_patient(db, patient.id, now)
     return schemas.ImportResult(
         checkins=schemas.SectionResult(len(new_checkins), len(present_checkins)),
         infusions=schemas.SectionResult(len(new_infusions), present_infusions),
