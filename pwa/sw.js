@@ -114,7 +114,8 @@ async function showReminder(event) {
     payload = { body: event.data ? event.data.text() : '' };
   }
   const catalogue = await strings(payload.lang);
-  const url = typeof payload.url === 'string' && payload.url.startsWith('/') ? payload.url : '/#/today';
+  // Only a path of this app: '//host' would leave it.
+  const url = typeof payload.url === 'string' && /^\/(?![/\\])/.test(payload.url) ? payload.url : '/#/today';
   await self.registration.showNotification(payload.title || catalogue['sw.default_title'], {
     body: payload.body || catalogue['sw.default_body'],
     tag: payload.tag || payload.kind || 'afterglow',

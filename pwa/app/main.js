@@ -44,6 +44,7 @@ async function boot() {
   render(html`<${App} />`, document.getElementById('app'));
   listenToServiceWorker();
   watchOutbox();
+  addEventListener('afterglow:session-ended', () => refreshSession().catch(() => null));
   try {
     await refreshSession();
   } finally {

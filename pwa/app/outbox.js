@@ -57,6 +57,8 @@ async function runFlush() {
   const summary = await Outbox.flush();
   await refreshOutbox();
   setState({ signinNeeded: summary.signin });
+  // The server no longer knows this session: let the app ask the patient to sign in again.
+  if (summary.signin) dispatchEvent(new Event('afterglow:session-ended'));
   if (summary.waiting && !summary.signin) {
     scheduleRetry();
     askBackgroundSync();

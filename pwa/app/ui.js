@@ -3,8 +3,14 @@ import { html, useEffect, useRef } from './html.js';
 import { formatTime, t } from './i18n.js';
 import { useAppState } from './store.js';
 
+/**
+ * The language of an instrument's wording. The registry serves it in English until it carries
+ * validated translations; marking it lets screen readers pronounce it right inside a Spanish UI.
+ */
+export const wordingLang = (instrument) => instrument?.lang || 'en';
+
 /** A screen: its heading takes focus when it opens, so screen readers announce the new screen. */
-export function Screen({ title, children, headingRef, className = '' }) {
+export function Screen({ title, titleLang, children, headingRef, className = '' }) {
   const ownRef = useRef(null);
   const ref = headingRef || ownRef;
   useEffect(() => {
@@ -13,7 +19,7 @@ export function Screen({ title, children, headingRef, className = '' }) {
   }, [title]);
   return html`
     <main id="main" class=${`screen ${className}`}>
-      <h1 tabindex="-1" ref=${ref}>${title}</h1>
+      <h1 tabindex="-1" ref=${ref} lang=${titleLang}>${title}</h1>
       ${children}
     </main>
   `;
@@ -67,7 +73,7 @@ export function BottomNav({ current }) {
  * 0-10 as big buttons (one tap answers). The name of each button starts with its visible
  * number, and the anchors ("Worst", "Best") come from the instrument.
  */
-export function ScaleButtons({ item, onPick, picked, describedBy }) {
+export function ScaleButtons({ item, onPick, picked, describedBy, lang }) {
   return html`
     <div class="scale" role="group" aria-describedby=${describedBy}>
       ${item.options.map(
@@ -85,7 +91,7 @@ export function ScaleButtons({ item, onPick, picked, describedBy }) {
         `,
       )}
     </div>
-    <div class="scale-anchors" aria-hidden="true">
+    <div class="scale-anchors" aria-hidden="true" lang=${lang}>
       <span>${item.options[0].label}</span><span>${item.options[item.options.length - 1].label}</span>
     </div>
   `;
@@ -93,7 +99,7 @@ export function ScaleButtons({ item, onPick, picked, describedBy }) {
 
 export function Attribution({ instrument }) {
   if (!instrument?.attribution) return null;
-  return html`<p class="attribution">${instrument.attribution}</p>`;
+  return html`<p class="attribution" lang=${wordingLang(instrument)}>${instrument.attribution}</p>`;
 }
 
 export function Loading() {

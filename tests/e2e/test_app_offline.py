@@ -10,7 +10,9 @@ import httpx
 from playwright.sync_api import expect
 
 from .e2e_support import (
+    PASSWORD,
     Patient,
+    check_accessibility,
     checkins_on_server,
     open_app_enrolled,
     scale_button,
@@ -90,3 +92,56 @@ def test_the_service_worker_sends_the_outbox_by_background_sync_with_no_page_ope
     reopened.goto(f"{server}/#/today")
     expect(reopened.get_by_text("Everything has reached your clinic.")).to_be_visible()
     expect(reopened.get_by_text(re.compile("Sent"))).not_to_have_count(0)
+
+
+def test_an_item9_answer_offline_shows_the_crisis_screen_at_once_and_reaches_the_clinic_later(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = open_app_enrolled(context, server, patient)
+    page.goto(f"{server}/#/checkin/phq9")
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+
+    context.set_offline(True)
+    for _ in range(8):
+        page.get_by_role("button", name="Not at all").click()
+    page.get_by_role("button", name="More than half the days").click()  # item 9 = 2
+    page.get_by_role("button", name="Somewhat difficult").click()
+
+    expect(page.get_by_role("heading", name="Please reach out now", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Immediate danger: call 911")).to_have_attribute(
+        "href", "tel:911"
+    )
+    expect(page.get_by_text("your answers will reach your clinic when")).to_be_visible()
+    check_accessibility(page, "crisis offline")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Saved on this phone.")).to_be_visible()
+    expect(page.get_by_text("Level: Minimal")).to_be_visible()
+    assert checkins_on_server(clinician, patient.id, "phq9") == []
+
+    context.set_offline(False)
+    page.get_by_role("link", name="Back to Today").click()
+    expect(page.get_by_text("Everything has reached your clinic.")).to_be_visible(timeout=20_000)
+    [phq9] = checkins_on_server(clinician, patient.id, "phq9")
+    assert phq9["answers"] == [0] * 8 + [2, 1]
+    alerts = clinician.get("/api/alerts").json()
+    assert any(a["patient_id"] == patient.id for a in alerts)
+
+
+def test_a_check_in_made_after_the_session_ended_is_sent_once_the_patient_signs_in_again(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = open_app_enrolled(context, server, patient)
+    context.clear_cookies()  # the session ended (expired, or signed out on another device)
+
+    scale_button(page, 3).click()
+    expect(page.get_by_text("Sign in again to send 1 waiting check-in.")).to_be_visible()
+    assert checkins_on_server(clinician, patient.id, "mood") == []
+
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    page.get_by_label("Email").fill(patient.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Everything has reached your clinic.")).to_be_visible()
+    assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[3]]

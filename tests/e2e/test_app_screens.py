@@ -178,12 +178,15 @@ def test_gad7_gives_the_score_and_band_at_the_end(
     page = context.new_page()
     enroll_in_browser(page, server, patient)
     page.goto(f"{server}/#/checkin/gad7")
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    check_accessibility(page, "gad7 item")
     for _ in range(3):
         page.get_by_role("button", name="Nearly every day").click()
     for _ in range(4):
         page.get_by_role("button", name="Not at all").click()
     expect(page.get_by_text("Level: Mild")).to_be_visible()
     expect(page.get_by_role("heading", name="Please reach out now")).to_have_count(0)
+    check_accessibility(page, "gad7 result")
     [gad7] = checkins_on_server(clinician, patient.id, "gad7")
     assert gad7["score"] == 9
 
@@ -222,3 +225,36 @@ def test_a_patient_signs_out_and_back_in(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
     assert len(checkins_on_server(clinician, patient.id, "mood")) == 1
+
+
+def test_the_mood_screen_of_a_reminder_link_logs_with_one_tap_in_dark_mode_too(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = context.new_page()
+    enroll_in_browser(page, server, patient)
+    page.emulate_media(color_scheme="dark")
+    check_accessibility(page, "today, dark")
+    page.goto(f"{server}/#/checkin/mood")
+    expect(page.get_by_role("heading", name="Daily mood", level=1)).to_be_visible()
+    check_accessibility(page, "mood screen, dark")
+    scale_button(page, 8).click()
+    expect(page.get_by_text(re.compile("Saved 8/10 .* Sent to your clinic"))).to_be_visible()
+    assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[8]]
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#mood-chart canvas")).to_be_visible()
+    check_accessibility(page, "history, dark")
+
+
+def test_clinic_staff_who_open_the_app_are_told_it_is_for_patients(
+    context: Any, server: str
+) -> None:
+    page = context.new_page()
+    page.goto(f"{server}/#/signin")
+    page.get_by_label("Email").fill("doc@e2e.test")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="For patients only", level=1)).to_be_visible()
+    check_accessibility(page, "staff notice")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()

@@ -2,7 +2,7 @@
 import { html, useState } from '../html.js';
 import { t } from '../i18n.js';
 import { queueCheckin } from '../outbox.js';
-import { ErrorNote, Screen } from '../ui.js';
+import { ErrorNote, Screen, wordingLang } from '../ui.js';
 
 export default function After({ instrument }) {
   const [answers, setAnswers] = useState({});
@@ -20,6 +20,7 @@ export default function After({ instrument }) {
     `;
   }
 
+  const lang = wordingLang(instrument);
   const submit = async (event) => {
     event.preventDefault();
     const missing = instrument.items.find((item) => item.required && answers[item.id] == null);
@@ -39,12 +40,12 @@ export default function After({ instrument }) {
   };
 
   return html`
-    <${Screen} title=${instrument.name}>
+    <${Screen} title=${instrument.name} titleLang=${lang}>
       <form class="after-form" onSubmit=${submit} novalidate>
-        <p class="stem">${instrument.stem}</p>
+        <p class="stem" lang=${lang}>${instrument.stem}</p>
         ${instrument.items.map(
           (item) => html`
-            <fieldset class="radio-group">
+            <fieldset class="radio-group" lang=${lang}>
               <legend>${item.text}</legend>
               ${item.options.map(
                 (option) => html`
@@ -65,7 +66,7 @@ export default function After({ instrument }) {
           `,
         )}
         <label class="field">
-          <span>${instrument.free_text_label}</span>
+          <span lang=${lang}>${instrument.free_text_label}</span>
           <textarea rows="3" maxlength="2000" value=${note} onInput=${(e) => setNote(e.target.value)}></textarea>
         </label>
         <${ErrorNote} error=${error} />

@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { useAppState } from '../store.js';
 import { loadInstruments } from '../session.js';
 import { queueCheckin } from '../outbox.js';
-import { ErrorNote, Loading, SavedNote, ScaleButtons, Screen } from '../ui.js';
+import { ErrorNote, Loading, SavedNote, ScaleButtons, Screen, wordingLang } from '../ui.js';
 import Questionnaire from './questionnaire.js';
 import After from './after.js';
 
@@ -13,9 +13,15 @@ function DailyCheckin({ instrument }) {
   const item = instrument.items[0];
   const pick = async (value) => setSaved(await queueCheckin(instrument.id, [value]));
   return html`
-    <${Screen} title=${instrument.name}>
-      <p class="stem" id="daily-stem">${instrument.stem}</p>
-      <${ScaleButtons} item=${item} picked=${saved?.answers[0]} onPick=${pick} describedBy="daily-stem" />
+    <${Screen} title=${instrument.name} titleLang=${wordingLang(instrument)}>
+      <p class="stem" id="daily-stem" lang=${wordingLang(instrument)}>${instrument.stem}</p>
+      <${ScaleButtons}
+        item=${item}
+        picked=${saved?.answers[0]}
+        onPick=${pick}
+        describedBy="daily-stem"
+        lang=${wordingLang(instrument)}
+      />
       <${SavedNote} entry=${saved} />
       ${saved && html`<a class="button primary" href="#/today">${t('common.back_to_today')}</a>`}
     <//>

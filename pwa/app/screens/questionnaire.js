@@ -5,7 +5,7 @@ import { html, useEffect, useRef, useState } from '../html.js';
 import { t, has } from '../i18n.js';
 import { go } from '../router.js';
 import { queueCheckin } from '../outbox.js';
-import { Attribution, ErrorNote, Screen } from '../ui.js';
+import { Attribution, ErrorNote, Screen, wordingLang } from '../ui.js';
 import Crisis, { offlineSafety } from './crisis.js';
 
 export function localScore(instrument, answers) {
@@ -101,18 +101,18 @@ export default function Questionnaire({ instrument }) {
   if (phase === 'result') {
     return html`<${Result} instrument=${instrument} result=${outcome.result} waiting=${outcome.waiting} />`;
   }
-  const legendId = `q-${item.id}`;
+  const lang = wordingLang(instrument);
   return html`
-    <${Screen} title=${instrument.name} className="questionnaire">
-      <p class="stem">${instrument.stem}</p>
+    <${Screen} title=${instrument.name} titleLang=${lang} className="questionnaire">
+      <p class="stem" lang=${lang}>${instrument.stem}</p>
       <div class="progress">
         <label for="q-progress">
           ${index < total ? t('questionnaire.progress', { n: index + 1, total }) : t('questionnaire.one_more')}
         </label>
         <progress id="q-progress" max=${total} value=${Math.min(index + 1, total)}></progress>
       </div>
-      <fieldset class="question" aria-busy=${phase === 'sending' ? 'true' : 'false'}>
-        <legend id=${legendId} tabindex="-1" ref=${questionRef}>${item.text}</legend>
+      <fieldset class="question" lang=${lang} aria-busy=${phase === 'sending' ? 'true' : 'false'}>
+        <legend tabindex="-1" ref=${questionRef}>${item.text}</legend>
         <div class="options">
           ${item.options.map(
             (option) => html`

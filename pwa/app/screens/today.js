@@ -5,7 +5,7 @@ import { formatDate, formatTime, t, has } from '../i18n.js';
 import { useAppState } from '../store.js';
 import { allCheckins, dueItems, lastInfusion, latestToday, loadRecent } from '../checkins.js';
 import { queueCheckin } from '../outbox.js';
-import { SavedNote, Screen, ScaleButtons } from '../ui.js';
+import { SavedNote, Screen, ScaleButtons, wordingLang } from '../ui.js';
 
 const DAY = 86400000;
 
@@ -44,7 +44,7 @@ function DailyScale({ instrumentId, instruments, checkins }) {
   };
   return html`
     <section class="card" aria-labelledby=${titleId}>
-      <h2 id=${titleId}>${instrument.stem}</h2>
+      <h2 id=${titleId} lang=${wordingLang(instrument)}>${instrument.stem}</h2>
       <p id=${hintId} class="hint">
         ${t('today.scale_hint', { low: item.options[0].label, high: item.options.at(-1).label })}
       </p>
@@ -53,6 +53,7 @@ function DailyScale({ instrumentId, instruments, checkins }) {
         picked=${today ? today.answers[0] : null}
         onPick=${pick}
         describedBy=${hintId}
+        lang=${wordingLang(instrument)}
       />
       <${SavedNote} entry=${saved} />
     </section>
