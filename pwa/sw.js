@@ -17,8 +17,10 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      // "reload": the HTML and manifest must be this release's, not an HTTP-cached older one.
-      await cache.addAll(RELEASE.precache.map((url) => new Request(url, { cache: 'reload' })));
+      // The HTML and manifest must be this release's, not an HTTP-cached older copy; the other
+      // URLs are versioned, so whatever the HTTP cache holds for them is right.
+      const fresh = (url) => (url === '/' || url === '/manifest.webmanifest' ? 'reload' : 'default');
+      await cache.addAll(RELEASE.precache.map((url) => new Request(url, { cache: fresh(url) })));
       await self.skipWaiting();
     })(),
   );

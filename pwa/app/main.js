@@ -10,10 +10,11 @@ import { flushOutbox, refreshOutbox, watchOutbox } from './outbox.js';
 function listenToServiceWorker() {
   const container = navigator.serviceWorker;
   if (!container) return;
-  const hadController = Boolean(container.controller);
+  let controlled = Boolean(container.controller);
   container.addEventListener('controllerchange', () => {
-    // A new release took over. Reload between screens, never in the middle of a check-in.
-    if (hadController) setState({ updateReady: true });
+    // A new release took over (not the first install): reload at the next change of screen.
+    if (controlled) setState({ updateReady: true });
+    controlled = true;
   });
   container.addEventListener('message', (event) => {
     const message = event.data || {};
@@ -37,7 +38,9 @@ async function boot() {
   addEventListener('online', () => setState({ online: true }));
   addEventListener('offline', () => setState({ online: false }));
   addEventListener('hashchange', () => {
-    if (getState().updateReady && !location.hash.startsWith('#/checkin')) location.reload();
+    // A new release took over: start it on the way to the next screen. Within a screen (a
+    // questionnaire half answered) the hash does not change, so nothing typed is lost.
+    if (getState().updateReady) location.reload();
   });
   await restoreCached();
   await refreshOutbox();

@@ -23,8 +23,9 @@ export function parseHash(hash = location.hash) {
 export function go(path, { replace = false } = {}) {
   const hash = `#${path}`;
   if (replace) {
+    const oldURL = location.href;
     history.replaceState(null, '', hash);
-    dispatchEvent(new HashChangeEvent('hashchange'));
+    dispatchEvent(new HashChangeEvent('hashchange', { oldURL, newURL: location.href }));
   } else if (location.hash !== hash) {
     location.hash = hash;
   }

@@ -9,11 +9,6 @@ AFTERGLOW_REQUIRE_BROWSER=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-from .e2e_support import PASSWORD, Patient, api_client, sign_in, token_of
+from .e2e_support import (
+    Patient,
+    add_patient,
+    create_clinic,
+    free_port,
+    make_clinician,
+    server_env,
+    serving,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,85 +56,20 @@ def browser_available() -> None:
         pytest.skip(f"{problem} (set AFTERGLOW_REQUIRE_BROWSER=1 to make this a failure)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _afterglow() -> str:
-    return str(Path(sys.executable).with_name("afterglow"))
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, browser_available: None) -> Iterator[str]:
-    """`afterglow serve` on a free port; yields its base URL."""
+    """`afterglow serve` on a free port with a synthetic clinic; yields its base URL."""
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "AFTERGLOW_DATA_DIR": str(data_dir),
-        "AFTERGLOW_SCHEDULER": "off",
-        "AFTERGLOW_HOST": "127.0.0.1",
-        "AFTERGLOW_PORT": str(port),
-        "AFTERGLOW_SQLITE_SYNCHRONOUS": "NORMAL",
-    }
-    subprocess.run(
-        [
-            _afterglow(),
-            "create-admin",
-            "--clinic",
-            "E2E Synthetic Clinic",
-            "--email",
-            "admin@e2e.test",
-            "--name",
-            "E2E Admin",
-            "--password",
-            PASSWORD,
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen([_afterglow(), "serve"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((data_dir / "server.log").read_text())
-            time.sleep(0.2)
+    env = server_env(data_dir, free_port())
+    create_clinic(env)
+    with serving(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="session")
 def clinician(server: str) -> Iterator[httpx.Client]:
     """A signed-in clinician of the synthetic clinic (invited by its admin, as in real life)."""
-    admin = sign_in(server, "admin@e2e.test")
-    invited = admin.post(
-        "/api/staff/",
-        json={"email": "doc@e2e.test", "display_name": "Dr Synthetic", "role": "clinician"},
-    )
-    assert invited.status_code == 201, invited.text
-    accept = api_client(server)
-    accepted = accept.post(
-        f"/api/enrollment/{token_of(invited.json()['invite']['url'])}", json={"password": PASSWORD}
-    )
-    assert accepted.status_code == 201, accepted.text
-    admin.close()
-    accept.close()
-    doc = sign_in(server, "doc@e2e.test")
+    doc = make_clinician(server)
     yield doc
     doc.close()
 
@@ -140,23 +78,8 @@ def clinician(server: str) -> Iterator[httpx.Client]:
 def new_patient(clinician: httpx.Client) -> Callable[..., Patient]:
     """Add a synthetic patient; returns their id and enrollment link."""
 
-    def make(*, pain_enabled: bool = False, locale: str = "en-US", name: str = "") -> Patient:
-        tag = uuid.uuid4().hex[:8]
-        email = f"patient-{tag}@e2e.test"
-        display_name = name or f"Synthetic {tag}"
-        response = clinician.post(
-            "/api/patients/",
-            json={
-                "display_name": display_name,
-                "email": email,
-                "timezone": "America/New_York",
-                "locale": locale,
-                "pain_enabled": pain_enabled,
-            },
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return Patient(body["patient"]["id"], email, body["enrollment"]["url"], display_name)
+    def make(*, pain_enabled: bool = False, locale: str = "en-US") -> Patient:
+        return add_patient(clinician, pain_enabled=pain_enabled, locale=locale)
 
     return make
 

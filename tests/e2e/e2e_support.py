@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +20,74 @@ from typing import Any
 import httpx
 
 PASSWORD = "synthetic-e2e-password"
+CLINIC = "E2E Synthetic Clinic"
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of an `afterglow serve` for tests: its own data, no scheduler."""
+    return {
+        **os.environ,
+        "AFTERGLOW_DATA_DIR": str(data_dir),
+        "AFTERGLOW_SCHEDULER": "off",
+        "AFTERGLOW_HOST": "127.0.0.1",
+        "AFTERGLOW_PORT": str(port),
+        "AFTERGLOW_SQLITE_SYNCHRONOUS": "NORMAL",
+        **extra,
+    }
+
+
+def _afterglow() -> str:
+    return str(Path(sys.executable).with_name("afterglow"))
+
+
+def create_clinic(env: dict[str, str]) -> None:
+    """The clinic and its first admin, made with the CLI as a new clinic would."""
+    subprocess.run(
+        [
+            _afterglow(),
+            "create-admin",
+            *("--clinic", CLINIC),
+            *("--email", "admin@e2e.test"),
+            *("--name", "E2E Admin"),
+            *("--password", PASSWORD),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """`afterglow serve` with this environment until the block ends; yields its base URL."""
+    data_dir = Path(env["AFTERGLOW_DATA_DIR"])
+    log = (data_dir / "server.log").open("a")
+    process = subprocess.Popen([_afterglow(), "serve"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{env['AFTERGLOW_PORT']}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((data_dir / "server.log").read_text())
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
 
 
 def api_client(base: str) -> httpx.Client:
@@ -40,6 +115,47 @@ class Patient:
     email: str
     enrollment_url: str
     name: str
+
+
+def make_clinician(base: str) -> httpx.Client:
+    """A clinician invited by the clinic's admin, with their password set, signed in."""
+    admin = sign_in(base, "admin@e2e.test")
+    invited = admin.post(
+        "/api/staff/",
+        json={"email": "doc@e2e.test", "display_name": "Dr Synthetic", "role": "clinician"},
+    )
+    assert invited.status_code == 201, invited.text
+    accept = api_client(base)
+    accepted = accept.post(
+        f"/api/enrollment/{token_of(invited.json()['invite']['url'])}", json={"password": PASSWORD}
+    )
+    assert accepted.status_code == 201, accepted.text
+    admin.close()
+    accept.close()
+    return sign_in(base, "doc@e2e.test")
+
+
+def add_patient(
+    clinician: httpx.Client, *, pain_enabled: bool = False, locale: str = "en-US"
+) -> Patient:
+    """A synthetic patient added by the clinician; returns their id and enrollment link."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"patient-{tag}@e2e.test"
+    response = clinician.post(
+        "/api/patients/",
+        json={
+            "display_name": f"Synthetic {tag}",
+            "email": email,
+            "timezone": "America/New_York",
+            "locale": locale,
+            "pain_enabled": pain_enabled,
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Patient(
+        body["patient"]["id"], email, body["enrollment"]["url"], body["patient"]["display_name"]
+    )
 
 
 def enrolled_patient_client(base: str, patient: Patient) -> httpx.Client:
