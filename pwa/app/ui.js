@@ -73,9 +73,9 @@ export function BottomNav({ current }) {
  * 0-10 as big buttons (one tap answers). The name of each button starts with its visible
  * number, and the anchors ("Worst", "Best") come from the instrument.
  */
-export function ScaleButtons({ item, onPick, picked, describedBy, lang }) {
+export function ScaleButtons({ item, onPick, picked, labelledBy, describedBy, lang }) {
   return html`
-    <div class="scale" role="group" aria-describedby=${describedBy}>
+    <div class="scale" role="group" aria-labelledby=${labelledBy} aria-describedby=${describedBy}>
       ${item.options.map(
         (option) => html`
           <button

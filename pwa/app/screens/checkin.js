@@ -19,7 +19,7 @@ function DailyCheckin({ instrument }) {
         item=${item}
         picked=${saved?.answers[0]}
         onPick=${pick}
-        describedBy="daily-stem"
+        labelledBy="daily-stem"
         lang=${wordingLang(instrument)}
       />
       <${SavedNote} entry=${saved} />

@@ -52,6 +52,7 @@ function DailyScale({ instrumentId, instruments, checkins }) {
         item=${item}
         picked=${today ? today.answers[0] : null}
         onPick=${pick}
+        labelledBy=${titleId}
         describedBy=${hintId}
         lang=${wordingLang(instrument)}
       />
