@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PWA_DIR_ENV = "AFTERGLOW_PWA_DIR"
@@ -161,11 +161,12 @@ def load_bundle(root: Path) -> Bundle:
         policy = _cache_policy(name)
         if policy is None:
             continue
-        assets["/" + name] = Asset.of(body, suffix, policy)
+        asset = Asset.of(body, suffix, policy)
         url = "/" + name
+        assets[url] = asset
         if name.startswith("app/"):
             url = f"/app/{build}/" + name.removeprefix("app/")
-            assets[url] = Asset.of(body, suffix, IMMUTABLE)
+            assets[url] = replace(asset, cache_control=IMMUTABLE)
         if suffix in PRECACHED:
             precache.append(url)
 
