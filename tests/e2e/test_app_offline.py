@@ -16,6 +16,7 @@ from .e2e_support import (
     checkins_on_server,
     open_app_enrolled,
     scale_button,
+    sign_in,
 )
 
 
@@ -145,3 +146,34 @@ def test_a_check_in_made_after_the_session_ended_is_sent_once_the_patient_signs_
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Everything has reached your clinic.")).to_be_visible()
     assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[3]]
+
+
+def test_offline_the_crisis_screen_keeps_the_clinics_own_numbers_it_showed_before(
+    context: Any, server: str, new_patient: Callable[..., Patient]
+) -> None:
+    admin = sign_in(server, "admin@e2e.test")
+    settings = admin.get("/api/clinic/settings/").json()
+    own_line = {"label": "Synthetic clinic crisis line", "contact": "555 0100", "kind": "phone"}
+    settings["crisis_resources"]["fr-CA"] = [own_line]
+    assert admin.put("/api/clinic/settings/", json=settings).status_code == 200
+    admin.close()
+    patient = new_patient(locale="fr-CA")
+    page = open_app_enrolled(context, server, patient)
+
+    def answer_phq9_with_item9() -> None:
+        page.goto(f"{server}/#/today")
+        page.goto(f"{server}/#/checkin/phq9")
+        for _ in range(8):
+            page.get_by_role("button", name="Not at all").click()
+        page.get_by_role("button", name="Several days").click()
+        page.get_by_role("button", name="Not difficult at all").click()
+        expect(page.get_by_role("heading", name="Please reach out now", level=1)).to_be_visible()
+
+    answer_phq9_with_item9()
+    expect(page.get_by_role("link", name="Synthetic clinic crisis line")).to_have_attribute(
+        "href", "tel:5550100"
+    )
+    context.set_offline(True)
+    answer_phq9_with_item9()
+    expect(page.get_by_role("link", name="Synthetic clinic crisis line")).to_be_visible()
+    expect(page.get_by_text("your answers will reach your clinic when")).to_be_visible()

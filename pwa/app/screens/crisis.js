@@ -15,7 +15,12 @@ function href(resource) {
   return null;
 }
 
-export function offlineSafety() {
+/**
+ * The crisis screen without the server: the clinic's own resources from the last crisis screen
+ * this phone showed, else the catalogue's defaults (the US numbers of CLINICAL.md §5).
+ */
+export function offlineSafety(lastKnown) {
+  if (lastKnown) return { ...lastKnown, offline: true };
   return {
     message: t('crisis.offline_message'),
     resources: [

@@ -8,6 +8,8 @@ import { queueCheckin } from '../outbox.js';
 import { Attribution, ErrorNote, Screen, wordingLang } from '../ui.js';
 import Crisis, { offlineSafety } from './crisis.js';
 
+const Outbox = self.AfterglowOutbox;
+
 export function localScore(instrument, answers) {
   const score = instrument.items.reduce(
     (sum, item, i) => (item.scored && answers[i] != null ? sum + answers[i] : sum),
@@ -79,7 +81,10 @@ export default function Questionnaire({ instrument }) {
     const waiting = entry.status !== 'sent';
     const result = waiting ? localScore(instrument, asked) : entry.result;
     let safety = waiting ? null : entry.result.safety;
-    if (waiting && item9Of(instrument, asked) >= 1) safety = offlineSafety();
+    if (safety) await Outbox.setState('safety', safety);
+    if (waiting && item9Of(instrument, asked) >= 1) {
+      safety = offlineSafety(await Outbox.getState('safety'));
+    }
     setOutcome({ result, waiting, safety });
     setPhase(safety ? 'crisis' : 'result');
   };
