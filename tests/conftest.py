@@ -29,7 +29,9 @@ import afterglow.models  # noqa: F401
 from afterglow.accounts import passwords
 from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.accounts.passwords import hash_password_sync
+from afterglow.alerts.models import SafetyAlert
 from afterglow.app import create_app
+from afterglow.checkins.models import CheckIn
 from afterglow.db import create_engine, migrate, session_maker
 from afterglow.push.delivery import PushSender
 from afterglow.push.schemas import SubscriptionIn
@@ -372,6 +374,37 @@ async def add_device(
     assert user_id is not None
     data = msgspec.convert(service.device(name).subscription(), SubscriptionIn)
     await subscribe_device(db, user_id, data, ("127.0.0.1",), now)
+    await db.commit()
+
+
+async def add_urgent_alert(
+    db: AsyncSession, world: World, raised_at: datetime, escalate_at: datetime
+) -> None:
+    """Patient A1 answered PHQ-9 item 9 with 2 at `raised_at`: an urgent alert, still open."""
+    checkin = CheckIn(
+        patient_id=world.patient_a1.id or 0,
+        instrument="phq9",
+        answers=[2, 2, 2, 2, 1, 2, 1, 1, 2],
+        score=15,
+        item9=2,
+        taken_at=raised_at,
+        received_at=raised_at,
+        idempotency_key=str(uuid.uuid4()),
+        request_hash="0" * 64,
+    )
+    db.add(checkin)
+    await db.flush()
+    db.add(
+        SafetyAlert(
+            clinic_id=world.clinic_a.id or 0,
+            patient_id=world.patient_a1.id or 0,
+            checkin_id=checkin.id or 0,
+            item9=2,
+            level="urgent",
+            created_at=raised_at,
+            escalate_at=escalate_at,
+        )
+    )
     await db.commit()
 
 

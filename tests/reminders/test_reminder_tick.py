@@ -15,23 +15,32 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from afterglow.accounts.models import Patient
+from afterglow.accounts.models import Clinic, Patient
+from afterglow.alerts.escalation import escalation_recipients
+from afterglow.alerts.models import SafetyAlert
+from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
+from afterglow.db import session_maker
 from afterglow.infusions.models import Infusion
 from afterglow.push.models import PushMessage, PushSubscription
-from afterglow.push.outbox import LEASE
+from afterglow.push.outbox import LEASE, claim_due_messages
 from afterglow.push.vapid import load_vapid
 from afterglow.relief.models import PatientSummary
 from afterglow.reminders.models import ReminderPlan
 from afterglow.reminders.schemas import ReminderSettingsIn
-from afterglow.reminders.service import change_reminder_settings, replan_patient
+from afterglow.reminders.service import (
+    change_reminder_settings,
+    plan_due_reminders,
+    replan_patient,
+)
 from afterglow.settings import Settings
 from afterglow.worker import ReminderTick
-from conftest import Clock, World, add_device
+from conftest import Clock, World, add_device, add_urgent_alert
 from fake_push_service import FakePushService
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
+NOON = datetime(2026, 11, 26, 12, 0, tzinfo=NEW_YORK)
 Ticks = Callable[[Clock], ReminderTick]
 
 
@@ -69,6 +78,16 @@ async def only_mood(db: AsyncSession, patient: Patient, now: datetime, **changes
     await db.commit()
 
 
+async def phone_with_daily_mood(
+    db: AsyncSession, world: World, service: FakePushService, **changes: object
+) -> Patient:
+    """Patient A1 (New York) with just the 20:00 mood reminder and a phone, set up at noon."""
+    patient = world.patient_a1
+    await only_mood(db, patient, NOON, **changes)
+    await add_device(db, service, patient.user_id, "phone", NOON)
+    return patient
+
+
 async def add_checkin(
     db: AsyncSession, patient: Patient, instrument: str, taken_at: datetime, score: int = 6
 ) -> None:
@@ -94,11 +113,8 @@ async def test_it_sends_the_daily_mood_reminder_once_at_eight_pm_local_time(
     make_tick: Ticks,
     settings: Settings,
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
-    clock = Clock(noon)
+    await phone_with_daily_mood(db, world, push_service)
+    clock = Clock(NOON)
     tick = make_tick(clock)
 
     await tick()
@@ -138,10 +154,7 @@ async def test_it_sends_the_daily_mood_reminder_once_at_eight_pm_local_time(
 async def test_a_reminder_whose_check_in_is_done_is_not_sent_but_recorded_as_skipped(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    patient = await phone_with_daily_mood(db, world, push_service)
     await add_checkin(db, patient, "mood", local(NEW_YORK, 2026, 11, 26, 18, 30))
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 30))
     await make_tick(clock)()
@@ -152,10 +165,7 @@ async def test_a_reminder_whose_check_in_is_done_is_not_sent_but_recorded_as_ski
 async def test_a_reminder_no_tick_could_send_within_its_day_expires(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    patient = await phone_with_daily_mood(db, world, push_service)
     # Every instance was down from before 20:00 until the next morning.
     clock = Clock(local(NEW_YORK, 2026, 11, 27, 9, 0))
     await make_tick(clock)()
@@ -168,10 +178,9 @@ async def test_a_reminder_no_tick_could_send_within_its_day_expires(
 async def test_a_side_effect_check_due_in_quiet_hours_waits_for_the_morning(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon, daily_mood_at=None, infusion_nudges=True)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    patient = await phone_with_daily_mood(
+        db, world, push_service, daily_mood_at=None, infusion_nudges=True
+    )
     given_at = local(NEW_YORK, 2026, 11, 26, 20, 30)
     db.add(
         Infusion(
@@ -199,11 +208,8 @@ async def test_a_side_effect_check_due_in_quiet_hours_waits_for_the_morning(
 async def test_every_device_of_the_patient_gets_the_reminder(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
-    await add_device(db, push_service, patient.user_id, "tablet", noon)
+    patient = await phone_with_daily_mood(db, world, push_service)
+    await add_device(db, push_service, patient.user_id, "tablet", NOON)
     await make_tick(Clock(local(NEW_YORK, 2026, 11, 26, 20, 1)))()
     assert sorted(r.device for r in push_service.received) == ["phone", "tablet"]
     assert len(await sends(db)) == 1
@@ -212,11 +218,10 @@ async def test_every_device_of_the_patient_gets_the_reminder(
 async def test_spanish_speaking_patients_get_the_reminder_in_spanish(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    await db.execute(update(Patient).where(col(Patient.id) == patient.id).values(locale="es-MX"))
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await db.execute(
+        update(Patient).where(col(Patient.id) == world.patient_a1.id).values(locale="es-MX")
+    )
+    await phone_with_daily_mood(db, world, push_service)
     await make_tick(Clock(local(NEW_YORK, 2026, 11, 26, 20, 1)))()
     [payload] = push_service.payloads()
     assert payload["lang"] == "es"
@@ -226,10 +231,7 @@ async def test_spanish_speaking_patients_get_the_reminder_in_spanish(
 async def test_a_device_the_push_service_no_longer_knows_is_removed(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    patient = await phone_with_daily_mood(db, world, push_service)
     push_service.answer("phone", 410)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 1))
     tick = make_tick(clock)
@@ -248,10 +250,7 @@ async def test_a_device_the_push_service_no_longer_knows_is_removed(
 async def test_a_refusal_of_our_credentials_keeps_the_device_and_fails_the_message(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service)
     push_service.answer("phone", 403)
     await make_tick(Clock(local(NEW_YORK, 2026, 11, 26, 20, 1)))()
     [record] = await sends(db)
@@ -262,10 +261,7 @@ async def test_a_refusal_of_our_credentials_keeps_the_device_and_fails_the_messa
 async def test_a_rate_limited_message_waits_for_retry_after_then_goes(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service)
     push_service.answer("phone", 429, retry_after="600")
     first = local(NEW_YORK, 2026, 11, 26, 20, 0, 5)
     clock = Clock(first)
@@ -287,10 +283,7 @@ async def test_a_rate_limited_message_waits_for_retry_after_then_goes(
 async def test_a_push_service_down_for_a_while_loses_nothing_within_the_ttl(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon, daily_mood_at="19:00")
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service, daily_mood_at="19:00")
     push_service.answer("phone", 503, 503, 503, 500)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 19, 0, 5))
     tick = make_tick(clock)
@@ -306,10 +299,7 @@ async def test_a_push_service_down_for_a_while_loses_nothing_within_the_ttl(
 async def test_a_message_the_push_service_never_took_before_its_day_ended_expires(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service)
     push_service.answer("phone", *[503] * 50)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
     tick = make_tick(clock)
@@ -352,10 +342,7 @@ async def test_relief_turning_waning_asks_for_one_extra_phq9(
 async def test_a_patient_who_travels_gets_the_next_reminder_in_the_new_zone_and_never_twice(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    patient = world.patient_a1  # New York
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    patient = await phone_with_daily_mood(db, world, push_service)  # in New York
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 1))
     tick = make_tick(clock)
     await tick()
@@ -444,9 +431,6 @@ async def test_a_wall_time_in_the_spring_forward_gap_fires_at_the_first_valid_mi
 async def test_an_unacknowledged_safety_alert_is_pushed_to_the_clinics_clinicians_once(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    from afterglow.alerts.models import SafetyAlert
-    from afterglow.audit.models import AuditEvent
-
     now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     for user, name in (
         (world.clinician_a, "doc-a"),
@@ -455,31 +439,7 @@ async def test_an_unacknowledged_safety_alert_is_pushed_to_the_clinics_clinician
         (world.clinician_b, "doc-b"),
     ):
         await add_device(db, push_service, user.id, name, now)
-    checkin = CheckIn(
-        patient_id=world.patient_a1.id or 0,
-        instrument="phq9",
-        answers=[2, 2, 2, 2, 1, 2, 1, 1, 2],
-        score=15,
-        item9=2,
-        taken_at=now,
-        received_at=now,
-        idempotency_key="alert-test",
-        request_hash="0" * 64,
-    )
-    db.add(checkin)
-    await db.flush()
-    db.add(
-        SafetyAlert(
-            clinic_id=world.clinic_a.id or 0,
-            patient_id=world.patient_a1.id or 0,
-            checkin_id=checkin.id or 0,
-            item9=2,
-            level="urgent",
-            created_at=now,
-            escalate_at=now + timedelta(hours=1),
-        )
-    )
-    await db.commit()
+    await add_urgent_alert(db, world, now, now + timedelta(hours=1))
     clock = Clock(now + timedelta(minutes=59))
     tick = make_tick(clock)
     await tick()
@@ -508,14 +468,7 @@ async def test_an_unacknowledged_safety_alert_is_pushed_to_the_clinics_clinician
 async def test_a_dead_instances_claimed_messages_are_sent_by_another_after_the_lease(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    from afterglow.db import session_maker
-    from afterglow.push.outbox import claim_due_messages
-    from afterglow.reminders.service import plan_due_reminders
-
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
     survivor = make_tick(clock)
     # The first instance plans and claims the reminder, then dies before sending it.
@@ -535,13 +488,7 @@ async def test_a_dead_instances_claimed_messages_are_sent_by_another_after_the_l
 async def test_a_queued_message_no_tick_delivered_before_its_day_ended_is_not_sent_late(
     db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
 ) -> None:
-    from afterglow.db import session_maker
-    from afterglow.reminders.service import plan_due_reminders
-
-    patient = world.patient_a1
-    noon = local(NEW_YORK, 2026, 11, 26, 12, 0)
-    await only_mood(db, patient, noon)
-    await add_device(db, push_service, patient.user_id, "phone", noon)
+    await phone_with_daily_mood(db, world, push_service)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
     tick = make_tick(clock)
     # Planned at 20:00, then every instance went down before delivering it.
@@ -556,9 +503,6 @@ async def test_a_queued_message_no_tick_delivered_before_its_day_ended_is_not_se
 async def test_the_on_call_staff_member_gets_escalations_too(
     db: AsyncSession, world: World
 ) -> None:
-    from afterglow.accounts.models import Clinic
-    from afterglow.alerts.escalation import escalation_recipients
-
     await db.execute(
         update(Clinic)
         .where(col(Clinic.id) == world.clinic_a.id)

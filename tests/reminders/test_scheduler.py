@@ -12,43 +12,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from afterglow.alerts.models import SafetyAlert
 from afterglow.app import create_app
-from afterglow.checkins.models import CheckIn
 from afterglow.clock import utcnow
 from afterglow.settings import Settings
-from conftest import World, add_device
+from conftest import World, add_device, add_urgent_alert
 from fake_push_service import FakePushService
 
 
 async def overdue_alert(db: AsyncSession, world: World) -> None:
     """An urgent item-9 alert whose acknowledgement window ran out a minute ago."""
     now = utcnow()
-    checkin = CheckIn(
-        patient_id=world.patient_a1.id or 0,
-        instrument="phq9",
-        answers=[1, 1, 1, 1, 1, 1, 1, 1, 2],
-        score=10,
-        item9=2,
-        taken_at=now - timedelta(hours=2),
-        received_at=now - timedelta(hours=2),
-        idempotency_key="scheduler-test",
-        request_hash="0" * 64,
-    )
-    db.add(checkin)
-    await db.flush()
-    db.add(
-        SafetyAlert(
-            clinic_id=world.clinic_a.id or 0,
-            patient_id=world.patient_a1.id or 0,
-            checkin_id=checkin.id or 0,
-            item9=2,
-            level="urgent",
-            created_at=now - timedelta(hours=2),
-            escalate_at=now - timedelta(minutes=1),
-        )
-    )
-    await db.commit()
+    await add_urgent_alert(db, world, now - timedelta(hours=2), now - timedelta(minutes=1))
 
 
 async def wait_for(condition, seconds: float = 15.0) -> bool:  # type: ignore[no-untyped-def]

@@ -202,21 +202,32 @@ async def deliver_due_messages(
             return 0
         devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
 
-    async def send_one(message: _Claimed) -> list[DeviceResult] | None:
-        ttl = int((message.expires_at - clock()).total_seconds())
+    # One send per (message, device), all gathered at once; the sender bounds how many are in
+    # flight. A message whose moment passed while no tick could send it is not sent (None).
+    outcomes: list[list[DeviceResult] | None] = []
+    sends = []
+    started = clock()
+    for message in claimed:
+        ttl = int((message.expires_at - started).total_seconds())
         if ttl < SHORTEST_TTL.total_seconds():
-            return None  # its moment passed while no tick could send it
+            outcomes.append(None)
+            continue
+        outcomes.append([])
         body = json.dumps(message.payload, separators=(",", ":")).encode()
-        return list(
-            await asyncio.gather(
-                *(
-                    sender.send(device, body, ttl=ttl, topic=message.topic, urgency=message.urgency)
-                    for device in devices.get(message.recipient_user_id, [])
+        for device in devices.get(message.recipient_user_id, ()):
+            sends.append(
+                (
+                    len(outcomes) - 1,
+                    sender.send(
+                        device, body, ttl=ttl, topic=message.topic, urgency=message.urgency
+                    ),
                 )
             )
-        )
-
-    outcomes = await asyncio.gather(*(send_one(m) for m in claimed))
+    results = await asyncio.gather(*(send for _, send in sends))
+    for (index, _), result in zip(sends, results, strict=True):
+        outcome = outcomes[index]
+        assert outcome is not None
+        outcome.append(result)
     await _record_outcomes(sessions, claimed, outcomes, owner, clock())
     return len(claimed)
 
