@@ -20,8 +20,9 @@ from afterglow.alerts.escalation import escalation_recipients
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
-from afterglow.db import session_maker
+from afterglow.db import create_engine, session_maker
 from afterglow.infusions.models import Infusion
+from afterglow.push.delivery import PushSender
 from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.push.outbox import LEASE, claim_due_messages
 from afterglow.push.vapid import load_vapid
@@ -511,3 +512,28 @@ async def test_the_on_call_staff_member_gets_escalations_too(
     await db.commit()
     recipients = await escalation_recipients(db, world.clinic_a.id or 0)
     assert recipients == sorted([world.clinician_a.id, world.clinician_a2.id, world.admin_a.id])
+
+
+async def test_a_push_service_that_does_not_answer_in_time_is_tried_again_later(
+    db: AsyncSession,
+    world: World,
+    push_service: FakePushService,
+    settings: Settings,
+) -> None:
+    await phone_with_daily_mood(db, world, push_service)
+    push_service.latency = 1.0
+    clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
+    engine = create_engine(settings)
+    try:
+        async with PushSender(load_vapid(settings), timeout_seconds=0.2) as sender:
+            tick = ReminderTick(engine, sender, clock=clock)
+            await tick()
+            [record] = await sends(db)
+            assert record.status == "queued" and "Timeout" in (record.last_error or "")
+            push_service.latency = 0.0
+            clock.set(clock.now + timedelta(seconds=31))
+            await tick()
+    finally:
+        await engine.dispose()
+    [record] = await sends(db)
+    assert (record.status, record.attempts) == ("sent", 2)
