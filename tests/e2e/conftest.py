@@ -1,7 +1,7 @@
 """Browser tests of the patient app: a real server, Debian's Chromium, a synthetic clinic.
 
 The server is `afterglow serve` in a subprocess on a free port with its own data folder and the
-scheduler off. A clinic (admin, clinician) is made once per run through the CLI and the API;
+scheduler off; push tests run the reminder tick themselves against its database. A clinic (admin, clinician) is made once per run through the CLI and the API;
 each test adds its own patients. Without /usr/bin/chromium these tests skip and say why, unless
 AFTERGLOW_REQUIRE_BROWSER=1 (CI), where they fail instead.
 """
@@ -25,6 +25,7 @@ from .e2e_support import (
     server_env,
     serving,
 )
+from .push_support import LoopbackPush
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,12 +58,20 @@ def browser_available() -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, browser_available: None) -> Iterator[str]:
-    """`afterglow serve` on a free port with a synthetic clinic; yields its base URL."""
+def server_environment(
+    tmp_path_factory: pytest.TempPathFactory, browser_available: None
+) -> dict[str, str]:
+    """The e2e server's settings: its data folder (database, VAPID key) is shared with the
+    reminder ticks the push tests run; push endpoints may be only the loopback push service."""
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = server_env(data_dir, free_port())
-    create_clinic(env)
-    with serving(env) as base:
+    return server_env(data_dir, free_port(), AFTERGLOW_PUSH_HOSTS="127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def server(server_environment: dict[str, str]) -> Iterator[str]:
+    """`afterglow serve` on a free port with a synthetic clinic; yields its base URL."""
+    create_clinic(server_environment)
+    with serving(server_environment) as base:
         yield base
 
 
@@ -97,6 +106,14 @@ def chromium(browser_available: None) -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def loopback_push(browser_available: None) -> Iterator[LoopbackPush]:
+    """A push service on 127.0.0.1 that decrypts what it gets, and real reminder ticks."""
+    push = LoopbackPush()
+    yield push
+    push.close()
 
 
 PHONE = {"width": 390, "height": 844}

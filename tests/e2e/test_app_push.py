@@ -1,24 +1,28 @@
-"""Reminders by Web Push: turning them on from an explanation, showing pushes, tapping them.
+"""Reminders by Web Push: turning them on from an explanation, real reminders, tapping them.
 
-Headless Chromium has no push service, so `PushManager.subscribe()` is stubbed with a test
-subscription, and pushes are delivered to the service worker through the DevTools Protocol.
-Tapping a notification is the service worker's `notificationclick`, dispatched in the worker.
+Headless Chromium has no push service, so `PushManager.subscribe()` is stubbed to return the
+subscription of a phone on a loopback push service (tests/e2e/push_support.py). The patient turns
+reminders on in the app, so the server stores that subscription; a real reminder tick on the
+server's database encrypts and signs the reminder and sends it there; the service decrypts it,
+and the test hands exactly that plaintext to the page's service worker through the DevTools
+Protocol, as the phone's browser would. Tapping a notification is the service worker's
+`notificationclick`, dispatched in the worker.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import expect
+
+from fake_push_service import BrowserDevice, Received
 
 from .e2e_support import (
     Patient,
@@ -27,29 +31,25 @@ from .e2e_support import (
     enroll_in_browser,
     open_app_enrolled,
     scale_button,
+    sign_in,
 )
+from .push_support import LoopbackPush
+
+NEW_YORK = ZoneInfo("America/New_York")  # the synthetic patients' zone
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def push_stub() -> str:
-    """An init script: subscribe() returns a test subscription; permission prompts are counted."""
-    public = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    )
-    subscription = {
-        "endpoint": f"https://fcm.googleapis.com/fcm/send/e2e-{uuid.uuid4().hex}",
-        "expirationTime": None,
-        "keys": {"p256dh": b64url(public), "auth": b64url(os.urandom(16))},
-    }
-    return f"""
+def push_stub(phone: BrowserDevice) -> str:
+    """An init script: subscribe() returns `phone`'s subscription and keeps the server key it was
+    given (base64url); permission prompts are counted."""
+    subscription = phone.subscription()
+    del subscription["device_label"]
+    subscription["expirationTime"] = None
+    return rf"""
     (() => {{
       const json = {json.dumps(subscription)};
       const subscribed = () => sessionStorage.getItem('e2e-subscribed') === '1';
+      const base64url = (key) => btoa(String.fromCharCode(...new Uint8Array(key)))
+        .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
       const subscription = {{
         endpoint: json.endpoint,
         expirationTime: null,
@@ -59,7 +59,8 @@ def push_stub() -> str:
         unsubscribe: async () => {{ sessionStorage.removeItem('e2e-subscribed'); return true; }},
       }};
       if (self.PushManager) {{
-        PushManager.prototype.subscribe = async function () {{
+        PushManager.prototype.subscribe = async function (options) {{
+          sessionStorage.setItem('e2e-server-key', base64url(options.applicationServerKey));
           sessionStorage.setItem('e2e-subscribed', '1');
           return subscription;
         }};
@@ -76,6 +77,68 @@ def push_stub() -> str:
       }}
     }})();
     """
+
+
+def a_phone(context: Any, server: str, loopback_push: LoopbackPush) -> BrowserDevice:
+    """A phone whose browser subscribes on the loopback push service, notifications allowed."""
+    phone = loopback_push.device(f"phone-{uuid.uuid4().hex[:8]}")
+    context.grant_permissions(["notifications"], origin=server)
+    context.add_init_script(push_stub(phone))
+    return phone
+
+
+def turn_on_reminders(page: Any, label: str) -> None:
+    page.get_by_role("link", name="Reminders").click()
+    page.get_by_label("Name for this phone").fill(label)
+    page.get_by_role("button", name="Turn on reminders on this phone").click()
+    expect(page.get_by_text("Reminders are on for this phone.")).to_be_visible()
+
+
+def a_reminder_in_a_few_minutes(server: str, patient: Patient, which: str) -> dict[str, Any]:
+    """Set the patient's schedule (as they could on the Reminders screen) to just `which`
+    ("weekly_phq9" or "daily_mood") a few minutes from now; returns the next reminder."""
+    soon = (datetime.now(NEW_YORK) + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    if soon.hour == 23 and soon.minute > 50:
+        soon = (soon + timedelta(minutes=15)).replace(minute=5)  # a full day to send it in
+    schedule: dict[str, Any] = {
+        "daily_mood_at": None,
+        "weekly_phq9": None,
+        "weekly_gad7": None,
+        "quiet_start": "00:00",  # equal times: no quiet hours
+        "quiet_end": "00:00",
+        "infusion_nudges": False,
+    }
+    if which == "weekly_phq9":
+        schedule["weekly_phq9"] = {"weekday": soon.weekday(), "at": f"{soon:%H:%M}"}
+    else:
+        schedule["daily_mood_at"] = f"{soon:%H:%M}"
+    api = sign_in(server, patient.email)
+    try:
+        response = api.put("/api/me/reminders", json=schedule)
+    finally:
+        api.close()
+    assert response.status_code == 200, response.text
+    settings = response.json()
+    assert settings["push_devices"] == 1
+    next_reminder: dict[str, Any] = settings["next_reminder"]
+    assert next_reminder["kind"] == which
+    assert datetime.fromisoformat(next_reminder["fire_at"]) == soon
+    return next_reminder
+
+
+def sent_by_the_tick(
+    loopback_push: LoopbackPush,
+    server_environment: dict[str, str],
+    phone: BrowserDevice,
+    reminder: dict[str, Any],
+) -> tuple[Received, str]:
+    """Run the real tick just before and just after the reminder is due; what reached `phone`."""
+    fire_at = datetime.fromisoformat(reminder["fire_at"])
+    loopback_push.tick(server_environment, fire_at - timedelta(seconds=1))
+    assert loopback_push.received(phone) == [], "nothing before it is due"
+    loopback_push.tick(server_environment, fire_at + timedelta(seconds=5))
+    [(message, plaintext)] = loopback_push.received(phone)
+    return message, plaintext.decode()
 
 
 class PushDelivery:
@@ -139,11 +202,14 @@ def tap_notification(context: Any, title: str, action: str = "") -> None:
     )
 
 
-def test_push_turns_on_after_an_explanation_shows_reminders_and_opens_the_right_screen(
-    context: Any, server: str, new_patient: Callable[..., Patient]
+def test_push_turns_on_after_an_explanation_and_a_reminder_from_the_tick_opens_its_check_in(
+    context: Any,
+    server: str,
+    server_environment: dict[str, str],
+    loopback_push: LoopbackPush,
+    new_patient: Callable[..., Patient],
 ) -> None:
-    context.grant_permissions(["notifications"], origin=server)
-    context.add_init_script(push_stub())
+    phone = a_phone(context, server, loopback_push)
     patient = new_patient()
     page = open_app_enrolled(context, server, patient)
 
@@ -159,27 +225,23 @@ def test_push_turns_on_after_an_explanation_shows_reminders_and_opens_the_right_
     devices = page.evaluate("fetch('/api/push/subscriptions').then(r => r.json())")
     assert [d["device_label"] for d in devices] == ["Synthetic test phone"]
 
+    reminder = a_reminder_in_a_few_minutes(server, patient, "weekly_phq9")
+    message, plaintext = sent_by_the_tick(loopback_push, server_environment, phone, reminder)
+    assert message.payload["kind"] == "weekly_phq9"
+    assert message.payload["url"] == "/#/checkin/phq9"
+    assert message.payload["title"] == "Your weekly PHQ-9"
+    # Signed with the key the app subscribed with: the server's own VAPID key.
+    assert message.vapid_key == page.evaluate("sessionStorage.getItem('e2e-server-key')")
+
     page.get_by_role("link", name="Today", exact=True).click()
     page.evaluate(
         """() => { window.pushMessages = [];
             navigator.serviceWorker.addEventListener('message', e => window.pushMessages.push(e.data)); }"""
     )
     push = PushDelivery(context, page, server)
-    push.deliver(
-        page,
-        json.dumps(
-            {
-                "title": "Your weekly PHQ-9",
-                "body": "Two minutes, nine questions.",
-                "url": "/#/checkin/phq9",
-                "kind": "weekly_phq9",
-                "tag": "weekly_phq9-e2e",
-                "lang": "en",
-            }
-        ),
-    )
+    push.deliver(page, plaintext)
     [shown] = shown_notifications(page, "Your weekly PHQ-9")
-    assert shown["body"] == "Two minutes, nine questions."
+    assert shown["body"] == "Nine short questions, about 2 minutes."
     assert shown["data"]["url"] == "/#/checkin/phq9"
     assert shown["actions"] == []
     page.wait_for_function("window.pushMessages.some(m => m.type === 'push')")
@@ -198,29 +260,29 @@ def test_push_turns_on_after_an_explanation_shows_reminders_and_opens_the_right_
 
 
 def test_the_mood_reminder_logs_the_mood_from_the_notification_without_opening_the_app(
-    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+    context: Any,
+    server: str,
+    server_environment: dict[str, str],
+    loopback_push: LoopbackPush,
+    clinician: httpx.Client,
+    new_patient: Callable[..., Patient],
 ) -> None:
-    context.grant_permissions(["notifications"], origin=server)
+    phone = a_phone(context, server, loopback_push)
     patient = new_patient()
     page = open_app_enrolled(context, server, patient)
+    turn_on_reminders(page, "Synthetic mood phone")
+    reminder = a_reminder_in_a_few_minutes(server, patient, "daily_mood")
+    message, plaintext = sent_by_the_tick(loopback_push, server_environment, phone, reminder)
+    assert (message.payload["kind"], message.payload["url"]) == ("daily_mood", "/#/checkin/mood")
+
+    # The phone was off for a while: the patient logged a mood before the reminder reached it.
+    page.get_by_role("link", name="Today", exact=True).click()
     scale_button(page, 6).click()
     expect(page.get_by_text(re.compile("Saved 6/10 .* Sent to your clinic"))).to_be_visible()
     page.get_by_role("link", name="History").click()
 
     push = PushDelivery(context, page, server)
-    push.deliver(
-        page,
-        json.dumps(
-            {
-                "title": "How is your mood today?",
-                "body": "One tap is enough.",
-                "url": "/#/checkin/mood",
-                "kind": "daily_mood",
-                "tag": "daily_mood-e2e",
-                "lang": "en",
-            }
-        ),
-    )
+    push.deliver(page, plaintext)
     [shown] = shown_notifications(page, "How is your mood today?")
     assert shown["actions"] == [
         {"action": "mood:6", "title": "Same as last time: 6/10"},
