@@ -125,6 +125,8 @@ async def _tick_logged(tick: ReminderTick) -> None:
 
 def start_scheduler(tick: ReminderTick, seconds: float) -> AsyncIOScheduler:
     """One interval job; a tick still running when the next is due is not started twice."""
+    # APScheduler logs every run at INFO; the tick logs what it did when it did something.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
         _tick_logged,
