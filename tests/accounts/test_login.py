@@ -20,6 +20,8 @@ async def test_it_signs_a_patient_in_and_reports_their_patient_id(make_client, w
         "role": "patient",
         "clinic": {"id": world.clinic_a.id, "name": "Synthetic Clinic A"},
         "patient_id": world.patient_a1.id,
+        "locale": "en-US",
+        "pain_enabled": False,
     }
 
 

@@ -76,6 +76,7 @@ def cleared_session_cookie() -> Cookie:
 async def me_out(db: AsyncSession, user: User, patient_id: int | None) -> schemas.MeOut:
     clinic = await db.get(Clinic, user.clinic_id)
     assert clinic is not None and clinic.id is not None and user.id is not None
+    patient = await db.get(Patient, patient_id) if patient_id is not None else None
     return schemas.MeOut(
         user_id=user.id,
         email=user.email,
@@ -83,6 +84,8 @@ async def me_out(db: AsyncSession, user: User, patient_id: int | None) -> schema
         role=user.role,
         clinic=schemas.ClinicOut(id=clinic.id, name=clinic.name),
         patient_id=patient_id,
+        locale=patient.locale if patient else None,
+        pain_enabled=patient.pain_enabled if patient else None,
     )
 
 
@@ -174,7 +177,11 @@ class AuthController(Controller):
         await db.commit()
         return Response(schemas.SignedOutAll(ended), cookies=[cleared_session_cookie()])
 
-    @get("/me", operation_id="getMe", summary="The signed-in user, role, clinic and patient id")
+    @get(
+        "/me",
+        operation_id="getMe",
+        summary="The signed-in user, role, clinic, and for a patient their id, locale and pain setting",
+    )
     async def me(self, db: DB, viewer: CurrentViewer) -> schemas.MeOut:
         user = await db.get(User, viewer.user_id)
         assert user is not None

@@ -30,6 +30,9 @@ class MeOut(msgspec.Struct):
     role: str
     clinic: ClinicOut
     patient_id: int | None = None
+    # A patient's language (e.g. es-MX) and whether they log pain; null for staff.
+    locale: str | None = None
+    pain_enabled: bool | None = None
 
 
 class SignedOutAll(msgspec.Struct):
