@@ -1,5 +1,5 @@
-// Who is signed in, their profile, and the instruments, kept in IndexedDB so the app opens
-// and takes check-ins offline.
+// Who is signed in (for a patient also their language and pain setting) and the instruments,
+// kept in IndexedDB so the app opens and takes check-ins offline.
 import { api, ApiError, NetworkError } from './api.js';
 import { chooseLanguage, loadLanguage } from './i18n.js';
 import { getState, setState } from './store.js';
@@ -7,19 +7,16 @@ import { flushOutbox } from './outbox.js';
 
 const Outbox = self.AfterglowOutbox;
 
-async function applyLanguage(patient) {
-  await loadLanguage(chooseLanguage(patient && patient.locale));
+/** The patient's own language (`me.locale`), else the phone's. */
+async function applyLanguage(me) {
+  await loadLanguage(chooseLanguage(me && me.locale));
 }
 
 /** What this phone knew last time, shown at once (and all there is offline). */
 export async function restoreCached() {
-  const [me, patient, instruments] = await Promise.all([
-    Outbox.getState('me'),
-    Outbox.getState('patient'),
-    Outbox.getState('instruments'),
-  ]);
-  await applyLanguage(patient);
-  setState({ me: me || null, patient: patient || null, instruments: instruments || null });
+  const [me, instruments] = await Promise.all([Outbox.getState('me'), Outbox.getState('instruments')]);
+  await applyLanguage(me);
+  setState({ me: me || null, instruments: instruments || null });
 }
 
 /** The signed-in user from the server: null after a 401, unchanged when offline. */
@@ -37,23 +34,10 @@ export async function refreshSession() {
   }
   await Outbox.csrfToken(false);
   await Outbox.setState('me', me);
+  await applyLanguage(me);
   setState({ me, signinNeeded: false });
-  if (me.role === 'patient' && me.patient_id) {
-    loadInstruments().catch(() => null);
-    await refreshPatient(me.patient_id);
-  }
+  if (me.role === 'patient' && me.patient_id) loadInstruments().catch(() => null);
   return me;
-}
-
-async function refreshPatient(patientId) {
-  try {
-    const patient = await api(`/api/patients/${patientId}`);
-    await Outbox.setState('patient', patient);
-    await applyLanguage(patient);
-    setState({ patient });
-  } catch (error) {
-    if (!(error instanceof NetworkError)) throw error;
-  }
 }
 
 /** The questionnaires as data (wording, options, bands, attribution), cached for offline use. */
@@ -72,8 +56,7 @@ export async function loadInstruments() {
 
 async function forgetUser() {
   await Outbox.setState('me', null);
-  await Outbox.setState('patient', null);
-  setState({ me: null, patient: null });
+  setState({ me: null });
 }
 
 export async function signIn(email, password) {
@@ -107,5 +90,5 @@ export async function signOut() {
   }
   await Outbox.clearAll();
   await Outbox.clearState();
-  setState({ me: null, patient: null, outbox: [], instruments: null });
+  setState({ me: null, outbox: [], instruments: null });
 }

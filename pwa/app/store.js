@@ -5,7 +5,6 @@ let state = {
   booted: false,
   online: navigator.onLine,
   me: null,
-  patient: null,
   instruments: null,
   outbox: [],
   signinNeeded: false,

@@ -134,17 +134,16 @@ function OutboxPanel({ outbox, instruments }) {
 }
 
 export default function Today() {
-  const { me, patient, instruments, outbox } = useAppState();
+  const { me, instruments, outbox } = useAppState();
   const recent = useRecent(me.patient_id);
   const checkins = recent ? allCheckins(recent) : [];
   const infusions = recent ? recent.infusions : [];
-  const name = patient?.display_name || me.display_name;
   return html`
     <${Screen} title=${t('today.title')}>
-      <p class="lead">${t('today.greeting', { name })} · ${formatDate(Date.now(), { weekday: 'long', day: 'numeric', month: 'long' })}</p>
+      <p class="lead">${t('today.greeting', { name: me.display_name })} · ${formatDate(Date.now(), { weekday: 'long', day: 'numeric', month: 'long' })}</p>
       ${recent && html`<${InfusionDays} infusions=${infusions} />`}
       <${DailyScale} instrumentId="mood" instruments=${instruments} checkins=${checkins} />
-      ${patient?.pain_enabled &&
+      ${me.pain_enabled &&
       html`<${DailyScale} instrumentId="pain" instruments=${instruments} checkins=${checkins} />`}
       ${recent && html`<${DueList} checkins=${checkins} infusions=${infusions} instruments=${instruments} />`}
       <${OutboxPanel} outbox=${outbox} instruments=${instruments} />
