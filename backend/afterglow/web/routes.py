@@ -16,11 +16,15 @@ from afterglow.web.bundle import HTML_SECURITY_HEADERS, Asset, Bundle, default_p
 
 log = logging.getLogger(__name__)
 
+# Route option that keeps the app's response compression off a route: these files come
+# gzipped once, at start, and must not be compressed again per request.
+SKIP_COMPRESSION = "skip_compression"
+
 # Static files need no session, and no CSRF cookie on immutable responses (a Set-Cookie
 # there would stop shared caches from keeping them). The HTML keeps the CSRF middleware,
 # so the first page load already gives the app its csrftoken cookie.
-STATIC = {"exclude_from_auth": True, "exclude_from_csrf": True}
-PAGE = {"exclude_from_auth": True}
+STATIC = {"exclude_from_auth": True, "exclude_from_csrf": True, SKIP_COMPRESSION: True}
+PAGE = {"exclude_from_auth": True, SKIP_COMPRESSION: True}
 
 
 def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
