@@ -5,8 +5,9 @@ weeks, a mood every evening, a PHQ-9 every week), signs them in, and opens `/#/t
 Debian's Chromium with an empty cache and no service worker (so only what the page itself asks
 for is counted, not the service worker's precache of the other screens). Every response the
 page receives, from the HTML to the API's JSON, is measured as gzip would send it (level 6),
-whatever the server actually sent. Prints each file, whether the charting library was loaded
-(it must not be: History loads it), and last `today_kb=<x>` (target <= 60).
+whatever the server actually sent, next to the bytes the server really sent (`sent_kb`: the
+app's files come gzipped, API JSON over 1 KB too). Prints each file, whether the charting
+library was loaded (it must not be: History loads it), and last `today_kb=<x>` (target <= 60).
 """
 
 from __future__ import annotations
@@ -124,13 +125,18 @@ def main() -> None:
             page.get_by_text("How is your mood today?").wait_for()
             page.wait_for_load_state("networkidle")
 
-            total = 0
+            total = sent_total = 0
+            print(f"{'gzip-6':>9}  {'as sent':>9}  encoding  status  path")
             for response in responses:
                 body = response.body() if response.status != 304 else b""
                 size = len(gzip.compress(body, compresslevel=6))
+                # Negative or zero when the browser took it from its memory cache.
+                sent = max(response.request.sizes()["responseBodySize"], 0)
                 total += size
+                sent_total += sent
                 path = response.url.removeprefix(server.url)
-                print(f"{size:>7} B  {response.status}  {path}")
+                encoding = response.headers.get("content-encoding", "-")
+                print(f"{size:>7} B  {sent:>7} B  {encoding:<8}  {response.status:<6}  {path}")
             charting = any("uplot" in r.url.lower() for r in responses)
             browser.close()
 
@@ -138,6 +144,7 @@ def main() -> None:
     print(f"charting_loaded={str(charting).lower()}")
     today_kb = total / 1024
     print(f"target_kb={args.target_kb:g}")
+    print(f"sent_kb={sent_total / 1024:.1f}")
     print(f"today_kb={today_kb:.1f}")
     if charting:
         sys.exit("uPlot was loaded by Today: it belongs to History only")
