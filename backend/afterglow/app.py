@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     secure_cookies = settings.public_url.startswith("https://")
     return Litestar(
         route_handlers=[
-            pwa_router(),
+            pwa_router(settings.pwa_dir),
             HealthController,
             AuthController,
             EnrollmentController,

@@ -41,6 +41,11 @@ DEFAULT_PUSH_HOSTS = (
 )
 
 
+# The patient app's files (static, no build step) live next to `backend/` in the repository;
+# an installed package is pointed at them with AFTERGLOW_PWA_DIR.
+DEFAULT_PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -69,6 +74,7 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
     enrollment_days: int = 7
+    pwa_dir: Path = DEFAULT_PWA_DIR
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -96,6 +102,11 @@ class Settings:
             "vapid_subject": env.get("AFTERGLOW_VAPID_SUBJECT") or None,
             "tick_seconds": float(env.get("AFTERGLOW_TICK_SECONDS") or 15),
             "push_hosts": _host_list(env.get("AFTERGLOW_PUSH_HOSTS")) or DEFAULT_PUSH_HOSTS,
+            "pwa_dir": (
+                Path(env["AFTERGLOW_PWA_DIR"]).resolve()
+                if env.get("AFTERGLOW_PWA_DIR")
+                else DEFAULT_PWA_DIR
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -17,7 +17,6 @@ import pytest
 
 from afterglow.app import create_app
 from afterglow.settings import Settings
-from afterglow.web.bundle import PWA_DIR_ENV
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -248,12 +247,13 @@ async def test_the_api_documentation_still_answers(browser: httpx.AsyncClient) -
     assert "/api/checkins" in response.json()["paths"]
 
 
-async def test_without_the_app_files_the_root_points_at_the_api_docs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(PWA_DIR_ENV, str(tmp_path / "no-app-here"))
+async def test_without_the_app_files_the_root_points_at_the_api_docs(tmp_path: Path) -> None:
     settings = Settings.from_env(
-        {"AFTERGLOW_DATA_DIR": str(tmp_path), "AFTERGLOW_SCHEDULER": "off"}
+        {
+            "AFTERGLOW_DATA_DIR": str(tmp_path),
+            "AFTERGLOW_SCHEDULER": "off",
+            "AFTERGLOW_PWA_DIR": str(tmp_path / "no-app-here"),
+        }
     )
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:

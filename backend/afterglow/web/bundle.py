@@ -12,11 +12,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-PWA_DIR_ENV = "AFTERGLOW_PWA_DIR"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -104,18 +101,6 @@ class Bundle:
 
     def find(self, url_path: str) -> Asset | None:
         return self.assets.get(url_path)
-
-
-def default_pwa_dir() -> Path:
-    """`pwa/` next to `backend/` in the repository, unless AFTERGLOW_PWA_DIR says otherwise.
-
-    The app lives outside the Python package (it is static files with no build step), so an
-    installed package finds it through the environment.
-    """
-    configured = os.environ.get(PWA_DIR_ENV)
-    if configured:
-        return Path(configured).resolve()
-    return Path(__file__).resolve().parents[3] / "pwa"
 
 
 def _served_files(root: Path) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from afterglow.web.bundle import HTML_SECURITY_HEADERS, Asset, Bundle, default_pwa_dir, load_bundle
+from afterglow.web.bundle import HTML_SECURITY_HEADERS, Asset, Bundle, load_bundle
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,14 @@ def _serve(request: Request[Any, Any, Any], bundle: Bundle, url_path: str) -> Re
     return asset_response(request, asset)
 
 
-def pwa_router(pwa_dir: Path | None = None) -> Router:
-    """Routes serving the patient app from `pwa/` (or AFTERGLOW_PWA_DIR).
+def pwa_router(pwa_dir: Path) -> Router:
+    """Routes serving the patient app from `pwa_dir` (`Settings.pwa_dir`: `pwa/`, or
+    AFTERGLOW_PWA_DIR).
 
     Without the app's files (a bare install of the API), `/` keeps pointing at the API docs.
     """
-    root = pwa_dir or default_pwa_dir()
     try:
-        bundle = load_bundle(root)
+        bundle = load_bundle(pwa_dir)
     except FileNotFoundError as missing:
         log.warning("Patient app not served: %s", missing)
 
