@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/relief.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/tick_scale.py
+	$(BIN)/python bench/pwa_weight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
