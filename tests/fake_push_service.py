@@ -62,6 +62,8 @@ class Received:
     headers: dict[str, str]  # names in lower case
     vapid_claims: dict[str, Any]
     vapid_key: str
+    # The decrypted bytes as they are: what a phone's browser hands its service worker.
+    plaintext: bytes
 
 
 class FakePushService:
@@ -135,5 +137,7 @@ class FakePushService:
             version="aes128gcm",
         )
         headers = {key.lower(): value for key, value in request.headers.items()}
-        self.received.append(Received(name, json.loads(plaintext), headers, claims, token["k"]))
+        self.received.append(
+            Received(name, json.loads(plaintext), headers, claims, token["k"], plaintext)
+        )
         return web.Response(status=201)

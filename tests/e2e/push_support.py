@@ -13,9 +13,6 @@ from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
 
-import http_ece
-from aiohttp import web
-
 from afterglow.db import create_engine
 from afterglow.push.delivery import PushSender
 from afterglow.push.vapid import load_vapid
@@ -24,29 +21,6 @@ from afterglow.worker import ReminderTick, TickReport
 from fake_push_service import BrowserDevice, FakePushService, Received
 
 T = TypeVar("T")
-
-
-class PlaintextPushService(FakePushService):
-    """The fake push service, also keeping each accepted message's decrypted bytes as they are:
-    exactly what a phone's browser hands its service worker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.plaintexts: list[bytes] = []  # parallel to `received`
-
-    async def _push(self, request: web.Request) -> web.Response:
-        response = await super()._push(request)
-        if response.status == 201:
-            device = self.devices[request.match_info["device"]]
-            self.plaintexts.append(
-                http_ece.decrypt(
-                    await request.read(),  # aiohttp keeps the body it already read
-                    private_key=device.private_key,
-                    auth_secret=device.auth_secret,
-                    version="aes128gcm",
-                )
-            )
-        return response
 
 
 class LoopbackPush:
@@ -58,7 +32,7 @@ class LoopbackPush:
             target=self._loop.run_forever, name="e2e-push-loop", daemon=True
         )
         self._thread.start()
-        self.service = self._run(PlaintextPushService().start())
+        self.service = self._run(FakePushService().start())
 
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=60)
@@ -70,10 +44,8 @@ class LoopbackPush:
     def received(self, device: BrowserDevice) -> list[tuple[Received, bytes]]:
         """What the service accepted for this device: decrypted and parsed, and the plaintext."""
         return [
-            (message, plaintext)
-            for message, plaintext in zip(
-                self.service.received, self.service.plaintexts, strict=True
-            )
+            (message, message.plaintext)
+            for message in self.service.received
             if message.device == device.name
         ]
 
