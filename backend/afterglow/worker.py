@@ -27,7 +27,12 @@ from afterglow.alerts.escalation import escalate_due_alerts
 from afterglow.clock import utcnow
 from afterglow.db import session_maker
 from afterglow.push.delivery import PushSender
-from afterglow.push.outbox import CLAIM_BATCH, deliver_due_messages
+from afterglow.push.outbox import (
+    CLAIM_BATCH,
+    ClaimedMessage,
+    deliver_due_messages,
+    send_claimed,
+)
 from afterglow.push.vapid import load_vapid
 from afterglow.reminders.service import PLAN_BATCH, plan_due_reminders
 from afterglow.settings import Settings
@@ -63,16 +68,42 @@ class ReminderTick:
 
     async def __call__(self) -> TickReport:
         report = TickReport()
-        while True:
-            async with self._sessions() as db, db.begin():
-                planned = await plan_due_reminders(db, self.clock())
-            report.planned += planned
-            if planned < PLAN_BATCH:
-                break
+        # Safety first: overdue alerts escalate, and their pushes go out before any reminder.
         async with self._sessions() as db, db.begin():
-            report.escalated = await escalate_due_alerts(db, self.clock())
-        report.delivered = await self._deliver_all()
+            escalations = await escalate_due_alerts(db, self.clock(), claim_for=self.owner)
+        report.escalated = escalations.alerts
+        if escalations.claimed:
+            await self._send(escalations.claimed)
+            report.delivered += len(escalations.claimed)
+        # Reminders planned in this tick are sent by it at once, a few batches in flight while
+        # planning goes on; then delivery rounds take whatever else is due (retries, messages
+        # of an instance that died).
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                async with self._sessions() as db, db.begin():
+                    planned = await plan_due_reminders(db, self.clock(), claim_for=self.owner)
+                report.planned += planned.plans
+                if planned.claimed:
+                    if len(sending) >= DELIVERY_ROUNDS:
+                        done, sending = await asyncio.wait(
+                            sending, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        for finished in done:
+                            finished.result()
+                    sending.add(asyncio.create_task(self._send(planned.claimed)))
+                    report.delivered += len(planned.claimed)
+                if planned.plans < PLAN_BATCH:
+                    break
+        finally:
+            for failed in await asyncio.gather(*sending, return_exceptions=True):
+                if isinstance(failed, BaseException):
+                    raise failed
+        report.delivered += await self._deliver_all()
         return report
+
+    async def _send(self, claimed: list[ClaimedMessage]) -> None:
+        await send_claimed(self.engine, self.sender, self.owner, claimed, clock=self.clock)
 
     async def _deliver_all(self) -> int:
         """Delivery rounds until one finds less than a full batch, a few in flight at once.

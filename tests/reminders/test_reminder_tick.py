@@ -24,7 +24,7 @@ from afterglow.db import create_engine, session_maker
 from afterglow.infusions.models import Infusion
 from afterglow.push.delivery import PushSender
 from afterglow.push.models import PushMessage, PushSubscription
-from afterglow.push.outbox import LEASE, claim_due_messages
+from afterglow.push.outbox import LEASE
 from afterglow.push.vapid import load_vapid
 from afterglow.relief.models import PatientSummary
 from afterglow.reminders.models import ReminderPlan
@@ -472,11 +472,10 @@ async def test_a_dead_instances_claimed_messages_are_sent_by_another_after_the_l
     await phone_with_daily_mood(db, world, push_service)
     clock = Clock(local(NEW_YORK, 2026, 11, 26, 20, 0, 5))
     survivor = make_tick(clock)
-    # The first instance plans and claims the reminder, then dies before sending it.
+    # The first instance plans the reminder, leased to itself to send, then dies before sending.
     async with session_maker(survivor.engine)() as session, session.begin():
-        await plan_due_reminders(session, clock.now)
-    async with session_maker(survivor.engine)() as session, session.begin():
-        assert len(await claim_due_messages(session, clock.now, "dead-instance")) == 1
+        planned = await plan_due_reminders(session, clock.now, claim_for="dead-instance")
+    assert len(planned.claimed) == 1
     await survivor()
     assert push_service.received == []
     clock.set(clock.now + LEASE + timedelta(seconds=1))

@@ -8,6 +8,7 @@ no patient and no score: it shows on lock screens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,15 +19,27 @@ from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, User
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.service import record_operator_audit
-from afterglow.push.outbox import Notification, queue_notifications
+from afterglow.push.outbox import ClaimedMessage, Notification, queue_notifications
 
 # An escalation keeps trying to reach a device for this long.
 ESCALATION_LIFETIME = timedelta(hours=24)
 ESCALATION_BATCH = 100
 
 
-async def escalate_due_alerts(db: AsyncSession, now: datetime) -> int:
-    """Escalate every open alert whose window has run out; returns how many (in `db`'s txn)."""
+@dataclass(frozen=True)
+class Escalations:
+    alerts: int  # how many alerts escalated
+    claimed: list[ClaimedMessage]  # their pushes, leased to `claim_for`, to send now
+
+
+async def escalate_due_alerts(
+    db: AsyncSession, now: datetime, *, claim_for: str | None = None
+) -> Escalations:
+    """Escalate every open alert whose window has run out, in `db`'s transaction.
+
+    With `claim_for` (a tick's name) the pushes come back leased to that tick, which sends them
+    at once; without, they wait in the outbox for any tick.
+    """
     alerts = list(
         (
             await db.execute(
@@ -42,9 +55,15 @@ async def escalate_due_alerts(db: AsyncSession, now: datetime) -> int:
             )
         ).scalars()
     )
+    claimed: list[ClaimedMessage] = []
     for alert in alerts:
         recipients = await escalation_recipients(db, alert.clinic_id)
-        await queue_notifications(db, [_escalation(alert, user_id, now) for user_id in recipients])
+        claimed += await queue_notifications(
+            db,
+            [_escalation(alert, user_id, now) for user_id in recipients],
+            claim_for=claim_for,
+            now=now,
+        )
         alert.escalated_at = now
         record_operator_audit(
             db,
@@ -55,7 +74,7 @@ async def escalate_due_alerts(db: AsyncSession, now: datetime) -> int:
             actor_role="system",
         )
     await db.flush()
-    return len(alerts)
+    return Escalations(len(alerts), claimed)
 
 
 async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:

@@ -67,10 +67,21 @@ class MessageVerdict:
     sent_at: datetime | None
 
 
-async def queue_notifications(db: AsyncSession, notifications: Sequence[Notification]) -> None:
-    """Insert each notification once; ones already queued under their send key are left as they are."""
+async def queue_notifications(
+    db: AsyncSession,
+    notifications: Sequence[Notification],
+    *,
+    claim_for: str | None = None,
+    now: datetime | None = None,
+) -> list[ClaimedMessage]:
+    """Insert each notification once; ones already queued under their send key are left as they are.
+
+    With `claim_for` (a tick's name) the new queued messages are inserted already leased to that
+    tick, which sends them straight away, and returned: no second pass to claim them.
+    """
     if not notifications:
-        return
+        return []
+    lease_until = None if claim_for is None or now is None else now + LEASE
     rows = [
         {
             "recipient_user_id": n.recipient_user_id,
@@ -84,7 +95,9 @@ async def queue_notifications(db: AsyncSession, notifications: Sequence[Notifica
             "fire_at": n.fire_at,
             "expires_at": n.expires_at,
             "next_attempt_at": n.fire_at,
-            "attempts": 0,
+            "attempts": 1 if lease_until and n.status == "queued" else 0,
+            "lease_owner": claim_for if lease_until and n.status == "queued" else None,
+            "lease_until": lease_until if n.status == "queued" else None,
             "created_at": n.fire_at,
             "updated_at": n.fire_at,
         }
@@ -96,7 +109,37 @@ async def queue_notifications(db: AsyncSession, notifications: Sequence[Notifica
     statement = make_insert(_MESSAGES).on_conflict_do_nothing(
         index_elements=["recipient_user_id", "send_key"]
     )
-    await db.execute(statement, rows)
+    if lease_until is None:
+        await db.execute(statement, rows)
+        return []
+    # Only rows this call inserted come back: a notification queued before keeps its own fate.
+    inserted = await db.execute(
+        statement.returning(
+            _MESSAGES.c.id,
+            _MESSAGES.c.recipient_user_id,
+            _MESSAGES.c.send_key,
+            _MESSAGES.c.lease_owner,
+        ),
+        rows,
+    )
+    ids = {
+        (user_id, send_key): message_id
+        for message_id, user_id, send_key, owner in inserted.all()
+        if owner == claim_for
+    }
+    return [
+        ClaimedMessage(
+            ids[(n.recipient_user_id, n.send_key)],
+            n.recipient_user_id,
+            n.payload,
+            n.topic,
+            n.urgency,
+            n.expires_at,
+            1,
+        )
+        for n in notifications
+        if (n.recipient_user_id, n.send_key) in ids
+    ]
 
 
 def judge_delivery(
@@ -134,7 +177,9 @@ def judge_delivery(
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class ClaimedMessage:
+    """A message this tick holds the lease of, with what it takes to send it."""
+
     id: int
     recipient_user_id: int
     payload: dict[str, Any]
@@ -146,7 +191,7 @@ class _Claimed:
 
 async def claim_due_messages(
     db: AsyncSession, now: datetime, owner: str, limit: int = CLAIM_BATCH
-) -> list[_Claimed]:
+) -> list[ClaimedMessage]:
     """Take up to `limit` due messages for this tick by setting a lease on them (in `db`'s txn)."""
     due = (
         select(col(PushMessage.id))
@@ -179,7 +224,7 @@ async def claim_due_messages(
         )
         .execution_options(synchronize_session=False)
     )
-    return [_Claimed(*row) for row in claimed.all()]
+    return [ClaimedMessage(*row) for row in claimed.all()]
 
 
 async def deliver_due_messages(
@@ -194,12 +239,24 @@ async def deliver_due_messages(
 
     Returns how many messages were claimed (0 when nothing was due). `clock()` gives now.
     """
+    async with session_maker(engine)() as db, db.begin():
+        claimed = await claim_due_messages(db, clock(), owner, limit)
+    if claimed:
+        await send_claimed(engine, sender, owner, claimed, clock=clock)
+    return len(claimed)
+
+
+async def send_claimed(
+    engine: AsyncEngine,
+    sender: PushSender,
+    owner: str,
+    claimed: Sequence[ClaimedMessage],
+    *,
+    clock: Any,
+) -> None:
+    """Send messages this tick holds the lease of to every device of each recipient; record it."""
     sessions = session_maker(engine)
-    now = clock()
-    async with sessions() as db, db.begin():
-        claimed = await claim_due_messages(db, now, owner, limit)
-        if not claimed:
-            return 0
+    async with sessions() as db:
         devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
 
     # One send per (message, device), all gathered at once; the sender bounds how many are in
@@ -229,7 +286,6 @@ async def deliver_due_messages(
         assert outcome is not None
         outcome.append(result)
     await _record_outcomes(sessions, claimed, outcomes, owner, clock())
-    return len(claimed)
 
 
 async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[Device]]:
@@ -250,7 +306,7 @@ async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[De
 
 async def _record_outcomes(
     sessions: Any,
-    claimed: Sequence[_Claimed],
+    claimed: Sequence[ClaimedMessage],
     outcomes: Sequence[list[DeviceResult] | None],
     owner: str,
     now: datetime,

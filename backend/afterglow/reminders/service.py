@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import cast
 
@@ -17,7 +18,7 @@ from afterglow.checkins.models import CheckIn
 from afterglow.errors import invalid
 from afterglow.infusions.models import Infusion
 from afterglow.push.models import PushMessage, PushSubscription
-from afterglow.push.outbox import queue_notifications
+from afterglow.push.outbox import ClaimedMessage, queue_notifications
 from afterglow.relief.models import PatientSummary
 from afterglow.reminders import schemas
 from afterglow.reminders.models import ReminderPlan
@@ -74,11 +75,20 @@ async def replan_user(db: AsyncSession, user_id: int, now: datetime) -> None:
         await replan_patient(db, patient_id, now)
 
 
-async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_BATCH) -> int:
+@dataclass(frozen=True)
+class PlanningRound:
+    plans: int  # how many due plans were worked
+    claimed: list[ClaimedMessage]  # the new notifications, leased to `claim_for`, to send now
+
+
+async def plan_due_reminders(
+    db: AsyncSession, now: datetime, limit: int = PLAN_BATCH, *, claim_for: str | None = None
+) -> PlanningRound:
     """One planning round of the tick: due plans become queued notifications, in `db`'s txn.
 
     Plans are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so ticks on several instances
-    share the work; SQLite has one writer at a time. Returns how many plans were due.
+    share the work; SQLite has one writer at a time. With `claim_for`, the new notifications
+    come back leased to that tick (see `queue_notifications`).
     """
     plans = list(
         (
@@ -92,7 +102,7 @@ async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_
         ).scalars()
     )
     if not plans:
-        return 0
+        return PlanningRound(0, [])
     patients = await patients_for_reminders(db, [p.patient_id for p in plans], now)
     notifications = []
     changes = []
@@ -106,7 +116,7 @@ async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_
                 "new_updated_at": now,
             }
         )
-    await queue_notifications(db, notifications)
+    claimed = await queue_notifications(db, notifications, claim_for=claim_for, now=now)
     plans_table = SQLModel.metadata.tables[ReminderPlan.__tablename__]
     await db.execute(
         update(plans_table)
@@ -114,7 +124,7 @@ async def plan_due_reminders(db: AsyncSession, now: datetime, limit: int = PLAN_
         .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
         changes,
     )
-    return len(plans)
+    return PlanningRound(len(plans), claimed)
 
 
 async def patients_for_reminders(
