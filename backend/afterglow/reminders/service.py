@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import cast
 
@@ -201,15 +201,7 @@ async def patients_for_reminders(
     }
 
 
-_PLAN_COLUMNS = (
-    "planned_timezone",
-    "previous_timezone",
-    "zone_changed_at",
-    "waning_since",
-    "relief_status_seen",
-    "planned_through",
-    "next_fire_at",
-)
+_PLAN_COLUMNS = tuple(f.name for f in fields(PlanState))
 
 
 def _columns(state: PlanState) -> dict[str, object]:
@@ -265,16 +257,14 @@ async def change_reminder_settings(
     timezone = patient.timezone
     if data.timezone is not None:
         timezone = checked_timezone(data.timezone)
-    weekly_phq9 = _weekly_in(data.weekly_phq9)
-    weekly_gad7 = _weekly_in(data.weekly_gad7)
     try:
-        ReminderSchedule(
+        schedule = ReminderSchedule(
             timezone=timezone,
-            daily_mood_at=_time_in(data.daily_mood_at),
-            weekly_phq9=weekly_phq9,
-            weekly_gad7=weekly_gad7,
-            quiet_start=_time_in(data.quiet_start) or time(21, 30),
-            quiet_end=_time_in(data.quiet_end) or time(8, 0),
+            daily_mood_at=None if data.daily_mood_at is None else _clock(data.daily_mood_at),
+            weekly_phq9=_weekly_in(data.weekly_phq9),
+            weekly_gad7=_weekly_in(data.weekly_gad7),
+            quiet_start=_clock(data.quiet_start),
+            quiet_end=_clock(data.quiet_end),
             infusion_nudges=data.infusion_nudges,
         )
     except ValueError as error:
@@ -283,12 +273,11 @@ async def change_reminder_settings(
     # A new plan starts in the new zone; an existing one notices the change when replanned.
     patient.timezone = timezone
     plan = await reminder_plan(db, patient, now)
-    plan.daily_mood_at = _time_in(data.daily_mood_at)
-    plan.weekly_phq9_weekday, plan.weekly_phq9_at = weekly_phq9 or (None, None)
-    plan.weekly_gad7_weekday, plan.weekly_gad7_at = weekly_gad7 or (None, None)
-    plan.quiet_start = _time_in(data.quiet_start) or time(21, 30)
-    plan.quiet_end = _time_in(data.quiet_end) or time(8, 0)
-    plan.infusion_nudges = data.infusion_nudges
+    plan.daily_mood_at = schedule.daily_mood_at
+    plan.weekly_phq9_weekday, plan.weekly_phq9_at = schedule.weekly_phq9 or (None, None)
+    plan.weekly_gad7_weekday, plan.weekly_gad7_at = schedule.weekly_gad7 or (None, None)
+    plan.quiet_start, plan.quiet_end = schedule.quiet_start, schedule.quiet_end
+    plan.infusion_nudges = schedule.infusion_nudges
     await db.flush()
     await replan_patient(db, patient.id, now)
 
@@ -322,8 +311,8 @@ async def patient_sends(
     ]
 
 
-def _time_in(value: str | None) -> time | None:
-    return None if value is None else time.fromisoformat(value)
+def _clock(value: str) -> time:
+    return time.fromisoformat(value)  # HH:MM, already checked by the schema
 
 
 def _hhmm(value: time | None) -> str | None:
@@ -333,9 +322,7 @@ def _hhmm(value: time | None) -> str | None:
 def _weekly_in(value: schemas.Weekly | None) -> tuple[int, time] | None:
     if value is None:
         return None
-    at = _time_in(value.at)
-    assert at is not None
-    return (value.weekday, at)
+    return (value.weekday, _clock(value.at))
 
 
 def _weekly_out(weekday: int | None, at: time | None) -> schemas.Weekly | None:
