@@ -17,8 +17,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from afterglow.accounts.models import Clinic, Patient, User
 from afterglow.settings import Settings
 
 
@@ -138,3 +142,29 @@ def run_wrk(
     )
     errors = sum(int(g) for g in errors_match.groups()) if errors_match else 0
     return WrkResult(rps, requests, int(non_2xx_match.group(1)) if non_2xx_match else 0, errors)
+
+
+async def add_enrolled_patient(
+    db: AsyncSession, clinic: Clinic, email: str, name: str, password_hash: str, now: datetime
+) -> Patient:
+    """A synthetic patient in New York who has signed up (has an account), as benchmarks need."""
+    user = User(
+        clinic_id=clinic.id or 0,
+        email=email,
+        display_name=name,
+        role="patient",
+        password_hash=password_hash,
+        created_at=now,
+    )
+    db.add(user)
+    await db.flush()
+    patient = Patient(
+        clinic_id=clinic.id or 0,
+        user_id=user.id,
+        display_name=name,
+        timezone="America/New_York",
+        created_at=now,
+    )
+    db.add(patient)
+    await db.flush()
+    return patient

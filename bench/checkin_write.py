@@ -19,8 +19,8 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from _server import Server, run_wrk, running_server, sign_in
-from afterglow.accounts.models import Clinic, Patient, User
+from _server import Server, add_enrolled_patient, run_wrk, running_server, sign_in
+from afterglow.accounts.models import Clinic
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.clock import utcnow
 from afterglow.db import create_engine, session_maker
@@ -64,25 +64,9 @@ def add_bench_clinic(patients: int):  # type: ignore[no-untyped-def]
             db.add(clinic)
             await db.flush()
             for n in range(patients):
-                user = User(
-                    clinic_id=clinic.id or 0,
-                    email=email(n),
-                    display_name=f"Bench Patient {n:03d}",
-                    role="patient",
-                    password_hash=password_hash,
-                    created_at=now,
+                patient = await add_enrolled_patient(
+                    db, clinic, email(n), f"Bench Patient {n:03d}", password_hash, now
                 )
-                db.add(user)
-                await db.flush()
-                patient = Patient(
-                    clinic_id=clinic.id or 0,
-                    user_id=user.id,
-                    display_name=user.display_name,
-                    timezone="America/New_York",
-                    created_at=now,
-                )
-                db.add(patient)
-                await db.flush()
                 await import_history(db, patient, in_relief(), now, recorded_by=None)
             await db.commit()
         await engine.dispose()

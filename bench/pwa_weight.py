@@ -19,8 +19,8 @@ from datetime import timedelta
 
 from playwright.sync_api import sync_playwright
 
-from _server import running_server, sign_in
-from afterglow.accounts.models import Clinic, Patient, User
+from _server import add_enrolled_patient, running_server, sign_in
+from afterglow.accounts.models import Clinic
 from afterglow.accounts.passwords import hash_password_sync
 from afterglow.clock import utcnow
 from afterglow.db import create_engine, session_maker
@@ -74,25 +74,9 @@ async def add_patient(settings: Settings) -> None:
         clinic = Clinic(name="Bench Clinic", created_at=now)
         db.add(clinic)
         await db.flush()
-        user = User(
-            clinic_id=clinic.id or 0,
-            email=EMAIL,
-            display_name="Bench Patient",
-            role="patient",
-            password_hash=hash_password_sync(PASSWORD),
-            created_at=now,
+        patient = await add_enrolled_patient(
+            db, clinic, EMAIL, "Bench Patient", hash_password_sync(PASSWORD), now
         )
-        db.add(user)
-        await db.flush()
-        patient = Patient(
-            clinic_id=clinic.id or 0,
-            user_id=user.id,
-            display_name=user.display_name,
-            timezone="America/New_York",
-            created_at=now,
-        )
-        db.add(patient)
-        await db.flush()
         await import_history(db, patient, a_year_of_treatment(), now, recorded_by=None)
         await db.commit()
     await engine.dispose()
