@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -39,7 +39,13 @@ class PushMessage(SQLModel, table=True):
     __tablename__ = "push_message"
     __table_args__ = (
         UniqueConstraint("recipient_user_id", "send_key"),
-        Index("ix_push_message_due", "status", "next_attempt_at"),
+        # Only messages still waiting are indexed for the tick: sent ones pile up, queued stay few.
+        Index(
+            "ix_push_message_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
         Index("ix_push_message_patient", "patient_id", "fire_at"),
     )
 

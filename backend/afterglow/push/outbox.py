@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -37,6 +37,7 @@ SHORTEST_TTL = timedelta(seconds=60)
 
 
 _MESSAGES = SQLModel.metadata.tables[PushMessage.__tablename__]
+_WAITING = text("push_message.status = 'queued'")
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ async def claim_due_messages(
     due = (
         select(col(PushMessage.id))
         .where(
-            col(PushMessage.status) == "queued",
+            # Written out, not bound, so that PostgreSQL can use the partial index on it.
+            _WAITING,
             col(PushMessage.next_attempt_at) <= now,
             or_(col(PushMessage.lease_until).is_(None), col(PushMessage.lease_until) < now),
         )

@@ -74,7 +74,13 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("push_message", schema=None) as batch_op:
-        batch_op.create_index("ix_push_message_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_push_message_due",
+            ["next_attempt_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'queued'"),
+            sqlite_where=sa.text("status = 'queued'"),
+        )
         batch_op.create_index("ix_push_message_patient", ["patient_id", "fire_at"], unique=False)
 
     op.create_table(
