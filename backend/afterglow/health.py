@@ -23,6 +23,7 @@ class HealthController(Controller):
         "/health",
         opt=PUBLIC,
         operation_id="health",
+        policy="public",
         summary="The process is up",
         description="Touches nothing else: use it for liveness.",
     )
@@ -33,6 +34,7 @@ class HealthController(Controller):
         "/ready",
         opt=PUBLIC,
         operation_id="ready",
+        policy="public",
         summary="The database answers",
         description="503 while the database cannot be reached: use it for readiness.",
     )

@@ -121,6 +121,7 @@ class AuthController(Controller):
         "/auth/login",
         opt=PUBLIC,
         operation_id="login",
+        policy="public",
         summary="Sign in with email and password",
         description="Starts a server-side session (HttpOnly cookie). Repeated failures are throttled "
         "per account and per address across all instances (429 with Retry-After).",
@@ -157,6 +158,7 @@ class AuthController(Controller):
     @post(
         "/auth/logout",
         operation_id="logout",
+        policy="signed-in",
         summary="Sign out this device",
         status_code=HTTP_204_NO_CONTENT,
     )
@@ -168,6 +170,7 @@ class AuthController(Controller):
     @post(
         "/auth/logout-all",
         operation_id="logoutEverywhere",
+        policy="signed-in",
         summary="Sign out everywhere",
         description="Ends every session of this account, on every device and instance.",
         status_code=HTTP_200_OK,
@@ -180,6 +183,7 @@ class AuthController(Controller):
     @get(
         "/me",
         operation_id="getMe",
+        policy="signed-in",
         summary="The signed-in user, role, clinic, and for a patient their id, locale and pain setting",
     )
     async def me(self, db: DB, viewer: CurrentViewer) -> schemas.MeOut:
@@ -196,6 +200,7 @@ class EnrollmentController(Controller):
         "/{token:str}",
         opt=PUBLIC,
         operation_id="getEnrollment",
+        policy="public",
         summary="What an enrollment link is for",
         description="Lets the app greet the patient (or new staff member) before they set a password.",
     )
@@ -218,6 +223,7 @@ class EnrollmentController(Controller):
         "/{token:str}",
         opt=PUBLIC,
         operation_id="acceptEnrollment",
+        policy="public",
         summary="Set a password and sign in",
         description="Uses the one-time link: creates the account, marks the link used, starts a session.",
         status_code=HTTP_201_CREATED,
@@ -264,6 +270,7 @@ class PatientController(Controller):
         "/",
         guards=[clinicians_only],
         operation_id="createPatient",
+        policy="clinic-clinician",
         summary="Add a patient and get their enrollment link",
         description="The link is valid for 7 days and works once; send it to the patient's phone.",
         status_code=HTTP_201_CREATED,
@@ -315,6 +322,7 @@ class PatientController(Controller):
         "/",
         guards=[clinicians_only],
         operation_id="listPatients",
+        policy="clinic-clinician",
         summary="The clinic's patients",
         description="Filter by name or email with `q`. Audited as a read of the patient list.",
     )
@@ -343,7 +351,12 @@ class PatientController(Controller):
         await db.commit()
         return patients
 
-    @get("/{patient_id:int}", operation_id="getPatient", summary="One patient's profile")
+    @get(
+        "/{patient_id:int}",
+        operation_id="getPatient",
+        policy="own-patient-or-clinic-clinician",
+        summary="One patient's profile",
+    )
     async def show(
         self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
     ) -> schemas.PatientOut:
@@ -355,6 +368,7 @@ class PatientController(Controller):
         "/{patient_id:int}",
         guards=[clinicians_only],
         operation_id="updatePatient",
+        policy="clinic-clinician",
         summary="Change a patient's profile",
         description="Time zone changes take effect from the next reminder slot.",
     )
@@ -396,6 +410,7 @@ class PatientController(Controller):
         "/{patient_id:int}/enrollment",
         guards=[clinicians_only],
         operation_id="reissueEnrollment",
+        policy="clinic-clinician",
         summary="A new enrollment link",
         description="Earlier links for this patient stop working.",
         status_code=HTTP_201_CREATED,
@@ -436,7 +451,12 @@ class StaffController(Controller):
     tags = ["Clinic administration"]
     guards = [admins_only]
 
-    @get("/", operation_id="listStaff", summary="The clinic's clinicians and admins")
+    @get(
+        "/",
+        operation_id="listStaff",
+        policy="clinic-admin",
+        summary="The clinic's clinicians and admins",
+    )
     async def list_staff(self, db: DB, viewer: CurrentViewer) -> list[schemas.StaffOut]:
         rows = await db.execute(
             select(User)
@@ -448,6 +468,7 @@ class StaffController(Controller):
     @post(
         "/",
         operation_id="inviteStaff",
+        policy="clinic-admin",
         summary="Invite a clinician or admin",
         description="Returns a one-time link, valid 7 days, where they set their password.",
         status_code=HTTP_201_CREATED,
@@ -484,6 +505,7 @@ class StaffController(Controller):
     @patch(
         "/{user_id:int}",
         operation_id="updateStaff",
+        policy="clinic-admin",
         summary="Deactivate or reactivate a staff account",
         description="Deactivating ends all of that person's sessions at once.",
     )
@@ -521,6 +543,7 @@ class ClinicSettingsController(Controller):
     @get(
         "/",
         operation_id="getClinicSettings",
+        policy="clinic-admin",
         summary="The clinic's settings, defaults filled in",
         description="Crisis resources by locale, safety alert windows, on-call contact, and "
         "overrides of the relief thresholds.",
@@ -533,6 +556,7 @@ class ClinicSettingsController(Controller):
     @put(
         "/",
         operation_id="updateClinicSettings",
+        policy="clinic-admin",
         summary="Replace the clinic's settings",
         description="Send the whole object (fields left out take their defaults). Audited.",
     )

@@ -23,6 +23,7 @@ class AlertController(Controller):
     @get(
         "/",
         operation_id="listAlerts",
+        policy="clinic-clinician",
         summary="Safety alert inbox",
         description="Open alerts first (urgent, then oldest), then acknowledged ones. Each alert shown is audited.",
     )
@@ -39,13 +40,19 @@ class AlertController(Controller):
             db, viewer, utcnow(), status=status, patient_id=patient_id, limit=limit, offset=offset
         )
 
-    @get("/{alert_id:int}", operation_id="getAlert", summary="One safety alert (audited)")
+    @get(
+        "/{alert_id:int}",
+        operation_id="getAlert",
+        policy="clinic-clinician",
+        summary="One safety alert (audited)",
+    )
     async def show(self, alert_id: FromPath[int], db: DB, viewer: CurrentViewer) -> AlertOut:
         return await view_alert(db, viewer, alert_id, utcnow())
 
     @post(
         "/{alert_id:int}/ack",
         operation_id="acknowledgeAlert",
+        policy="clinic-clinician",
         summary="Acknowledge a safety alert with a note",
         description="Stops escalation. The note says what was done; it is audited.",
         status_code=HTTP_200_OK,

@@ -35,6 +35,7 @@ class AuditController(Controller):
     @get(
         "/",
         operation_id="listAudit",
+        policy="clinic-admin",
         summary="Who read or changed what, newest first",
         description="Filter by patient, actor, action and time.",
     )

@@ -30,6 +30,7 @@ class CheckinController(Controller):
         # transaction (see checkins/sqlite_write.py).
         opt=PUBLIC,
         operation_id="createCheckin",
+        policy="own-patient",
         summary="Record a check-in (patient)",
         description=(
             "Send `Idempotency-Key: <uuid>` made by the app for this check-in. 201 when stored; "
@@ -67,6 +68,7 @@ class CheckinController(Controller):
     @get(
         "/api/patients/{patient_id:int}/checkins",
         operation_id="listCheckins",
+        policy="own-patient-or-clinic-clinician",
         summary="A patient's check-ins, oldest first",
         description="For the patient themself and their clinic's clinicians (audited).",
     )

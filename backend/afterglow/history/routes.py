@@ -22,6 +22,7 @@ class HistoryController(Controller):
         "/api/patients/{patient_id:int}/history",
         guards=[clinicians_only],
         operation_id="importHistory",
+        policy="clinic-clinician",
         summary="Import a patient's earlier records (clinician)",
         description=(
             "Check-ins (any age), infusions and clinical events from the clinic's previous "

@@ -37,6 +37,7 @@ class InfusionController(Controller):
     @post(
         INFUSIONS,
         operation_id="recordInfusion",
+        policy="clinic-clinician",
         summary="Record an infusion (clinician)",
         description="`kind` drives the relief analysis: induction, scheduled_booster or symptom_triggered_booster.",
         status_code=HTTP_201_CREATED,
@@ -56,7 +57,12 @@ class InfusionController(Controller):
         await db.commit()
         return infusion_out(infusion)
 
-    @get(INFUSIONS, operation_id="listInfusions", summary="A patient's infusions, oldest first")
+    @get(
+        INFUSIONS,
+        operation_id="listInfusions",
+        policy="own-patient-or-clinic-clinician",
+        summary="A patient's infusions, oldest first",
+    )
     async def list_infusions(
         self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
     ) -> list[schemas.InfusionOut]:
@@ -68,6 +74,7 @@ class InfusionController(Controller):
     @patch(
         INFUSIONS + "/{infusion_id:int}",
         operation_id="correctInfusion",
+        policy="clinic-clinician",
         summary="Correct an infusion record (clinician)",
         description="The audit trail keeps what was changed.",
     )
@@ -100,6 +107,7 @@ class InfusionController(Controller):
     @delete(
         INFUSIONS + "/{infusion_id:int}",
         operation_id="deleteInfusion",
+        policy="clinic-clinician",
         summary="Remove an infusion entered in error (clinician)",
         description="The record is kept, marked as entered in error, and no longer counts anywhere.",
         status_code=HTTP_204_NO_CONTENT,
@@ -130,6 +138,7 @@ class EventController(Controller):
     @post(
         EVENTS,
         operation_id="recordEvent",
+        policy="clinic-clinician",
         summary="Record a clinical event (clinician)",
         description="hospitalisation, suicide_attempt, medication_change or ect_tms_start.",
         status_code=HTTP_201_CREATED,
@@ -150,7 +159,12 @@ class EventController(Controller):
         await db.commit()
         return event_out(event)
 
-    @get(EVENTS, operation_id="listEvents", summary="A patient's clinical events, oldest first")
+    @get(
+        EVENTS,
+        operation_id="listEvents",
+        policy="clinic-clinician",
+        summary="A patient's clinical events, oldest first",
+    )
     async def list_events(
         self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
     ) -> list[schemas.EventOut]:
@@ -162,6 +176,7 @@ class EventController(Controller):
     @delete(
         EVENTS + "/{event_id:int}",
         operation_id="deleteEvent",
+        policy="clinic-clinician",
         summary="Remove a clinical event entered in error (clinician)",
         status_code=HTTP_204_NO_CONTENT,
     )

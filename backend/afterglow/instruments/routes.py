@@ -87,6 +87,7 @@ class InstrumentController(Controller):
         "/",
         opt=PUBLIC,
         operation_id="listInstruments",
+        policy="public",
         summary="Every instrument: items, options, scoring, bands, LOINC codes",
         description="Wording and options of PHQ-9 and GAD-7 are exact and must be shown with their attribution.",
         cache_control=CacheControlHeader(max_age=3600),

@@ -24,6 +24,7 @@ class PushController(Controller):
         "/key",
         opt=PUBLIC,
         operation_id="getPushKey",
+        policy="public",
         summary="The VAPID public key (applicationServerKey) to subscribe with",
     )
     async def key(self, request: Request[Any, Any, Any]) -> PushKey:
@@ -32,6 +33,7 @@ class PushController(Controller):
     @get(
         "/subscriptions",
         operation_id="listPushSubscriptions",
+        policy="signed-in",
         summary="Your devices with notifications on",
     )
     async def list_devices(self, db: DB, viewer: CurrentViewer) -> list[SubscriptionOut]:
@@ -40,6 +42,7 @@ class PushController(Controller):
     @post(
         "/subscriptions",
         operation_id="createPushSubscription",
+        policy="signed-in",
         summary="Turn notifications on for this device",
         description=(
             "Send what `pushManager.subscribe()` returned (`endpoint`, `keys.p256dh`, "
@@ -61,6 +64,7 @@ class PushController(Controller):
     @delete(
         "/subscriptions/{subscription_id:int}",
         operation_id="deletePushSubscription",
+        policy="self",
         summary="Turn notifications off for one of your devices",
     )
     async def unsubscribe(

@@ -32,6 +32,7 @@ class ReliefController(Controller):
     @get(
         "/api/patients/{patient_id:int}/relief",
         operation_id="getRelief",
+        policy="own-patient-or-clinic-clinician",
         summary="How long relief lasted after each infusion",
         description=(
             "Relief episodes with every point, threshold and censoring mark used (CLINICAL.md "
@@ -75,6 +76,7 @@ class ReliefController(Controller):
         "/api/clinic/relief",
         guards=[staff_only],
         operation_id="getClinicRelief",
+        policy="clinic-staff",
         summary="The clinic's pooled relief: Kaplan-Meier by route and infusion kind",
         description=(
             "Pooled over every patient's responding episodes, with response and remission rates. "

@@ -115,6 +115,7 @@ class TriageController(Controller):
         "/api/clinic/patients",
         guards=[clinicians_only],
         operation_id="triageList",
+        policy="clinic-clinician",
         summary="The clinic's patients, most urgent first",
         description=(
             "Order (sort=urgency): open safety alerts, relapsed, waning, then everyone else with "

@@ -28,7 +28,7 @@ class MyRemindersController(Controller):
     path = "/api/me/reminders"
     tags = ["Reminders"]
 
-    @get("/", operation_id="getMyReminders", summary="Your reminder schedule")
+    @get("/", operation_id="getMyReminders", policy="own-patient", summary="Your reminder schedule")
     async def show(self, db: DB, viewer: CurrentViewer) -> schemas.ReminderSettingsOut:
         patient = await _own_record(db, viewer)
         settings = await reminder_settings(db, patient, utcnow())
@@ -38,6 +38,7 @@ class MyRemindersController(Controller):
     @put(
         "/",
         operation_id="updateMyReminders",
+        policy="own-patient",
         summary="Change your reminder schedule",
         description=SETTINGS_DESCRIPTION,
     )
@@ -56,7 +57,12 @@ class PatientRemindersController(Controller):
     path = "/api/patients/{patient_id:int}/reminders"
     tags = ["Reminders"]
 
-    @get("/", operation_id="getPatientReminders", summary="A patient's reminder schedule")
+    @get(
+        "/",
+        operation_id="getPatientReminders",
+        policy="own-patient-or-clinic-clinician",
+        summary="A patient's reminder schedule",
+    )
     async def show(
         self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
     ) -> schemas.ReminderSettingsOut:
@@ -68,6 +74,7 @@ class PatientRemindersController(Controller):
     @put(
         "/",
         operation_id="updatePatientReminders",
+        policy="own-patient-or-clinic-clinician",
         summary="Set a patient's reminder schedule (audited)",
         description=SETTINGS_DESCRIPTION,
     )
@@ -88,6 +95,7 @@ class PatientRemindersController(Controller):
     @get(
         "/sends",
         operation_id="listReminderSends",
+        policy="clinic-clinician",
         summary="Every notification about a patient and what became of it, newest first",
         description=(
             "`status`: queued (waiting to be sent or retried), sent (a device's push service "

@@ -93,6 +93,7 @@ class TrendsController(Controller):
     @get(
         "/api/patients/{patient_id:int}/trends",
         operation_id="getTrends",
+        policy="own-patient-or-clinic-clinician",
         summary="One instrument's series for a chart, with infusions and relief episodes",
         description=(
             "Sized for a phone: at most `max_points` points; a longer range is averaged in equal "
