@@ -234,3 +234,66 @@ async def test_an_imported_infusion_from_this_morning_anchors_the_patients_remin
     # The side-effect check 2 h after it (or when quiet hours end) is now due next.
     assert plan is not None and plan.next_fire_at is not None
     assert given_at + timedelta(hours=2) <= plan.next_fire_at <= given_at + timedelta(hours=13)
+
+
+def records_with_awkward_text() -> dict:
+    """A recent item-9 PHQ-9 whose note carries a NUL, an over-long note, and NULs in notes."""
+    records = history(days_ago=10)
+    records["checkins"][0]["note"] = "from\u0000 the old system"
+    records["checkins"][1]["note"] = "long " * 500
+    records["checkins"].append(
+        {
+            "instrument": "phq9",
+            "answers": [2, 2, 2, 2, 1, 1, 1, 1, 1],
+            "taken_at": (NOW - timedelta(days=1)).isoformat(),
+            "note": "said\u0000 item 9",
+        }
+    )
+    records["infusions"][0]["notes"] = "tolerated\u0000 well"
+    records["events"][0]["notes"] = "dose\u0000 changed"
+    return records
+
+
+async def stored_notes(db) -> dict[str, list[str | None]]:
+    await db.commit()
+    checkins = (await db.execute(select(CheckIn.note).order_by(CheckIn.taken_at))).scalars()
+    infusions = (await db.execute(select(Infusion.notes).order_by(Infusion.given_at))).scalars()
+    events = (await db.execute(select(ClinicalEvent.notes))).scalars()
+    return {"checkins": list(checkins), "infusions": list(infusions), "events": list(events)}
+
+
+async def test_imported_notes_with_a_nul_or_over_long_are_kept_cleaned_and_alerts_raised(
+    make_client, world: World, db
+):
+    clinician = await make_client("doc@a.test")
+    response = await clinician.post(
+        f"/api/patients/{world.patient_a1.id}/history", json=records_with_awkward_text()
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["checkins"] == {"added": 4, "already_present": 0}
+    assert response.json()["safety_alerts_raised"] == 1
+    notes = await stored_notes(db)
+    long_note = notes["checkins"][1]
+    assert notes["checkins"][0] == "from the old system"
+    assert long_note is not None and len(long_note) == 2000 and long_note.endswith("…[cut]")
+    assert notes["checkins"][3] == "said item 9"
+    assert notes["infusions"][0] == "tolerated well"
+    assert notes["events"] == ["dose changed"]
+
+
+async def test_the_command_line_import_cleans_text_the_same_way(
+    world: World, settings, db, tmp_path, monkeypatch, capsys
+):
+    for name, value in {
+        "AFTERGLOW_DATA_DIR": str(settings.data_dir),
+        "AFTERGLOW_DATABASE_URL": settings.database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(records_with_awkward_text()))
+    assert await asyncio.to_thread(main, ["import", str(world.patient_a1.id), str(path)]) == 0
+    assert "4 check-ins (0 already there)" in capsys.readouterr().out
+    notes = await stored_notes(db)
+    assert notes["checkins"][0] == "from the old system"
+    assert notes["checkins"][1] is not None and notes["checkins"][1].endswith("…[cut]")
+    assert notes["events"] == ["dose changed"]
