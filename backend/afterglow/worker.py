@@ -1,7 +1,8 @@
 """The reminder tick: one APScheduler interval job per process, the database deciding who sends.
 
-Each tick (1) turns due reminder plans into queued notifications, (2) escalates safety alerts
-whose window ran out, (3) delivers due notifications. Any number of instances may tick at once:
+Each tick (1) escalates safety alerts whose window ran out, (2) turns due reminder plans into
+queued notifications, (3) delivers due notifications; each phase runs whatever the one before
+met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
 plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease, and every
 notification has a unique send key. It runs inside `afterglow serve` unless
 `AFTERGLOW_SCHEDULER=off`, and alone as `afterglow worker`.
@@ -13,11 +14,12 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from litestar import Litestar
@@ -26,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from afterglow.alerts.escalation import escalate_due_alerts
 from afterglow.clock import utcnow
 from afterglow.db import session_maker
+from afterglow.operations.failures import failure_summary
+from afterglow.operations.metrics import TICK_DURATION, TICK_FAILURES, TICK_LAST_SUCCESS
 from afterglow.push.delivery import PushSender
 from afterglow.push.outbox import (
     CLAIM_BATCH,
@@ -47,6 +51,8 @@ class TickReport:
     planned: int = 0
     escalated: int = 0
     delivered: int = 0
+    set_aside: int = 0  # reminder plans that could not be worked, tried again later
+    failed_phases: list[str] = field(default_factory=list)
 
 
 class ReminderTick:
@@ -65,25 +71,61 @@ class ReminderTick:
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._sessions = session_maker(engine)
+        self.started_at = clock()
+        self.last_run_at: datetime | None = None  # when a tick last finished, whatever it met
+
+    def stalled(self, now: datetime, after: timedelta) -> bool:
+        """No tick finished for `after`: the scheduler died or a tick hangs (readiness)."""
+        return (self.last_run_at or self.started_at) < now - after
 
     async def __call__(self) -> TickReport:
+        """The three phases, each run whatever the one before met, as a supervisor would.
+
+        A failing phase is logged (no message: it can quote patients) and counted, and the next
+        phase runs: escalations go out when planning breaks, reminders when escalation breaks.
+        """
         report = TickReport()
+        started = time.perf_counter()
         # Safety first: overdue alerts escalate, and their pushes go out before any reminder.
+        for phase, work in (
+            ("escalation", self._escalate),
+            ("planning", self._plan),
+            ("delivery", self._deliver),
+        ):
+            try:
+                await work(report)
+            except Exception as error:
+                report.failed_phases.append(phase)
+                TICK_FAILURES.labels(phase).inc()
+                log.error(
+                    "reminder tick: %s failed (%s); the other phases ran",
+                    phase,
+                    failure_summary(error),
+                )
+        TICK_DURATION.observe(time.perf_counter() - started)
+        if not report.failed_phases:
+            TICK_LAST_SUCCESS.set_to_current_time()
+        self.last_run_at = self.clock()
+        return report
+
+    async def _escalate(self, report: TickReport) -> None:
         async with self._sessions() as db, db.begin():
             escalations = await escalate_due_alerts(db, self.clock(), claim_for=self.owner)
         report.escalated = escalations.alerts
         if escalations.claimed:
             await self._send(escalations.claimed)
             report.delivered += len(escalations.claimed)
-        # Reminders planned in this tick are sent by it at once, a few batches in flight while
-        # planning goes on; then delivery rounds take whatever else is due (retries, messages
-        # of an instance that died).
+
+    async def _plan(self, report: TickReport) -> None:
+        """Reminders planned in this tick are sent by it at once, a few batches in flight while
+        planning goes on; delivery then takes whatever else is due."""
         sending: set[asyncio.Task[None]] = set()
         try:
             while True:
                 async with self._sessions() as db, db.begin():
                     planned = await plan_due_reminders(db, self.clock(), claim_for=self.owner)
                 report.planned += planned.plans
+                report.set_aside += planned.set_aside
                 if planned.claimed:
                     if len(sending) >= DELIVERY_ROUNDS:
                         done, sending = await asyncio.wait(
@@ -99,8 +141,10 @@ class ReminderTick:
             for failed in await asyncio.gather(*sending, return_exceptions=True):
                 if isinstance(failed, BaseException):
                     raise failed
+
+    async def _deliver(self, report: TickReport) -> None:
+        """Retries, and messages leased to an instance that died."""
         report.delivered += await self._deliver_all()
-        return report
 
     async def _send(self, claimed: list[ClaimedMessage]) -> None:
         await send_claimed(self.engine, self.sender, self.owner, claimed, clock=self.clock)
@@ -139,16 +183,12 @@ class ReminderTick:
 
 
 async def _tick_logged(tick: ReminderTick) -> None:
-    try:
-        report = await tick()
-    except Exception:
-        # The next tick tries again; nothing is lost (plans stay due, leases run out).
-        log.exception("reminder tick failed")
-        return
+    report = await tick()
     if report.planned or report.escalated or report.delivered:
         log.info(
-            "tick: %s plans worked, %s alerts escalated, %s messages sent or retried",
+            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or retried",
             report.planned,
+            report.set_aside,
             report.escalated,
             report.delivered,
         )

@@ -8,6 +8,7 @@ no patient and no score: it shows on lock screens.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,10 @@ from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, User
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.service import record_operator_audit
+from afterglow.operations.failures import failure_summary
 from afterglow.push.outbox import ClaimedMessage, Notification, queue_notifications
+
+log = logging.getLogger(__name__)
 
 # An escalation keeps trying to reach a device for this long.
 ESCALATION_LIFETIME = timedelta(hours=24)
@@ -89,14 +93,38 @@ async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:
         )
     ).scalars()
     recipients = {user_id for user_id in clinicians if user_id is not None}
-    clinic = await db.get(Clinic, clinic_id)
-    assert clinic is not None
-    on_call = clinic_settings(clinic.settings).on_call_user_id
+    on_call = await _on_call(db, clinic_id)
     if on_call is not None:
-        user = await db.get(User, on_call)
-        if user is not None and user.clinic_id == clinic_id and user.is_active:
-            recipients.add(on_call)
+        recipients.add(on_call)
     return sorted(recipients)
+
+
+async def _on_call(db: AsyncSession, clinic_id: int) -> int | None:
+    """The clinic's active on-call staff member, if its settings name one that can be found.
+
+    Settings that cannot be read (an old shape, a hand edit, an id the database cannot hold)
+    must not keep the alert from its clinicians: logged, and the alert goes to them alone. The
+    savepoint keeps a database error here from ending the escalation's transaction.
+    """
+    try:
+        async with db.begin_nested():
+            clinic = await db.get(Clinic, clinic_id)
+            assert clinic is not None
+            on_call = clinic_settings(clinic.settings).on_call_user_id
+            if on_call is None:
+                return None
+            user = await db.get(User, on_call)
+    except Exception as error:
+        log.error(
+            "clinic %s: its on-call setting could not be read (%s); escalating to its "
+            "clinicians only",
+            clinic_id,
+            failure_summary(error),
+        )
+        return None
+    if user is not None and user.clinic_id == clinic_id and user.is_active:
+        return on_call
+    return None
 
 
 def _escalation(alert: SafetyAlert, user_id: int, now: datetime) -> Notification:

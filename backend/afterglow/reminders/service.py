@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import cast
 
 from sqlalchemy import and_, bindparam, func, select, update
@@ -17,6 +18,8 @@ from afterglow.accounts.service import checked_timezone
 from afterglow.checkins.models import CheckIn
 from afterglow.errors import invalid
 from afterglow.infusions.models import Infusion
+from afterglow.operations.failures import failure_summary
+from afterglow.operations.metrics import PLANS_SET_ASIDE
 from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.push.outbox import ClaimedMessage, queue_notifications
 from afterglow.relief.models import PatientSummary
@@ -33,7 +36,12 @@ from afterglow.reminders.planning import (
 )
 from afterglow.reminders.schedule import CheckinStamp, InfusionAnchor, ReminderSchedule
 
+log = logging.getLogger(__name__)
+
 PLAN_BATCH = 500
+# A plan that cannot be worked (a stored time inside quiet hours, a value that cannot be read) is
+# tried again this much later, so that it never comes first at every tick.
+PLAN_RETRY = timedelta(minutes=15)
 _ASKED_FOR = ("mood", "phq9", "gad7", "after")
 
 
@@ -77,8 +85,9 @@ async def replan_user(db: AsyncSession, user_id: int, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class PlanningRound:
-    plans: int  # how many due plans were worked
+    plans: int  # how many due plans were taken, whether or not they could be worked
     claimed: list[ClaimedMessage]  # the new notifications, leased to `claim_for`, to send now
+    set_aside: int = 0  # plans that could not be worked, tried again after PLAN_RETRY
 
 
 async def plan_due_reminders(
@@ -89,11 +98,17 @@ async def plan_due_reminders(
     Plans are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so ticks on several instances
     share the work; SQLite has one writer at a time. With `claim_for`, the new notifications
     come back leased to that tick (see `queue_notifications`).
+
+    A plan that cannot be worked is set aside (logged by patient id, tried again after
+    PLAN_RETRY) and the others go on: otherwise it would come first again at every tick and
+    stop everyone's reminders. The round works all plans at once; only when that fails on
+    something it could not pin to one plan (a stored value that cannot be read) does it work
+    them one by one, each in a savepoint.
     """
-    plans = list(
+    due = list(
         (
             await db.execute(
-                select(ReminderPlan)
+                select(col(ReminderPlan.patient_id))
                 .where(col(ReminderPlan.next_fire_at) <= now)
                 .order_by(col(ReminderPlan.next_fire_at))
                 .limit(limit)
@@ -101,13 +116,51 @@ async def plan_due_reminders(
             )
         ).scalars()
     )
-    if not plans:
+    if not due:
         return PlanningRound(0, [])
-    patients = await patients_for_reminders(db, [p.patient_id for p in plans], now)
+    failed: dict[int, Exception] = {}
+    try:
+        async with db.begin_nested():
+            claimed = await _work_plans(db, due, now, claim_for, failed)
+    except Exception:
+        failed.clear()
+        claimed = []
+        for patient_id in due:
+            try:
+                async with db.begin_nested():
+                    claimed += await _work_plans(db, [patient_id], now, claim_for, failed)
+            except Exception as error:
+                failed[patient_id] = error
+    if len(due) > 1 and len(failed) == len(due):
+        # When every one of several plans fails, the cause is not in them (the database, a
+        # migration not run, a bug): fail the round, set nobody's reminders aside.
+        raise next(iter(failed.values()))
+    if failed:
+        await _set_aside(db, failed, now)
+    return PlanningRound(len(due), claimed, len(failed))
+
+
+async def _work_plans(
+    db: AsyncSession,
+    patient_ids: list[int],
+    now: datetime,
+    claim_for: str | None,
+    failed: dict[int, Exception],
+) -> list[ClaimedMessage]:
+    """Queue the due notifications of these plans and move them on; a plan whose reminders
+    cannot be worked out goes into `failed` untouched."""
+    plans = (
+        await db.execute(select(ReminderPlan).where(col(ReminderPlan.patient_id).in_(patient_ids)))
+    ).scalars()
+    patients = await patients_for_reminders(db, patient_ids, now)
     notifications = []
     changes = []
     for plan in plans:
-        due, state = due_notifications(plan, patients[plan.patient_id], now)
+        try:
+            due, state = due_notifications(plan, patients[plan.patient_id], now)
+        except Exception as error:
+            failed[plan.patient_id] = error
+            continue
         notifications.extend(due)
         changes.append(
             {
@@ -117,14 +170,34 @@ async def plan_due_reminders(
             }
         )
     claimed = await queue_notifications(db, notifications, claim_for=claim_for, now=now)
-    plans_table = SQLModel.metadata.tables[ReminderPlan.__tablename__]
+    if changes:
+        await db.execute(
+            update(_PLANS)
+            .where(_PLANS.c.patient_id == bindparam("plan_id"))
+            .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
+            changes,
+        )
+    return claimed
+
+
+async def _set_aside(db: AsyncSession, failed: dict[int, Exception], now: datetime) -> None:
+    """Move plans that could not be worked out of the tick's way until PLAN_RETRY from now.
+
+    Everything else in the row stays: once the cause is mended (new settings replan it), the
+    reminders due meanwhile go out or are recorded as expired as usual.
+    """
+    retry_at = now + PLAN_RETRY
+    for patient_id, error in failed.items():
+        log.error(
+            "reminder plan of patient %s could not be worked (%s); tried again at %s",
+            patient_id,
+            failure_summary(error),
+            retry_at.isoformat(),
+        )
     await db.execute(
-        update(plans_table)
-        .where(plans_table.c.patient_id == bindparam("plan_id"))
-        .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
-        changes,
+        update(_PLANS).where(_PLANS.c.patient_id.in_(list(failed))).values(next_fire_at=retry_at)
     )
-    return PlanningRound(len(plans), claimed)
+    PLANS_SET_ASIDE.inc(len(failed))
 
 
 async def patients_for_reminders(
@@ -202,6 +275,7 @@ async def patients_for_reminders(
 
 
 _PLAN_COLUMNS = tuple(f.name for f in fields(PlanState))
+_PLANS = SQLModel.metadata.tables[ReminderPlan.__tablename__]
 
 
 def _columns(state: PlanState) -> dict[str, object]:
