@@ -10,7 +10,7 @@ from afterglow.push.models import PushSubscription
 from afterglow.push.vapid import load_vapid
 from afterglow.settings import Settings
 from conftest import World, add_device
-from fake_push_service import FakePushService
+from fake_push_service import FakePushService, b64url
 
 
 async def test_anyone_can_read_the_vapid_key_and_it_survives_a_restart(
@@ -122,3 +122,66 @@ async def test_signed_out_visitors_cannot_register_devices(
         "/api/push/subscriptions", json=push_service.device("phone").subscription()
     )
     assert response.status_code == 401
+
+
+async def test_a_key_that_is_not_a_point_on_the_curve_is_refused_at_registration(
+    make_client, world: World, push_service: FakePushService
+) -> None:
+    patient = await make_client("p1@a.test")
+    body = push_service.device("phone").subscription()
+    off_curve = b64url(b"\x04" + b"\x01" * 64)
+    response = await patient.post(
+        "/api/push/subscriptions", json={**body, "keys": {**body["keys"], "p256dh": off_curve}}
+    )
+    assert response.status_code == 400
+    assert "keys.p256dh" in response.json()["detail"]
+    assert "curve" in response.json()["detail"]
+    assert (await patient.get("/api/push/subscriptions")).json() == []
+
+
+async def test_an_auth_secret_of_the_wrong_size_or_encoding_is_refused_at_registration(
+    make_client, world: World, push_service: FakePushService
+) -> None:
+    patient = await make_client("p1@a.test")
+    body = push_service.device("phone").subscription()
+    for auth in (b64url(b"x" * 15), b64url(b"x" * 17), b64url(b"x" * 32), "A"):
+        response = await patient.post(
+            "/api/push/subscriptions", json={**body, "keys": {**body["keys"], "auth": auth}}
+        )
+        assert response.status_code == 400, auth
+        assert "keys.auth" in response.json()["detail"], auth
+
+
+async def test_an_endpoint_a_push_client_could_not_post_to_is_refused_at_registration(
+    make_client, world: World, push_service: FakePushService
+) -> None:
+    patient = await make_client("p1@a.test")
+    body = push_service.device("phone").subscription()
+    host = push_service.base_url.removeprefix("http://")
+    for endpoint in (
+        f"http://user:secret@{host}/push/phone",
+        f"http://user@{host}/push/phone",
+        f"http://{host.split(':')[0]}:99999/push/phone",
+        f"http://{host.split(':')[0]}:port/push/phone",
+        "http://[::1/push/phone",
+        f"http://{host}/push/ph one",
+        f"http://{host}/push/phone\n",
+    ):
+        response = await patient.post(
+            "/api/push/subscriptions", json={**body, "endpoint": endpoint}
+        )
+        assert response.status_code == 400, endpoint
+        assert "endpoint" in response.json()["detail"], endpoint
+    assert (await patient.get("/api/push/subscriptions")).json() == []
+
+
+async def test_keys_are_stored_as_the_browser_gives_them_whether_padded_or_not(
+    make_client, world: World, push_service: FakePushService, db
+) -> None:
+    patient = await make_client("p1@a.test")
+    body = push_service.device("phone").subscription()
+    padded = {k: v + "=" * (-len(v) % 4) for k, v in body["keys"].items()}
+    response = await patient.post("/api/push/subscriptions", json={**body, "keys": padded})
+    assert response.status_code == 201
+    device = (await db.execute(select(PushSubscription))).scalar_one()
+    assert (device.p256dh, device.auth) == (body["keys"]["p256dh"], body["keys"]["auth"])

@@ -8,6 +8,7 @@ import ipaddress
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +25,19 @@ def checked_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> str:
 
     The server will POST to this URL, so an arbitrary one would let a user aim it at internal
     services. Plain http is accepted only for loopback hosts listed explicitly (tests, local dev).
+    Anything a push client would refuse at send time (credentials, a bad port) is refused here.
     """
-    parts = urlsplit(endpoint)
+    if any(ch.isspace() or not ch.isprintable() for ch in endpoint):
+        raise invalid("endpoint", "a push endpoint has no spaces or control characters")
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - reading it is what checks it
+    except ValueError:
+        raise invalid(
+            "endpoint", "not a URL; send the endpoint the browser's pushManager.subscribe() gave"
+        ) from None
+    if "@" in parts.netloc:
+        raise invalid("endpoint", "a push endpoint carries no user name or password (user:pass@)")
     host = (parts.hostname or "").lower()
     listed = any(host == h or host.endswith("." + h) for h in allowed_hosts)
     if not listed:
@@ -48,14 +60,38 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _decoded(field: str, value: str, length: int) -> str:
+def checked_p256dh(value: str) -> str:
+    """The browser's public key: an uncompressed point on P-256, as base64url without padding.
+
+    A key off the curve cannot be encrypted to: every message to the device would fail.
+    """
+    raw = _key_bytes("keys.p256dh", value, 65)
+    if raw[0] != 4:
+        raise invalid("keys.p256dh", "must be an uncompressed P-256 point (its first byte 0x04)")
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        raise invalid("keys.p256dh", "is not a point on the P-256 curve") from None
+    return _base64url(raw)
+
+
+def checked_auth(value: str) -> str:
+    """The browser's auth secret: 16 bytes, as base64url without padding."""
+    return _base64url(_key_bytes("keys.auth", value, 16))
+
+
+def _key_bytes(field: str, value: str, length: int) -> bytes:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != length or (field == "keys.p256dh" and raw[0] != 4):
-        raise invalid(field, f"expected base64url of {length} bytes, as the browser gives it")
-    return value
+        raise invalid(field, "is not base64url, as PushSubscription.toJSON() gives it") from None
+    if len(raw) != length:
+        raise invalid(field, f"must decode to {length} bytes, not {len(raw)}")
+    return raw
+
+
+def _base64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 async def subscribe_device(
@@ -71,8 +107,8 @@ async def subscribe_device(
     moves to this user: a browser's subscription belongs to whoever signed in on it last.
     """
     endpoint = checked_endpoint(data.endpoint, allowed_hosts)
-    p256dh = _decoded("keys.p256dh", data.keys.p256dh, 65)
-    auth = _decoded("keys.auth", data.keys.auth, 16)
+    p256dh = checked_p256dh(data.keys.p256dh)
+    auth = checked_auth(data.keys.auth)
     label = data.device_label.strip() or "This device"
     existing = await db.scalar(
         select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint)
