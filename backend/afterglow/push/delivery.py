@@ -2,7 +2,8 @@
 
 One shared aiohttp session and a bound on messages in flight; `pywebpush.webpush_async` encrypts
 (aes128gcm) and signs (VAPID) each message. How an answer is judged is a pure function
-(`outcome_of`), so the rules are tested without a network.
+(`outcome_of`), so the rules are tested without a network. Whatever goes wrong with one device is
+that device's result, never an exception: one bad device must not stop the messages of others.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"  # 429: wait for Retry-After, then try again
     RETRY = "retry"  # 5xx, timeouts, connection errors: back off and try again
     REJECTED = "rejected"  # 400/403/413...: our configuration or payload; retrying won't help
+    # Raised before any answer, not a network error: the device's keys or endpoint cannot be
+    # used (a key off the curve, credentials in the URL...). Retrying won't help; repeated, it
+    # marks the device broken.
+    UNUSABLE = "unusable"
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,15 @@ class PushSender:
     async def send(
         self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
     ) -> DeviceResult:
+        """Send one message to one device; never raises (but for cancellation)."""
+        try:
+            return await self._send(device, payload, ttl=ttl, topic=topic, urgency=urgency)
+        except Exception as error:
+            return _unusable(device, error)
+
+    async def _send(
+        self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
+    ) -> DeviceResult:
         origin = _origin(device.endpoint)
         resting = self._resting_until.get(origin)
         if resting is not None:
@@ -163,7 +177,8 @@ class PushSender:
         except WebPushException as error:
             status = error.status_code
             if status is None:
-                return DeviceResult(device.subscription_id, Outcome.RETRY, error=str(error)[:300])
+                # pywebpush raises without a response only over the subscription itself.
+                return _unusable(device, error)
             outcome = outcome_of(status)
             retry_after = retry_after_seconds(error.retry_after, datetime.now(UTC))
             if outcome is Outcome.REJECTED:
@@ -176,6 +191,8 @@ class PushSender:
             return DeviceResult(
                 device.subscription_id, outcome, status, retry_after, _reason(error)
             )
+        except aiohttp.InvalidURL as error:
+            return _unusable(device, error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return DeviceResult(
                 device.subscription_id,
@@ -188,6 +205,35 @@ class PushSender:
 def _origin(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _unusable(device: Device, error: Exception) -> DeviceResult:
+    log.warning(
+        "push device %s could not be sent to (%s)",
+        device.subscription_id,
+        type(error).__name__,
+        exc_info=error,
+    )
+    detail = _without_endpoint(f"{type(error).__name__}: {error}", device.endpoint)
+    return DeviceResult(
+        device.subscription_id,
+        Outcome.UNUSABLE,
+        error=f"device {device.subscription_id} could not be sent to: {detail}"[:300],
+    )
+
+
+def _without_endpoint(text: str, endpoint: str) -> str:
+    """The error text without the endpoint, nor any credentials it carries, to keep on record."""
+    text = text.replace(endpoint, "<endpoint>")
+    try:
+        parts = urlsplit(endpoint)
+        secrets = [parts.password, parts.username]
+    except ValueError:
+        secrets = []
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _reason(error: WebPushException) -> str:

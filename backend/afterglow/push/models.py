@@ -23,6 +23,10 @@ class PushSubscription(SQLModel, table=True):
     device_label: str = Field(max_length=100)
     created_at: datetime
     last_sent_at: datetime | None = None
+    # Sends in a row that failed for this device alone (its keys or endpoint could not be used).
+    failure_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Set after too many such failures: the device is no longer sent to until it subscribes again.
+    broken_at: datetime | None = None
 
 
 class PushMessage(SQLModel, table=True):

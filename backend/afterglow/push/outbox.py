@@ -4,13 +4,15 @@ Queueing inserts a `push_message` row under its unique (recipient, send key): qu
 notification again does nothing. Delivery claims due rows with a lease by one conditional UPDATE
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer elsewhere), sends outside any
 transaction, and records each outcome only while it still holds the lease. A tick that dies keeps
-its lease until it runs out; then another tick sends those messages.
+its lease until it runs out; then another tick sends those messages. What goes wrong with one
+device or one message stays with it: the rest of the batch is sent and recorded once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from afterglow.db import session_maker
 from afterglow.push.delivery import Device, DeviceResult, Outcome, PushSender
 from afterglow.push.models import PushMessage, PushSubscription
 
+log = logging.getLogger(__name__)
+
 # Longer than a slow send (timeouts are 10 s) so a live tick never loses its claim.
 LEASE = timedelta(minutes=2)
 CLAIM_BATCH = 500
@@ -34,9 +38,13 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(minutes=30)
 # A message is worth sending while at least this much of its life is left.
 SHORTEST_TTL = timedelta(seconds=60)
+# A device that could not be used for this many messages in a row is left out until it
+# subscribes again: enough not to drop a device over one odd error, few enough to stop soon.
+BROKEN_AFTER = 3
 
 
 _MESSAGES = SQLModel.metadata.tables[PushMessage.__tablename__]
+_DEVICES = SQLModel.metadata.tables[PushSubscription.__tablename__]
 _WAITING = text("push_message.status = 'queued'")
 
 
@@ -165,8 +173,8 @@ def judge_delivery(
     if not transient:
         if all(r.outcome is Outcome.GONE for r in results):
             return MessageVerdict("failed", now, last.status, "every device unsubscribed", None)
-        rejected = next(r for r in results if r.outcome is Outcome.REJECTED)
-        return MessageVerdict("failed", now, rejected.status, rejected.error, None)
+        refused = next(r for r in results if r.outcome is not Outcome.GONE)
+        return MessageVerdict("failed", now, refused.status, refused.error, None)
     backoff = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
     asked = max((r.retry_after or 0.0) for r in transient)
     next_attempt_at = now + max(backoff, timedelta(seconds=asked))
@@ -262,7 +270,8 @@ async def send_claimed(
         devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
 
     # One send per (message, device), all gathered at once; the sender bounds how many are in
-    # flight. A message whose moment passed while no tick could send it is not sent (None).
+    # flight and turns any failure into that device's result, so none aborts the batch.
+    # A message whose moment passed while no tick could send it is not sent (None).
     outcomes: list[list[DeviceResult] | None] = []
     sends = []
     started = clock()
@@ -298,7 +307,9 @@ async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[De
             col(PushSubscription.endpoint),
             col(PushSubscription.p256dh),
             col(PushSubscription.auth),
-        ).where(col(PushSubscription.user_id).in_(user_ids))
+        ).where(
+            col(PushSubscription.user_id).in_(user_ids), col(PushSubscription.broken_at).is_(None)
+        )
     )
     devices: dict[int, list[Device]] = defaultdict(list)
     for user_id, subscription_id, endpoint, p256dh, auth in rows.all():
@@ -316,6 +327,7 @@ async def _record_outcomes(
     verdicts = []
     gone: set[int] = set()
     delivered: set[int] = set()
+    unusable: dict[int, int] = defaultdict(int)
     for message, results in zip(claimed, outcomes, strict=True):
         verdict = judge_delivery(
             results, attempts=message.attempts, now=now, expires_at=message.expires_at
@@ -326,7 +338,7 @@ async def _record_outcomes(
                 "new_status": verdict.status,
                 "new_next_attempt_at": verdict.next_attempt_at,
                 "new_last_status": verdict.last_status,
-                "new_last_error": verdict.last_error,
+                "new_last_error": _storable(verdict.last_error),
                 "new_sent_at": verdict.sent_at,
                 "owner": owner,
                 "now": now,
@@ -337,33 +349,100 @@ async def _record_outcomes(
                 gone.add(r.subscription_id)
             elif r.outcome is Outcome.DELIVERED:
                 delivered.add(r.subscription_id)
-    table = _MESSAGES
-    async with sessions() as db, db.begin():
-        # Only while this tick still holds the lease: had it run out and another tick claimed
-        # the message, that tick's outcome is the one to keep.
-        await db.execute(
-            update(table)
-            .where(
-                table.c.id == bindparam("message_id"),
-                table.c.lease_owner == bindparam("owner"),
-            )
-            .values(
-                status=bindparam("new_status"),
-                next_attempt_at=bindparam("new_next_attempt_at"),
-                last_status=bindparam("new_last_status"),
-                last_error=bindparam("new_last_error"),
-                sent_at=bindparam("new_sent_at"),
-                lease_until=None,
-                lease_owner=None,
-                updated_at=bindparam("now"),
-            ),
-            verdicts,
+            elif r.outcome is Outcome.UNUSABLE:
+                unusable[r.subscription_id] += 1
+    await _record_verdicts(sessions, verdicts)
+    try:
+        async with sessions() as db, db.begin():
+            await _record_devices(db, gone, delivered, unusable, now)
+    except Exception:
+        # Messages are recorded; only a device's last send time or failure count is lost.
+        log.exception(
+            "could not record how %s push devices fared", len(delivered | unusable.keys())
         )
-        if gone:
-            await db.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
-        if delivered:
-            await db.execute(
-                update(PushSubscription)
-                .where(col(PushSubscription.id).in_(delivered))
-                .values(last_sent_at=now)
-            )
+
+
+async def _record_verdicts(sessions: Any, verdicts: list[dict[str, Any]]) -> None:
+    """Record every message's outcome: all at once, else each on its own.
+
+    A message left unrecorded keeps its lease and is sent again when it runs out, so one row the
+    database refuses must not take the others with it.
+    """
+    try:
+        async with sessions() as db, db.begin():
+            await _update_messages(db, verdicts)
+        return
+    except Exception:
+        log.exception("recording %s push outcomes at once failed; recording each", len(verdicts))
+    for verdict in verdicts:
+        for attempt in (verdict, {**verdict, "new_last_error": "(details could not be stored)"}):
+            try:
+                async with sessions() as db, db.begin():
+                    await _update_messages(db, [attempt])
+                break
+            except Exception:
+                log.exception(
+                    "could not record the outcome of push message %s", verdict["message_id"]
+                )
+
+
+async def _update_messages(db: AsyncSession, verdicts: list[dict[str, Any]]) -> None:
+    table = _MESSAGES
+    # Only while this tick still holds the lease: had it run out and another tick claimed
+    # the message, that tick's outcome is the one to keep.
+    await db.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("message_id"),
+            table.c.lease_owner == bindparam("owner"),
+        )
+        .values(
+            status=bindparam("new_status"),
+            next_attempt_at=bindparam("new_next_attempt_at"),
+            last_status=bindparam("new_last_status"),
+            last_error=bindparam("new_last_error"),
+            sent_at=bindparam("new_sent_at"),
+            lease_until=None,
+            lease_owner=None,
+            updated_at=bindparam("now"),
+        ),
+        verdicts,
+    )
+
+
+async def _record_devices(
+    db: AsyncSession, gone: set[int], delivered: set[int], unusable: dict[int, int], now: datetime
+) -> None:
+    """Forget unsubscribed devices; count failures in a row; break a device after too many."""
+    if gone:
+        await db.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
+    if delivered:
+        await db.execute(
+            update(PushSubscription)
+            .where(col(PushSubscription.id).in_(delivered))
+            .values(last_sent_at=now, failure_count=0)
+        )
+    failing = {device: n for device, n in unusable.items() if device not in delivered | gone}
+    if not failing:
+        return
+    table = _DEVICES
+    await db.execute(
+        update(table)
+        .where(table.c.id == bindparam("device_id"))
+        .values(failure_count=table.c.failure_count + bindparam("failures")),
+        [{"device_id": device, "failures": n} for device, n in sorted(failing.items())],
+    )
+    await db.execute(
+        update(PushSubscription)
+        .where(
+            col(PushSubscription.id).in_(failing),
+            col(PushSubscription.failure_count) >= BROKEN_AFTER,
+            col(PushSubscription.broken_at).is_(None),
+        )
+        .values(broken_at=now)
+    )
+
+
+def _storable(error: str | None) -> str | None:
+    """Error text any database can hold: PostgreSQL text cannot hold NUL; the column is 500."""
+    return None if error is None else error.replace("\x00", "")[:500]

@@ -47,7 +47,8 @@ class PushController(Controller):
         description=(
             "Send what `pushManager.subscribe()` returned (`endpoint`, `keys.p256dh`, "
             "`keys.auth`) and a `device_label`. 201 for a new device, 200 when this device was "
-            "already registered (its keys and label are updated)."
+            "already registered (its keys and label are updated, and a broken device is "
+            "repaired). 400 names the field when the endpoint or a key cannot be used."
         ),
     )
     async def subscribe(
@@ -81,4 +82,5 @@ def _device_out(device: PushSubscription) -> SubscriptionOut:
         device_label=device.device_label,
         created_at=device.created_at,
         last_sent_at=device.last_sent_at,
+        broken_at=device.broken_at,
     )

@@ -38,3 +38,5 @@ class SubscriptionOut(msgspec.Struct):
     device_label: str
     created_at: datetime
     last_sent_at: datetime | None
+    # Set when sending to this device kept failing: it gets nothing until it subscribes again.
+    broken_at: datetime | None

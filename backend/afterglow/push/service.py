@@ -103,7 +103,7 @@ async def subscribe_device(
 ) -> tuple[PushSubscription, bool]:
     """Register a device for the user; returns it and whether it is new to this user.
 
-    The same endpoint again updates its keys and label. An endpoint registered by someone else
+    The same endpoint again updates its keys and label, and repairs it if it was broken. An endpoint registered by someone else
     moves to this user: a browser's subscription belongs to whoever signed in on it last.
     """
     endpoint = checked_endpoint(data.endpoint, allowed_hosts)
@@ -117,6 +117,7 @@ async def subscribe_device(
         previous_user = existing.user_id
         existing.user_id, existing.p256dh, existing.auth = user_id, p256dh, auth
         existing.device_label = label
+        existing.failure_count, existing.broken_at = 0, None
         await db.flush()
         if previous_user != user_id:
             await replan_user(db, previous_user, now)
