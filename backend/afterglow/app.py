@@ -44,6 +44,7 @@ from afterglow.relief.routes import ReliefController
 from afterglow.relief.triage import TriageController
 from afterglow.reminders.routes import MyRemindersController, PatientRemindersController
 from afterglow.settings import Settings
+from afterglow.text import ClientRequest, strip_nul_from_query
 from afterglow.trends.routes import TrendsController
 from afterglow.web import SKIP_COMPRESSION, pwa_router
 from afterglow.worker import scheduler_lifespan
@@ -125,7 +126,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"])],
+        middleware=[
+            strip_nul_from_query,
+            DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
+        ],
+        request_class=ClientRequest,
         compression_config=COMPRESSION,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -19,6 +19,7 @@ CUT_MARKER = "…[cut]"
 
 
 async def stored(db, checkin_id: int) -> CheckIn:
+    await db.commit()  # a fresh read: SQLite keeps showing a transaction its first snapshot
     row = await db.get(CheckIn, checkin_id, populate_existing=True)
     assert row is not None
     return row

@@ -238,7 +238,7 @@ async def test_an_imported_infusion_from_this_morning_anchors_the_patients_remin
 
 def records_with_awkward_text() -> dict:
     """A recent item-9 PHQ-9 whose note carries a NUL, an over-long note, and NULs in notes."""
-    records = history(days_ago=10)
+    records = history(days_ago=30)
     records["checkins"][0]["note"] = "from\u0000 the old system"
     records["checkins"][1]["note"] = "long " * 500
     records["checkins"].append(

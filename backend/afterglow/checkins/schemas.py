@@ -7,12 +7,18 @@ from typing import Annotated
 
 import msgspec
 
+from afterglow.text import CutsLongText, cut_at
 
-class CheckinCreate(msgspec.Struct, forbid_unknown_fields=True):
+# The patient's own words beside their answers (the side-effect check's "anything else"): never
+# a reason to refuse a check-in, so longer text is cut to what the note column holds.
+CheckinNote = Annotated[str, cut_at(2000)]
+
+
+class CheckinCreate(CutsLongText, forbid_unknown_fields=True):
     instrument: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     answers: Annotated[list[int], msgspec.Meta(max_length=50)]
     taken_at: datetime | None = None
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    note: CheckinNote | None = None
 
 
 class CrisisResourceOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from afterglow.clock import utcnow
 from afterglow.history import schemas
 from afterglow.history.service import import_history
 from afterglow.http import DB, CurrentViewer
+from afterglow.text import decode_client_json
 
 
 class HistoryController(Controller):
@@ -54,5 +55,5 @@ class HistoryController(Controller):
 
 
 def parse_import_file(raw: bytes) -> schemas.HistoryImport:
-    """The CLI's reading of an import file: the same shape as the HTTP body."""
-    return msgspec.json.decode(raw, type=schemas.HistoryImport)
+    """The CLI's reading of an import file: the same shape and text cleaning as the HTTP body."""
+    return msgspec.convert(decode_client_json(raw), type=schemas.HistoryImport)

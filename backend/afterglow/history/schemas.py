@@ -7,16 +7,18 @@ from typing import Annotated
 
 import msgspec
 
+from afterglow.checkins.schemas import CheckinNote
 from afterglow.infusions.schemas import DoseMg, DosePerKg, EventKind, InfusionKind, Notes, Route
+from afterglow.text import CutsLongText
 
 MAX_RECORDS = 20_000
 
 
-class ImportedCheckin(msgspec.Struct, forbid_unknown_fields=True):
+class ImportedCheckin(CutsLongText, forbid_unknown_fields=True):
     instrument: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     answers: Annotated[list[int], msgspec.Meta(max_length=50)]
     taken_at: datetime
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    note: CheckinNote | None = None
 
 
 class ImportedInfusion(msgspec.Struct, forbid_unknown_fields=True):
