@@ -1,4 +1,4 @@
-"""The `afterglow` command: serve, worker, migrate, demo, create-admin, import, vapid."""
+"""The `afterglow` command: serve, worker, migrate, demo, create-admin, import, vapid, backup, restore."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from afterglow.settings import Settings
 def serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
+    from afterglow.backup import hold_serving_lock
     from afterglow.db import migrate
 
+    hold_serving_lock(settings)
     migrate(settings)
     print(
         f"Afterglow on {settings.public_url}  (API docs: {settings.public_url}/schema)", flush=True
@@ -36,9 +38,11 @@ def worker(settings: Settings) -> int:
     """The reminder tick without HTTP, for a dedicated instance (web ones set AFTERGLOW_SCHEDULER=off)."""
     import logging
 
+    from afterglow.backup import hold_serving_lock
     from afterglow.db import create_engine, migrate
     from afterglow.worker import run_worker
 
+    hold_serving_lock(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     migrate(settings)
     print(f"Afterglow worker: a reminder tick every {settings.tick_seconds:g} s", flush=True)
@@ -183,6 +187,22 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from afterglow.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            print(backup(settings, Path(args.path)))
+        else:
+            print(restore(settings, Path(args.path)))
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="afterglow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +231,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_import.add_argument("patient_id", type=int)
     p_import.add_argument("file", help="JSON with checkins, infusions and events lists")
 
+    p_backup = commands.add_parser(
+        "backup", help="copy the database to PATH (safe while Afterglow serves)"
+    )
+    p_backup.add_argument("path", help="the backup file to write (replaced when it exists)")
+    p_restore = commands.add_parser(
+        "restore", help="replace the database with the backup at PATH (stop Afterglow first)"
+    )
+    p_restore.add_argument("path", help="a file written by `afterglow backup`")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -235,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return create_admin(settings, args)
     if args.command == "import":
         return import_file(settings, args)
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(settings, args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -1,0 +1,135 @@
+"""`afterglow backup` and `afterglow restore`, end to end against a real `afterglow serve`: seed,
+back up while it serves, change and destroy, restore, and the server serves the rows again."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from contextlib import closing
+from pathlib import Path
+
+from afterglow_server import afterglow, signed_in, start_server
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import SQLModel
+
+from afterglow.settings import Settings
+from conftest import PASSWORD, World
+
+
+async def row_counts(db: AsyncSession) -> dict[str, int]:
+    counts = {}
+    for table in SQLModel.metadata.sorted_tables:
+        counts[table.name] = int(await db.scalar(select(func.count()).select_from(table)) or 0)
+    await db.commit()
+    return counts
+
+
+async def close_connections(db: AsyncSession) -> None:
+    """As an operator stops everything before a restore: the test's own connections too."""
+    await db.close()
+    bind = db.bind
+    assert isinstance(bind, AsyncEngine)
+    await bind.dispose()
+
+
+async def test_a_backup_restores_every_row_and_the_server_serves_them(
+    settings: Settings, world: World, db: AsyncSession, tmp_path: Path
+) -> None:
+    server = await start_server(settings, tmp_path / "serve.log")
+    try:
+        patient = await signed_in(server, "p1@a.test", PASSWORD)
+        clinician = await signed_in(server, "doc@a.test", PASSWORD)
+        patient_id = world.patient_a1.id
+        for answers in ([6], [7], [5]):
+            await patient.post(
+                "/api/checkins",
+                json={"instrument": "mood", "answers": answers},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+        phq9 = await patient.post(
+            "/api/checkins",
+            json={"instrument": "phq9", "answers": [2, 2, 2, 1, 1, 1, 1, 1, 2]},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert phq9.status_code == 201 and phq9.json()["safety"] is not None
+        infusion = await clinician.post(
+            f"/api/patients/{patient_id}/infusions",
+            json={"given_at": "2026-11-20T10:00:00Z", "route": "iv", "kind": "induction"},
+        )
+        assert infusion.status_code == 201, infusion.text
+        checkins_then = (await patient.get(f"/api/patients/{patient_id}/checkins")).json()
+        seeded = await row_counts(db)
+        assert seeded["checkin"] == 4 and seeded["safety_alert"] == 1 and seeded["infusion"] == 1
+
+        # While the server runs: a backup is taken, a restore is refused.
+        backup_file = tmp_path / "afterglow.backup"
+        taken = afterglow(settings, "backup", str(backup_file))
+        assert taken.returncode == 0, taken.stderr
+        assert str(backup_file) in taken.stdout and backup_file.stat().st_size > 0
+        refused = afterglow(settings, "restore", str(backup_file))
+        assert refused.returncode == 2
+        assert "Stop every server and worker, then restore" in refused.stderr
+
+        # Changes after the backup, which the restore undoes.
+        await patient.post(
+            "/api/checkins",
+            json={"instrument": "mood", "answers": [1]},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        removed = await clinician.delete(
+            f"/api/patients/{patient_id}/infusions/{infusion.json()['id']}"
+        )
+        assert removed.status_code == 204
+    finally:
+        server.stop()
+
+    await db.execute(text("DELETE FROM safety_alert"))
+    await db.commit()
+    assert (await row_counts(db))["safety_alert"] == 0
+
+    await close_connections(db)
+    restored = afterglow(settings, "restore", str(backup_file))
+    assert restored.returncode == 0, restored.stderr
+    assert await row_counts(db) == seeded
+    await close_connections(db)
+
+    server = await start_server(settings, tmp_path / "serve-again.log", port=server.port)
+    try:
+        # Sessions are rows like any other: the clients signed in before the backup go on.
+        assert (await patient.get(f"/api/patients/{patient_id}/checkins")).json() == checkins_then
+        alerts = (await clinician.get("/api/alerts")).json()
+        assert [a["checkin_id"] for a in alerts] == [phq9.json()["id"]]
+        infusions = (await clinician.get(f"/api/patients/{patient_id}/infusions")).json()
+        assert [i["id"] for i in infusions] == [infusion.json()["id"]]
+    finally:
+        server.stop()
+        await patient.aclose()
+        await clinician.aclose()
+
+
+async def test_restore_refuses_a_file_that_is_not_an_afterglow_backup(
+    settings: Settings, tmp_path: Path
+) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a backup")
+    answer = afterglow(settings, "restore", str(junk))
+    assert answer.returncode == 2
+    assert str(junk) in answer.stderr and "Traceback" not in answer.stderr
+    missing = afterglow(settings, "restore", str(tmp_path / "nowhere.backup"))
+    assert missing.returncode == 2 and "There is no backup file" in missing.stderr
+
+
+def test_restore_refuses_while_another_program_has_the_sqlite_database_open(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({"AFTERGLOW_DATA_DIR": str(tmp_path / "data")})
+    assert afterglow(settings, "migrate").returncode == 0
+    backup_file = tmp_path / "afterglow.backup"
+    assert afterglow(settings, "backup", str(backup_file)).returncode == 0
+    # Not an Afterglow server (it would hold the lock): any program, e.g. an sqlite3 shell.
+    with closing(sqlite3.connect(settings.data_dir / "afterglow.db")) as other:
+        other.execute("SELECT count(*) FROM clinic").fetchone()
+        refused = afterglow(settings, "restore", str(backup_file))
+    assert refused.returncode == 2 and "Another program has" in refused.stderr
+    assert afterglow(settings, "restore", str(backup_file)).returncode == 0
