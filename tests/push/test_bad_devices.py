@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from afterglow.accounts.models import Patient
+from afterglow.audit.models import AuditEvent
 from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.push.outbox import LEASE
 from afterglow.reminders.schemas import ReminderSettingsIn
@@ -245,3 +246,55 @@ async def test_a_message_whose_outcome_cannot_be_written_does_not_repeat_the_oth
     assert [p["kind"] for p in push_service.payloads("phone-a1")] == ["daily_mood"]
     [reminder] = await messages_to(db, world.patient_a1.user_id)
     assert (reminder.status, reminder.attempts) == ("sent", 1)
+
+
+async def test_moving_a_device_to_another_account_is_audited(
+    make_client, world: World, push_service: FakePushService, db: AsyncSession
+) -> None:
+    device = push_service.device("family-tablet")
+    first = await make_client("p1@a.test")
+    second = await make_client("p2@a.test")
+    await first.post("/api/push/subscriptions", json=device.subscription())
+    again = await first.post("/api/push/subscriptions", json=device.subscription())
+    moved = await second.post("/api/push/subscriptions", json=device.subscription())
+    assert (again.status_code, moved.status_code) == (200, 201)
+
+    rows = (
+        (await db.execute(select(AuditEvent).where(col(AuditEvent.action) == "push.device.move")))
+        .scalars()
+        .all()
+    )
+    assert len(rows) == 1
+    [row] = rows
+    assert (row.actor_user_id, row.clinic_id) == (world.patient_a2.user_id, world.clinic_a.id)
+    assert row.target == f"push_subscription:{moved.json()['id']}"
+    assert row.detail == {"from_user_id": world.patient_a1.user_id}
+
+
+async def test_a_device_moving_to_another_clinic_is_audited_in_both_without_naming_the_taker(
+    make_client, world: World, push_service: FakePushService, db: AsyncSession
+) -> None:
+    device = push_service.device("kiosk")
+    await (await make_client("doc@a.test")).post(
+        "/api/push/subscriptions", json=device.subscription()
+    )
+    moved = await (await make_client("p1@b.test")).post(
+        "/api/push/subscriptions", json=device.subscription()
+    )
+    assert moved.status_code == 201
+
+    rows = (
+        (await db.execute(select(AuditEvent).where(col(AuditEvent.action) == "push.device.move")))
+        .scalars()
+        .all()
+    )
+    by_clinic = {row.clinic_id: row for row in rows}
+    assert set(by_clinic) == {world.clinic_a.id, world.clinic_b.id}
+    taker = by_clinic[world.clinic_b.id]
+    assert (taker.actor_user_id, taker.patient_id) == (
+        world.patient_b1.user_id,
+        world.patient_b1.id,
+    )
+    left = by_clinic[world.clinic_a.id]
+    assert (left.actor_user_id, left.actor_role) == (None, "system")
+    assert left.detail == {"from_user_id": world.clinician_a.id}

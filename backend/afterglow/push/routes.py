@@ -13,7 +13,7 @@ from afterglow.clock import utcnow
 from afterglow.http import DB, AppSettings, CurrentViewer
 from afterglow.push.models import PushSubscription
 from afterglow.push.schemas import PushKey, SubscriptionIn, SubscriptionOut
-from afterglow.push.service import subscribe_device, unsubscribe_device, user_devices
+from afterglow.push.service import register_device, unsubscribe_device, user_devices
 
 
 class PushController(Controller):
@@ -54,12 +54,11 @@ class PushController(Controller):
     async def subscribe(
         self, data: JSONBody[SubscriptionIn], db: DB, viewer: CurrentViewer, settings: AppSettings
     ) -> Response[SubscriptionOut]:
-        device, created = await subscribe_device(
-            db, viewer.user_id, data, settings.push_hosts, utcnow()
-        )
+        registration = await register_device(db, viewer, data, settings.push_hosts, utcnow())
         await db.commit()
         return Response(
-            _device_out(device), status_code=HTTP_201_CREATED if created else HTTP_200_OK
+            _device_out(registration.device),
+            status_code=HTTP_201_CREATED if registration.created else HTTP_200_OK,
         )
 
     @delete(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -14,6 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from afterglow.accounts.models import User
+from afterglow.accounts.viewer import Viewer
+from afterglow.audit.service import record_audit, record_operator_audit
 from afterglow.errors import invalid
 from afterglow.push.models import PushSubscription
 from afterglow.push.schemas import SubscriptionIn
@@ -94,17 +98,66 @@ def _base64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@dataclass(frozen=True)
+class Registration:
+    device: PushSubscription
+    created: bool  # new to this user
+    moved_from_user_id: int | None  # the user it belonged to until now, if another
+
+
+async def register_device(
+    db: AsyncSession,
+    viewer: Viewer,
+    data: SubscriptionIn,
+    allowed_hosts: tuple[str, ...],
+    now: datetime,
+) -> Registration:
+    """Turn notifications on for the signed-in user's device; audit it when it changes hands.
+
+    A device moving to another account stops notifying its previous user (a clinician's safety
+    escalations included), so who took it is recorded; in the previous user's clinic too, when
+    that is another clinic, without naming who took it.
+    """
+    registration = await subscribe_device(db, viewer.user_id, data, allowed_hosts, now)
+    previous = registration.moved_from_user_id
+    if previous is not None:
+        target = f"push_subscription:{registration.device.id}"
+        detail = {"from_user_id": previous}
+        record_audit(
+            db,
+            viewer,
+            "push.device.move",
+            patient_id=viewer.patient_id,
+            target=target,
+            detail=detail,
+        )
+        previous_clinic = await db.scalar(
+            select(col(User.clinic_id)).where(col(User.id) == previous)
+        )
+        if previous_clinic is not None and previous_clinic != viewer.clinic_id:
+            record_operator_audit(
+                db,
+                previous_clinic,
+                "push.device.move",
+                detail=detail,
+                actor_role="system",
+            )
+        await db.flush()
+    return registration
+
+
 async def subscribe_device(
     db: AsyncSession,
     user_id: int,
     data: SubscriptionIn,
     allowed_hosts: tuple[str, ...],
     now: datetime,
-) -> tuple[PushSubscription, bool]:
-    """Register a device for the user; returns it and whether it is new to this user.
+) -> Registration:
+    """Register a device for the user (unaudited: a signed-in user's goes by `register_device`).
 
-    The same endpoint again updates its keys and label, and repairs it if it was broken. An endpoint registered by someone else
-    moves to this user: a browser's subscription belongs to whoever signed in on it last.
+    The same endpoint again updates its keys and label, and repairs it if it was broken. An
+    endpoint registered by someone else moves to this user: a browser's subscription belongs
+    to whoever signed in on it last.
     """
     endpoint = checked_endpoint(data.endpoint, allowed_hosts)
     p256dh = checked_p256dh(data.keys.p256dh)
@@ -119,10 +172,11 @@ async def subscribe_device(
         existing.device_label = label
         existing.failure_count, existing.broken_at = 0, None
         await db.flush()
-        if previous_user != user_id:
-            await replan_user(db, previous_user, now)
-            await replan_user(db, user_id, now)
-        return existing, previous_user != user_id
+        if previous_user == user_id:
+            return Registration(existing, False, None)
+        await replan_user(db, previous_user, now)
+        await replan_user(db, user_id, now)
+        return Registration(existing, True, previous_user)
     device = PushSubscription(
         user_id=user_id,
         endpoint=endpoint,
@@ -134,7 +188,7 @@ async def subscribe_device(
     db.add(device)
     await db.flush()
     await replan_user(db, user_id, now)
-    return device, True
+    return Registration(device, True, None)
 
 
 async def user_devices(db: AsyncSession, user_id: int) -> list[PushSubscription]:
