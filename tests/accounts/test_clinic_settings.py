@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from afterglow.accounts.models import Clinic
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.models import AuditEvent
 from conftest import World, checkin_key
@@ -82,3 +83,43 @@ async def test_the_on_call_contact_must_be_active_staff_of_this_clinic(make_clie
     assert (await admin.get("/api/clinic/settings")).json()[
         "on_call_user_id"
     ] == world.clinician_a2.id
+
+
+async def test_clinic_settings_refuse_an_unknown_key_naming_it(make_client, world: World):
+    admin = await make_client("admin@a.test")
+    current = (await admin.get("/api/clinic/settings")).json()
+    misspelt = {**current, "alert_windw_hours": 2}
+    resource = {**SPANISH, "phone_number": "+1 555 0100"}
+    nested = {**current, "crisis_resources": {**current["crisis_resources"], "es": [resource]}}
+    relief = {**current, "relief": {"no_such_threshold": 3}}
+
+    for body, key in ((misspelt, "alert_windw_hours"), (nested, "phone_number")):
+        response = await admin.put("/api/clinic/settings", json=body)
+        assert response.status_code == 400, response.text
+        assert key in response.json()["detail"] or key in str(response.json().get("extra"))
+    response = await admin.put("/api/clinic/settings", json=relief)
+    assert response.status_code == 400, response.text
+    assert "relief.no_such_threshold" in response.json()["detail"]
+    assert (await admin.get("/api/clinic/settings")).json() == current
+
+
+async def test_a_stored_setting_with_a_key_no_longer_known_still_reads(
+    make_client, world: World, db
+):
+    clinic = await db.get(Clinic, world.clinic_a.id)
+    clinic.settings = {"alert_window_hours": 2, "retired_option": True}
+    await db.commit()
+    admin = await make_client("admin@a.test")
+    patient = await make_client("p1@a.test")
+
+    shown = await admin.get("/api/clinic/settings")
+    checkin = await patient.post(
+        "/api/checkins",
+        json={"instrument": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1]},
+        headers=checkin_key(),
+    )
+
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["alert_window_hours"] == 2
+    assert "retired_option" not in shown.json()
+    assert checkin.status_code == 201, checkin.text

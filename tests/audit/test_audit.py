@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.audit.models import AuditEvent
-from conftest import ClientFactory, World, add_user
+from conftest import ClientFactory, World, add_user, checkin_key
 
 
 def add_audit_row(db: AsyncSession, world: World, action: str, at: datetime) -> None:
@@ -106,3 +107,56 @@ async def test_it_keeps_the_audit_trail_from_clinicians_and_patients(
     by_patient = await patient.get("/api/audit")
 
     assert (by_clinician.status_code, by_patient.status_code) == (403, 403)
+
+
+async def test_admins_see_who_did_what_but_not_clinical_content_in_the_audit_trail(
+    make_client: ClientFactory, world: World, db: AsyncSession
+) -> None:
+    patient = await make_client("p1@a.test")
+    raised = await patient.post(
+        "/api/checkins",
+        json={"instrument": "phq9", "answers": [2, 2, 2, 2, 1, 2, 1, 1, 3]},
+        headers=checkin_key(),
+    )
+    assert raised.status_code == 201, raised.text
+    doc = await make_client("doc@a.test")
+    patient_id = world.patient_a1.id
+    [alert] = (await doc.get("/api/alerts")).json()
+    acked = await doc.post(
+        f"/api/alerts/{alert['id']}/ack", json={"note": "Synthetic note: overdose plan discussed"}
+    )
+    event = await doc.post(
+        f"/api/patients/{patient_id}/events",
+        json={"kind": "suicide_attempt", "occurred_at": "2026-11-20T10:00:00Z"},
+    )
+    infusion = await doc.post(
+        f"/api/patients/{patient_id}/infusions",
+        json={"given_at": "2026-11-21T10:00:00Z", "route": "iv", "kind": "induction"},
+    )
+    corrected = await doc.patch(
+        f"/api/patients/{patient_id}/infusions/{infusion.json()['id']}",
+        json={"dose_mg_per_kg": 0.73, "bp_systolic_after": 187, "notes": "Synthetic dizziness"},
+    )
+    assert [r.status_code for r in (acked, event, infusion, corrected)] == [200, 201, 201, 200]
+    admin = await make_client("admin@a.test")
+
+    response = await admin.get("/api/audit", params={"patient_id": patient_id})
+
+    assert response.status_code == 200, response.text
+    trail = response.json()
+    assert [(r["actor_user_id"], r["action"]) for r in trail[:4]] == [
+        (world.clinician_a.id, "infusion.update"),
+        (world.clinician_a.id, "infusion.create"),
+        (world.clinician_a.id, "event.create"),
+        (world.clinician_a.id, "alert.acknowledge"),
+    ]
+    assert trail[0]["detail"] == {
+        "infusion_id": infusion.json()["id"],
+        "changes": ["bp_systolic_after", "dose_mg_per_kg", "notes"],
+    }
+    assert trail[3]["target"] == f"alert:{alert['id']}"
+    shown = response.text
+    stored = str([r.detail for r in (await db.execute(select(AuditEvent))).scalars()])
+    for content in ("overdose", "suicide_attempt", "0.73", "187", "dizziness", "urgent"):
+        assert content not in shown
+        assert content not in stored

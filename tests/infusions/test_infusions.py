@@ -146,11 +146,8 @@ async def test_it_corrects_an_infusion_and_audits_the_changes(
     assert audit.actor_user_id == world.clinician_a2.id
     assert audit.patient_id == world.patient_a1.id
     assert audit.detail["infusion_id"] == infusion.id
-    changes = audit.detail["changes"]
-    assert changes["dose_mg_per_kg"] == 0.8
-    assert changes["notes"] == "Dose was 0.8, not 0.5."
-    assert datetime.fromisoformat(changes["given_at"]) == corrected_time
-    assert "route" not in changes
+    # Which fields changed, not their values: admins read the trail, not the record.
+    assert audit.detail["changes"] == ["dose_mg_per_kg", "given_at", "notes"]
 
 
 async def test_it_marks_a_deleted_infusion_as_entered_in_error(

@@ -569,7 +569,8 @@ class ClinicSettingsController(Controller):
         clinic = await db.get(Clinic, viewer.clinic_id)
         assert clinic is not None
         stored = msgspec.to_builtins(data)
+        changed = {key: True for key, value in stored.items() if clinic.settings.get(key) != value}
         clinic.settings = stored
-        record_audit(db, viewer, "clinic.settings.update", detail=stored)
+        record_audit(db, viewer, "clinic.settings.update", detail={"changes": changed})
         await db.commit()
         return data

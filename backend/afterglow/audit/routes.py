@@ -37,7 +37,8 @@ class AuditController(Controller):
         operation_id="listAudit",
         policy="clinic-admin",
         summary="Who read or changed what, newest first",
-        description="Filter by patient, actor, action and time.",
+        description="Filter by patient, actor, action and time. Rows name the record (ids) and "
+        "the fields changed, never their content.",
     )
     async def trail(
         self,

@@ -1,4 +1,8 @@
-"""Writing and reading the audit trail."""
+"""Writing and reading the audit trail: who did what to which record, and when, never the content.
+
+Admins read the trail but do not open patient records, so a row must not carry what a record
+says (a note, a dose, a blood pressure, the kind of a clinical event, an alert's level).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,43 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from afterglow.accounts.models import User
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.models import AuditEvent
 from afterglow.clock import utcnow
+
+# Detail keys that name no clinical content: how many records a list showed or an import brought,
+# the staff role or active flag an admin set, which questionnaire was read.
+FACT_KEYS = frozenset(
+    {"count", "shown", "checkins", "infusions", "events", "role", "is_active", "instrument"}
+)
+
+
+def _is_reference(key: str, value: Any) -> bool:
+    if not (key.endswith("_id") or key.endswith("_ids") or key == "recipients"):
+        return False
+    if isinstance(value, list):
+        return all(isinstance(item, int) for item in value)
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _is_fact(key: str, value: Any) -> bool:
+    return key in FACT_KEYS and (value is None or isinstance(value, int | bool | str))
+
+
+def audit_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """What of a writer's detail the trail may keep: record ids, counts and administrative facts.
+
+    A changed record (a mapping such as an infusion's `changes`) is reduced to the names of the
+    fields that changed; anything else (notes, kinds, levels, search words) is left out.
+    """
+    kept: dict[str, Any] = {}
+    for key, value in (detail or {}).items():
+        if _is_reference(key, value) or _is_fact(key, value):
+            kept[key] = value
+        elif isinstance(value, dict):
+            kept[key] = sorted(str(field) for field in value)
+    return kept
 
 
 def record_audit(
@@ -32,8 +70,31 @@ def record_audit(
             action=action,
             patient_id=patient_id,
             target=target,
-            detail=detail or {},
+            detail=audit_detail(detail),
             address=viewer.address,
+        )
+    )
+
+
+def record_account_audit(
+    db: AsyncSession,
+    user: User,
+    action: str,
+    *,
+    address: str | None,
+    target: str | None = None,
+) -> None:
+    """Audit what someone did to their own account before they had a session (e.g. using a
+    password reset link), as that account."""
+    db.add(
+        AuditEvent(
+            at=utcnow(),
+            clinic_id=user.clinic_id,
+            actor_user_id=user.id,
+            actor_role=user.role,
+            action=action,
+            target=target,
+            address=address,
         )
     )
 
@@ -57,7 +118,7 @@ def record_operator_audit(
             actor_role=actor_role,
             action=action,
             patient_id=patient_id,
-            detail=detail or {},
+            detail=audit_detail(detail),
         )
     )
 
