@@ -38,6 +38,7 @@ from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
+from afterglow.operations.routes import OperationsPlugin
 from afterglow.push.routes import PushController
 from afterglow.push.vapid import load_vapid
 from afterglow.relief.routes import ReliefController
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PatientRemindersController,
         ],
         lifespan=[scheduler_lifespan],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), OperationsPlugin()],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),

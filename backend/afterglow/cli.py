@@ -20,6 +20,8 @@ def serve(settings: Settings, workers: int = 1) -> None:
 
     hold_serving_lock(settings)
     migrate(settings)
+    if workers > 1:
+        _share_metrics_between_workers(settings)
     print(
         f"Afterglow on {settings.public_url}  (API docs: {settings.public_url}/schema)", flush=True
     )
@@ -32,6 +34,21 @@ def serve(settings: Settings, workers: int = 1) -> None:
         log_level="warning",
         proxy_headers=settings.trust_proxy_headers,
     )
+
+
+def _share_metrics_between_workers(settings: Settings) -> None:
+    """Worker processes write their metrics to one folder, so any of them answers a scrape with
+    the sum of all (prometheus_client's multiprocess mode; set before the workers start)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return  # the operator's folder, perhaps shared with `afterglow worker`: theirs to manage
+    folder = settings.data_dir / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    # Counts of an earlier run would be added to this one's.
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def worker(settings: Settings) -> int:

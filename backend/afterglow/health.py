@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from afterglow.accounts.auth import PUBLIC
-from afterglow.http import Engine
+from afterglow.clock import utcnow
+from afterglow.http import AppSettings, Engine
+from afterglow.worker import ReminderTick
+
+# A tick normally finishes within seconds of starting, every AFTERGLOW_TICK_SECONDS.
+TICK_STALLED_AFTER = timedelta(minutes=5)
 
 
-class Status(msgspec.Struct):
+class Status(msgspec.Struct, omit_defaults=True):
     status: str
+    # On an instance that runs the tick: "running" or "stalled"; absent where none runs.
+    reminder_tick: str | None = None
 
 
 class HealthController(Controller):
@@ -35,10 +46,23 @@ class HealthController(Controller):
         opt=PUBLIC,
         operation_id="ready",
         policy="public",
-        summary="The database answers",
-        description="503 while the database cannot be reached: use it for readiness.",
+        summary="The database answers, and this instance's reminder tick still runs",
+        description=(
+            "503 while the database cannot be reached, or, on an instance that runs the reminder "
+            "tick, when no tick has finished for several minutes. Instances with "
+            "AFTERGLOW_SCHEDULER=off never depend on a tick, so a dead worker does not take "
+            "web instances out of service: watch `afterglow_tick_backlog_age_seconds` for that."
+        ),
+        responses={
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                data_container=Status,
+                description="Not ready: the database, or this instance's reminder tick.",
+            )
+        },
     )
-    async def ready(self, db_engine: Engine) -> Response[Status]:
+    async def ready(
+        self, request: Request[Any, Any, Any], db_engine: Engine, settings: AppSettings
+    ) -> Response[Status]:
         try:
             async with db_engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -46,4 +70,13 @@ class HealthController(Controller):
             return Response(
                 Status("database unreachable"), status_code=HTTP_503_SERVICE_UNAVAILABLE
             )
-        return Response(Status("ready"))
+        tick: ReminderTick | None = request.app.state.get("tick")
+        if tick is None:
+            return Response(Status("ready"))
+        stalled_after = max(TICK_STALLED_AFTER, timedelta(seconds=10 * settings.tick_seconds))
+        if tick.stalled(utcnow(), stalled_after):
+            return Response(
+                Status("reminder tick stalled", reminder_tick="stalled"),
+                status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response(Status("ready", reminder_tick="running"))

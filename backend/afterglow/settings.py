@@ -75,6 +75,8 @@ class Settings:
     login_max_failures_per_address: int = 30
     enrollment_days: int = 7
     pwa_dir: Path = DEFAULT_PWA_DIR
+    # `GET /metrics` answers only requests that send `Authorization: Bearer <this>`; none: off.
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -107,6 +109,7 @@ class Settings:
                 if env.get("AFTERGLOW_PWA_DIR")
                 else DEFAULT_PWA_DIR
             ),
+            "metrics_token": env.get("AFTERGLOW_METRICS_TOKEN") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

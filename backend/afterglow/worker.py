@@ -221,7 +221,10 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
         return
     async with PushSender(load_vapid(settings)) as sender:
-        scheduler = start_scheduler(ReminderTick(app.state.engine, sender), settings.tick_seconds)
+        tick = ReminderTick(app.state.engine, sender)
+        # Readiness asks it whether ticks still finish (see health.py).
+        app.state.tick = tick
+        scheduler = start_scheduler(tick, settings.tick_seconds)
         try:
             yield
         finally:

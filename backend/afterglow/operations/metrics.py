@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_201_CREATED, HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.status_codes import HTTP_201_CREATED
+from litestar.types import Message, Scope
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -193,36 +191,18 @@ def scrape_registry(facts: DatabaseFacts) -> CollectorRegistry:
     return registry
 
 
-def count_requests(app: ASGIApp) -> ASGIApp:
-    """Count each answered request by method, route template and status class.
+def count_response(message: Message, scope: Scope) -> None:
+    """Count each answer by method, route template and status class, as it starts to go out.
 
-    Runs inside routing (Litestar wraps each route in its middleware), so the route template is
-    known; an exception on its way to the error handler is counted with the status it becomes.
-    A newly stored check-in is the 201 of `POST /api/checkins` (a replay answers 200).
+    A hook on every response the app sends (errors turned into answers included), so the count
+    has the status the client saw. A newly stored check-in is the 201 of `POST /api/checkins`
+    (a replay answers 200).
     """
-
-    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        status = HTTP_500_INTERNAL_SERVER_ERROR
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, sending)
-        except HTTPException as error:
-            status = error.status_code
-            raise
-        finally:
-            route = scope.get("path_template") or "unmatched"
-            method = str(scope.get("method"))
-            REQUESTS.labels(method, route, f"{status // 100}xx").inc()
-            if status == HTTP_201_CREATED and method == "POST" and route == "/api/checkins":
-                CHECKINS_STORED.inc()
-
-    return counted
+    if message["type"] != "http.response.start":
+        return
+    status = message["status"]
+    method = str(scope.get("method"))
+    route = scope.get("path_template") or "unmatched"
+    REQUESTS.labels(method, route, f"{status // 100}xx").inc()
+    if status == HTTP_201_CREATED and method == "POST" and route == "/api/checkins":
+        CHECKINS_STORED.inc()
