@@ -26,7 +26,15 @@ from afterglow.alerts.models import SafetyAlert
 from afterglow.infusions.schemas import EventCreate, InfusionCreate
 from afterglow.infusions.service import add_event, add_infusion
 from afterglow.push.models import PushSubscription
-from conftest import PASSWORD, ClientFactory, World, add_device, add_urgent_alert, add_user
+from conftest import (
+    PASSWORD,
+    ClientFactory,
+    World,
+    add_device,
+    add_urgent_alert,
+    add_user,
+    csrf_ready,
+)
 from fake_push_service import FakePushService
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -296,6 +304,39 @@ def expectation(op: Operation, actor: Actor) -> str:
     return "401" if not actor.signed_in else "403/404"
 
 
+class Phones:
+    """Each actor's client on a network address of its own, as separate phones and desks are.
+
+    Guessed enrollment links and failed sign-ins are throttled per address: one actor's refused
+    guesses must not lock the next actor out of signing in.
+    """
+
+    def __init__(self, app: Litestar) -> None:
+        self.app = app
+        self.opened: list[httpx.AsyncClient] = []
+
+    async def open(self, actor: Actor) -> httpx.AsyncClient:
+        address = f"198.51.100.{len(self.opened) + 1}"
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app, client=(address, 50000)),
+            base_url="http://testserver.local",
+        )
+        self.opened.append(client)
+        await csrf_ready(client)
+        if actor.email is not None:
+            response = await client.post(
+                "/api/auth/login", json={"email": actor.email, "password": PASSWORD}
+            )
+            assert response.status_code == 200, f"{actor.name} signs in: {response.text}"
+            # The CSRF token belongs to the session: sign-in may hand out a new one.
+            client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+        return client
+
+    async def close(self) -> None:
+        for client in self.opened:
+            await client.aclose()
+
+
 async def arrange(
     db: AsyncSession,
     world: World,
@@ -386,15 +427,25 @@ async def call(
 
 
 async def test_every_route_answers_each_actor_as_its_declared_policy_says(
-    make_client: ClientFactory,
+    running_app: Litestar, world: World, db: AsyncSession, push_service: FakePushService
+) -> None:
+    await add_user(db, world.clinic_b, "admin@b.test", "admin", "Admin B")
+    await db.commit()
+    phones = Phones(running_app)
+    try:
+        await walk_the_matrix(running_app, world, db, push_service, phones)
+    finally:
+        await phones.close()
+
+
+async def walk_the_matrix(
     running_app: Litestar,
     world: World,
     db: AsyncSession,
     push_service: FakePushService,
+    phones: Phones,
 ) -> None:
-    await add_user(db, world.clinic_b, "admin@b.test", "admin", "Admin B")
-    await db.commit()
-    clients = {actor.name: await make_client(actor.email) for actor in ACTORS}
+    clients = {actor.name: await phones.open(actor) for actor in ACTORS}
     records = await arrange(db, world, push_service, clients)
     ops = operations(running_app)
 
@@ -421,7 +472,7 @@ async def test_every_route_answers_each_actor_as_its_declared_policy_says(
         # that did not happen behind a 404.
         for actor in sorted(ACTORS, key=lambda a: admitted(policy, a, op.names_patient_a)):
             if op.operation_id in SESSION_CHANGING:
-                client = await make_client(actor.email)
+                client = await phones.open(actor)
             else:
                 client = clients[actor.name]
             response = await call(client, op, actor, records, push_service)
