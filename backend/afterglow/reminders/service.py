@@ -71,7 +71,15 @@ async def replan_patient(db: AsyncSession, patient_id: int, now: datetime) -> Re
     assert patient is not None
     plan = await reminder_plan(db, patient, now)
     loaded = await patients_for_reminders(db, [patient_id], now)
-    _apply(plan, replanned(plan, loaded[patient_id], now), now)
+    try:
+        state = replanned(plan, loaded[patient_id], now)
+    except Exception as error:
+        # The change that asked for this (an infusion, a device) is kept all the same; the
+        # plan is set aside as the tick would do it.
+        plan.next_fire_at = now + PLAN_RETRY
+        _report_unworkable(patient_id, error, plan.next_fire_at)
+    else:
+        _apply(plan, state, now)
     await db.flush()
     return plan
 
@@ -188,16 +196,20 @@ async def _set_aside(db: AsyncSession, failed: dict[int, Exception], now: dateti
     """
     retry_at = now + PLAN_RETRY
     for patient_id, error in failed.items():
-        log.error(
-            "reminder plan of patient %s could not be worked (%s); tried again at %s",
-            patient_id,
-            failure_summary(error),
-            retry_at.isoformat(),
-        )
+        _report_unworkable(patient_id, error, retry_at)
     await db.execute(
         update(_PLANS).where(_PLANS.c.patient_id.in_(list(failed))).values(next_fire_at=retry_at)
     )
     PLANS_SET_ASIDE.inc(len(failed))
+
+
+def _report_unworkable(patient_id: int, error: Exception, retry_at: datetime | None) -> None:
+    log.error(
+        "reminder plan of patient %s could not be worked (%s)%s",
+        patient_id,
+        failure_summary(error),
+        "" if retry_at is None else f"; tried again at {retry_at.isoformat()}",
+    )
 
 
 async def patients_for_reminders(
@@ -305,7 +317,12 @@ async def reminder_settings(
             )
             or 0
         )
-    slot = upcoming(plan, loaded, now)
+    try:
+        slot = upcoming(plan, loaded, now)
+    except Exception as error:
+        # Shown all the same: this screen is where the patient mends a plan that cannot work.
+        _report_unworkable(patient.id, error, None)
+        slot = None
     return schemas.ReminderSettingsOut(
         timezone=patient.timezone,
         daily_mood_at=_hhmm(plan.daily_mood_at),
