@@ -109,4 +109,6 @@ async def signed_in(server: Server, email: str, password: str) -> httpx.AsyncCli
     client.headers["x-csrftoken"] = client.cookies["csrftoken"]
     response = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
+    # The CSRF token belongs to the session: sign-in may hand out a new one.
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]
     return client
