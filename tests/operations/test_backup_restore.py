@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from afterglow_server import afterglow, signed_in, start_server
+from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel
 
+from afterglow.db import alembic_config
 from afterglow.settings import Settings
-from conftest import PASSWORD, World
+from conftest import PASSWORD, PG_ADMIN_DSN, World, _run_admin
 
 
 async def row_counts(db: AsyncSession) -> dict[str, int]:
@@ -133,3 +137,39 @@ def test_restore_refuses_while_another_program_has_the_sqlite_database_open(
         refused = afterglow(settings, "restore", str(backup_file))
     assert refused.returncode == 2 and "Another program has" in refused.stderr
     assert afterglow(settings, "restore", str(backup_file)).returncode == 0
+
+
+@pytest.fixture
+def fresh_settings(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """A database of its own, not yet migrated (the shared test databases are at the newest)."""
+    env = {"AFTERGLOW_DATA_DIR": str(tmp_path / "data")}
+    if backend == "sqlite":
+        yield Settings.from_env(env)
+        return
+    request.getfixturevalue("pg_database")  # skips without PostgreSQL
+    name = f"afterglow_test_{uuid.uuid4().hex[:12]}"
+    _run_admin(f'CREATE DATABASE "{name}"')
+    env["AFTERGLOW_DATABASE_URL"] = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    try:
+        yield Settings.from_env(env)
+    finally:
+        _run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_backup_from_an_older_version_is_migrated_after_restore(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """Restore last week's backup onto this week's Afterglow: tables that later migrations made
+    must go with the rest, or the next start fails to make them again."""
+    command.upgrade(alembic_config(fresh_settings), "0002")
+    backup_file = tmp_path / "before-the-upgrade.backup"
+    assert afterglow(fresh_settings, "backup", str(backup_file)).returncode == 0
+    assert afterglow(fresh_settings, "migrate").returncode == 0
+
+    restored = afterglow(fresh_settings, "restore", str(backup_file))
+    assert restored.returncode == 0, restored.stderr
+    migrated = afterglow(fresh_settings, "migrate")
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    assert "Database is at the newest schema." in migrated.stdout
