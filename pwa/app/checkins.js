@@ -75,3 +75,22 @@ export function dueItems(checkins, infusions, now = Date.now()) {
   }
   return due;
 }
+
+/** A questionnaire's score and band worked out on the phone (the server's is the one kept). */
+export function localScore(instrument, answers) {
+  const score = instrument.items.reduce(
+    (sum, item, i) => (item.scored && answers[i] != null ? sum + answers[i] : sum),
+    0,
+  );
+  const band = instrument.bands.find((b) => b.low <= score && score <= b.high) || null;
+  return { score, band: band?.id || null, band_label: band?.label || null };
+}
+
+/**
+ * The answer to PHQ-9 item 9 (thoughts of self-harm), 0 for any other instrument. Without the
+ * instruments at hand, a PHQ-9's ninth answer: the crisis help must not wait on a download.
+ */
+export function item9Of(instrument, answers) {
+  const index = instrument ? instrument.items.findIndex((i) => i.id === 'phq9_9') : 8;
+  return index >= 0 ? answers[index] ?? 0 : 0;
+}

@@ -68,6 +68,24 @@
 
   const clearAll = () => kv.clear(outbox);
 
+  /**
+   * Put a check-in the server refused back in line (the patient asked to try again, e.g. after
+   * the clinic updated its server). It keeps its UUID, so it can still be stored only once.
+   */
+  async function retry(id) {
+    const entry = await get(id);
+    if (!entry || entry.status !== 'failed') return null;
+    Object.assign(entry, { status: 'waiting', error: null });
+    await save(entry);
+    return entry;
+  }
+
+  /** Forget one refused check-in: only ever because the patient chose to. */
+  async function discard(id) {
+    const entry = await get(id);
+    if (entry && entry.status === 'failed') await kv.del(id, outbox);
+  }
+
   async function cookieValue(name) {
     if (scope.document) {
       const match = scope.document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
@@ -140,7 +158,8 @@
 
   /**
    * Send one waiting entry. Resolves to "sent", "failed" (refused for good: the server said
-   * what is wrong), "signin" (no session: keep it until the patient signs in again), "later"
+   * what is wrong; the entry stays on the phone, shown to the patient, until they retry or
+   * discard it), "signin" (no session: keep it until the patient signs in again), "later"
    * (offline or server trouble) or "skip" (someone else sent it meanwhile).
    */
   async function sendEntry(id, token, retried) {
@@ -168,6 +187,14 @@
           safety: result.safety || null,
         },
       });
+      await save(entry);
+      return 'sent';
+    }
+    if (response.status === 409) {
+      // "This key already holds another check-in": every entry makes its own UUID and never
+      // changes, so what the server holds under it came from this entry, sent before and read
+      // differently then (a newer server cleans text it once stored as sent). The clinic has it.
+      Object.assign(entry, { status: 'sent', sent_at: new Date().toISOString(), error: null, result: null });
       await save(entry);
       return 'sent';
     }
@@ -231,6 +258,8 @@
     list,
     get,
     flush,
+    retry,
+    discard,
     discardUnsent,
     clearAll,
     csrfToken,

@@ -88,3 +88,17 @@ export function watchOutbox() {
     if (document.visibilityState === 'visible') flushOutbox();
   });
 }
+
+/** Send a check-in the server refused once more, at the patient's request. */
+export async function retryRefused(id) {
+  await Outbox.retry(id);
+  await refreshOutbox();
+  await flushOutbox();
+  return Outbox.get(id);
+}
+
+/** Remove a refused check-in from this phone, at the patient's request. */
+export async function discardRefused(id) {
+  await Outbox.discard(id);
+  await refreshOutbox();
+}

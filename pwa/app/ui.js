@@ -111,17 +111,20 @@ export function ErrorNote({ error }) {
   return html`<p class="error" role="alert">${error}</p>`;
 }
 
+function savedNote(entry) {
+  const values = { value: entry.answers[0], time: formatTime(entry.taken_at) };
+  if (entry.status === 'sent') return t('today.saved_sent', values);
+  if (entry.status === 'failed') return t('today.saved_refused', values);
+  return t('today.saved_waiting', values);
+}
+
 /** "Saved 7/10 at 20:14", then whether it has reached the clinic (kept current from the outbox). */
 export function SavedNote({ entry }) {
   const { outbox } = useAppState();
   const current = entry && (outbox.find((e) => e.id === entry.id) || entry);
   return html`
     <p class="saved" role="status" aria-live="polite">
-      ${current &&
-      t(current.status === 'sent' ? 'today.saved_sent' : 'today.saved_waiting', {
-        value: current.answers[0],
-        time: formatTime(current.taken_at),
-      })}
+      ${current && savedNote(current)}
     </p>
   `;
 }

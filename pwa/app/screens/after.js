@@ -14,7 +14,9 @@ export default function After({ instrument }) {
   if (done) {
     return html`
       <${Screen} title=${t('after.done_title')}>
-        <p>${done.status === 'sent' ? t('after.done_sent') : t('after.done_waiting')}</p>
+        ${done.status === 'failed'
+          ? html`<p class="error" role="alert">${t('after.done_refused')}</p>`
+          : html`<p>${done.status === 'sent' ? t('after.done_sent') : t('after.done_waiting')}</p>`}
         <a class="button primary" href="#/today">${t('common.back_to_today')}</a>
       <//>
     `;
@@ -35,8 +37,8 @@ export default function After({ instrument }) {
       .map((item) => answers[item.id]);
     const entry = await queueCheckin(instrument.id, values, note.trim() || null);
     setSending(false);
-    if (entry.status === 'failed') setError(entry.error);
-    else setDone(entry);
+    // Refused or not, the answers are kept on this phone: Today lists what was refused.
+    setDone(entry);
   };
 
   return html`

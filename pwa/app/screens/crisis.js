@@ -19,8 +19,8 @@ function href(resource) {
  * The crisis screen without the server: the clinic's own resources from the last crisis screen
  * this phone showed, else the catalogue's defaults (the US numbers of CLINICAL.md §5).
  */
-export function offlineSafety(lastKnown) {
-  if (lastKnown) return { ...lastKnown, offline: true };
+export function lastKnownSafety(lastKnown) {
+  if (lastKnown) return { ...lastKnown };
   return {
     message: t('crisis.offline_message'),
     resources: [
@@ -31,8 +31,19 @@ export function offlineSafety(lastKnown) {
       { label: t('crisis.default_emergency'), contact: '911', kind: 'emergency' },
     ],
     not_emergency_care: t('crisis.not_emergency'),
-    offline: true,
   };
+}
+
+export function offlineSafety(lastKnown) {
+  return { ...lastKnownSafety(lastKnown), offline: true };
+}
+
+/**
+ * The crisis screen for answers the server refused: the same resources as offline, and a plain
+ * word that the clinic has not seen these answers (no alert reached anyone).
+ */
+export function refusedSafety(lastKnown) {
+  return { ...lastKnownSafety(lastKnown), refused: true };
 }
 
 export default function Crisis({ safety, onContinue }) {
@@ -53,6 +64,7 @@ export default function Crisis({ safety, onContinue }) {
       </ul>
       <p class="not-emergency"><strong>${safety.not_emergency_care}</strong></p>
       ${safety.offline && html`<p class="muted">${t('crisis.offline_note')}</p>`}
+      ${safety.refused && html`<p class="error">${t('crisis.refused_note')}</p>`}
       <button type="button" class="button" onClick=${onContinue}>${t('crisis.continue')}</button>
     <//>
   `;

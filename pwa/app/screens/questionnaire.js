@@ -5,19 +5,11 @@ import { html, useEffect, useRef, useState } from '../html.js';
 import { t, has } from '../i18n.js';
 import { go } from '../router.js';
 import { queueCheckin } from '../outbox.js';
-import { Attribution, ErrorNote, Screen, wordingLang } from '../ui.js';
-import Crisis, { offlineSafety } from './crisis.js';
+import { item9Of, localScore } from '../checkins.js';
+import { Attribution, Screen, wordingLang } from '../ui.js';
+import Crisis, { lastKnownSafety, offlineSafety, refusedSafety } from './crisis.js';
 
 const Outbox = self.AfterglowOutbox;
-
-export function localScore(instrument, answers) {
-  const score = instrument.items.reduce(
-    (sum, item, i) => (item.scored && answers[i] != null ? sum + answers[i] : sum),
-    0,
-  );
-  const band = instrument.bands.find((b) => b.low <= score && score <= b.high) || null;
-  return { score, band: band?.id || null, band_label: band?.label || null };
-}
 
 export function bandLabel(result) {
   if (!result?.band) return '';
@@ -32,12 +24,13 @@ function itemsToAsk(instrument, answers) {
   return anyProblem ? instrument.items : required;
 }
 
-function item9Of(instrument, answers) {
-  const index = instrument.items.findIndex((i) => i.id === 'phq9_9');
-  return index >= 0 ? answers[index] ?? 0 : 0;
+function sendingOutcome(status) {
+  if (status === 'sent') return html`<p>${t('result.sent')}</p>`;
+  if (status === 'failed') return html`<p class="error" role="alert">${t('result.refused')}</p>`;
+  return html`<p>${t('result.waiting')}</p>`;
 }
 
-export function Result({ instrument, result, waiting }) {
+export function Result({ instrument, result, status }) {
   return html`
     <${Screen} title=${t('result.title', { name: instrument.name })} className="result">
       <p class="score">
@@ -45,7 +38,7 @@ export function Result({ instrument, result, waiting }) {
         <span class="muted"> / ${instrument.score_range?.[1]}</span>
       </p>
       <p class="band">${t('result.band', { band: bandLabel(result) })}</p>
-      <p>${waiting ? t('result.waiting') : t('result.sent')}</p>
+      ${sendingOutcome(status)}
       <a class="button primary" href="#/today">${t('common.back_to_today')}</a>
       <${Attribution} instrument=${instrument} />
     <//>
@@ -57,7 +50,6 @@ export default function Questionnaire({ instrument }) {
   const [index, setIndex] = useState(0);
   const [phase, setPhase] = useState('items');
   const [outcome, setOutcome] = useState(null);
-  const [error, setError] = useState(null);
   const questionRef = useRef(null);
   const items = itemsToAsk(instrument, answers);
   const item = items[index];
@@ -70,22 +62,20 @@ export default function Questionnaire({ instrument }) {
 
   const submit = async (final) => {
     setPhase('sending');
-    setError(null);
     const asked = final.slice(0, itemsToAsk(instrument, final).length);
     const entry = await queueCheckin(instrument.id, asked);
-    if (entry.status === 'failed') {
-      setError(entry.error);
-      setPhase('items');
-      return;
-    }
-    const waiting = entry.status !== 'sent';
-    const result = waiting ? localScore(instrument, asked) : entry.result;
-    let safety = waiting ? null : entry.result.safety;
+    const { status } = entry;
+    const result = entry.result || localScore(instrument, asked);
+    let safety = entry.result?.safety || null;
     if (safety) await Outbox.setState('safety', safety);
-    if (waiting && item9Of(instrument, asked) >= 1) {
-      safety = offlineSafety(await Outbox.getState('safety'));
+    // Waiting, refused or stored earlier: the crisis screen never depends on the server's answer.
+    if (!safety && item9Of(instrument, asked) >= 1) {
+      const lastKnown = await Outbox.getState('safety');
+      if (status === 'failed') safety = refusedSafety(lastKnown);
+      else if (status === 'sent') safety = lastKnownSafety(lastKnown);
+      else safety = offlineSafety(lastKnown);
     }
-    setOutcome({ result, waiting, safety });
+    setOutcome({ result, status, safety });
     setPhase(safety ? 'crisis' : 'result');
   };
 
@@ -104,7 +94,7 @@ export default function Questionnaire({ instrument }) {
     return html`<${Crisis} safety=${outcome.safety} onContinue=${() => setPhase('result')} />`;
   }
   if (phase === 'result') {
-    return html`<${Result} instrument=${instrument} result=${outcome.result} waiting=${outcome.waiting} />`;
+    return html`<${Result} instrument=${instrument} result=${outcome.result} status=${outcome.status} />`;
   }
   const lang = wordingLang(instrument);
   return html`
@@ -134,7 +124,6 @@ export default function Questionnaire({ instrument }) {
           )}
         </div>
       </fieldset>
-      <${ErrorNote} error=${error} />
       ${phase === 'sending' && html`<p role="status">${t('questionnaire.sending')}</p>`}
       <div class="actions">
         <button type="button" class="button" onClick=${back} disabled=${phase === 'sending'}>

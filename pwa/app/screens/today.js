@@ -3,11 +3,20 @@
 import { html, useEffect, useState } from '../html.js';
 import { formatDate, formatTime, t, has } from '../i18n.js';
 import { useAppState } from '../store.js';
-import { allCheckins, dueItems, lastInfusion, latestToday, loadRecent } from '../checkins.js';
-import { queueCheckin } from '../outbox.js';
+import {
+  allCheckins,
+  dueItems,
+  item9Of,
+  lastInfusion,
+  latestToday,
+  loadRecent,
+  localScore,
+} from '../checkins.js';
+import { discardRefused, queueCheckin, retryRefused } from '../outbox.js';
 import { SavedNote, Screen, ScaleButtons, wordingLang } from '../ui.js';
 
 const DAY = 86400000;
+const Outbox = self.AfterglowOutbox;
 
 export function instrumentName(id, instruments) {
   const key = `instrument.${id}`;
@@ -105,29 +114,106 @@ function DueList({ checkins, infusions, instruments }) {
   `;
 }
 
+const isDaily = (id) => id === 'mood' || id === 'pain';
+
+function outboxSummary(waiting, refused) {
+  if (waiting) return t('outbox.waiting_count', { count: waiting });
+  if (refused) return t('outbox.refused_count', { count: refused });
+  return t('outbox.all_sent');
+}
+
 function OutboxPanel({ outbox, instruments }) {
   const waiting = outbox.filter((e) => e.status === 'waiting');
-  const failed = outbox.filter((e) => e.status === 'failed');
+  const refused = outbox.filter((e) => e.status === 'failed');
   const sent = outbox.filter((e) => e.status === 'sent').slice(-5).reverse();
   if (!outbox.length) return null;
   const row = (e, label) => html`
     <li class=${`outbox-${e.status}`}>
-      <span>${instrumentName(e.instrument, instruments)}${e.instrument === 'mood' || e.instrument === 'pain' ? ` ${e.answers[0]}/10` : ''}</span>
+      <span>${instrumentName(e.instrument, instruments)}${isDaily(e.instrument) ? ` ${e.answers[0]}/10` : ''}</span>
       <span class="muted">${formatDate(e.taken_at)} ${formatTime(e.taken_at)}</span>
       <span class="tag">${label}</span>
-      ${e.error && e.status === 'failed' && html`<span class="error-text">${e.error}</span>`}
     </li>
   `;
   return html`
     <section class="card" aria-labelledby="outbox-title">
       <h2 id="outbox-title">${t('outbox.title')}</h2>
-      <p class="outbox-summary" data-waiting=${waiting.length}>
-        ${waiting.length ? t('outbox.waiting_count', { count: waiting.length }) : t('outbox.all_sent')}
-      </p>
+      <p class="outbox-summary" data-waiting=${waiting.length}>${outboxSummary(waiting.length, refused.length)}</p>
       <ul class="outbox-list">
         ${waiting.map((e) => row(e, t('outbox.waiting')))}
-        ${failed.map((e) => row(e, t('outbox.failed')))}
         ${sent.map((e) => row(e, t('outbox.sent')))}
+      </ul>
+    </section>
+  `;
+}
+
+/** What the patient answered, in a line: "7/10", or a questionnaire's score. */
+function answeredLine(entry, instrument) {
+  if (isDaily(entry.instrument)) return `${entry.answers[0]}/10`;
+  if (instrument?.bands?.length) return t('refused.score', { score: localScore(instrument, entry.answers).score });
+  return null;
+}
+
+function RefusedCheckin({ entry, instruments, onHelp }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const instrument = instruments?.[entry.instrument];
+  const item9 = entry.instrument === 'phq9' ? item9Of(instrument, entry.answers) : 0;
+  const answered = answeredLine(entry, instrument);
+  const sendAgain = async () => {
+    setBusy(true);
+    await retryRefused(entry.id);
+    setBusy(false);
+  };
+  return html`
+    <li class="refused-item">
+      <h3>
+        ${instrumentName(entry.instrument, instruments)}
+        <span class="muted"> · ${formatDate(entry.taken_at)} ${formatTime(entry.taken_at)}</span>
+      </h3>
+      ${answered && html`<p>${answered}</p>`}
+      ${entry.note && html`<p class="refused-note">${t('refused.note', { note: entry.note })}</p>`}
+      ${item9 >= 1 &&
+      html`
+        <p class="error">${t('refused.item9')}</p>
+        <button type="button" class="button crisis-button" onClick=${onHelp}>${t('refused.get_help')}</button>
+      `}
+      ${entry.error && html`<p class="muted">${t('refused.reason', { reason: entry.error })}</p>`}
+      ${confirming
+        ? html`
+            <p>${t('refused.remove_question')}</p>
+            <div class="actions">
+              <button type="button" class="button" onClick=${() => discardRefused(entry.id)}>
+                ${t('refused.remove_confirm')}
+              </button>
+              <button type="button" class="button" onClick=${() => setConfirming(false)}>${t('refused.keep')}</button>
+            </div>
+          `
+        : html`
+            <div class="actions">
+              <button type="button" class="button primary" disabled=${busy} onClick=${sendAgain}>
+                ${t('refused.retry')}
+              </button>
+              <button type="button" class="button" onClick=${() => setConfirming(true)}>${t('refused.remove')}</button>
+            </div>
+          `}
+    </li>
+  `;
+}
+
+/**
+ * Check-ins the server refused for good: never dropped in silence. They stay, with what was
+ * answered, until the patient sends them again or removes them.
+ */
+function RefusedPanel({ refused, instruments, onHelp }) {
+  if (!refused.length) return null;
+  return html`
+    <section class="card refused" aria-labelledby="refused-title">
+      <h2 id="refused-title">${t('refused.title')}</h2>
+      <p>${t('refused.intro')}</p>
+      <ul class="refused-list">
+        ${refused.map(
+          (entry) => html`<${RefusedCheckin} key=${entry.id} entry=${entry} instruments=${instruments} onHelp=${onHelp} />`,
+        )}
       </ul>
     </section>
   `;
@@ -136,11 +222,19 @@ function OutboxPanel({ outbox, instruments }) {
 export default function Today() {
   const { me, instruments, outbox } = useAppState();
   const recent = useRecent(me.patient_id);
+  const [help, setHelp] = useState(null);
   const checkins = recent ? allCheckins(recent) : [];
   const infusions = recent ? recent.infusions : [];
+  const refused = outbox.filter((e) => e.status === 'failed' && e.patient_id === me.patient_id);
+  const showHelp = async () => {
+    const crisis = await import('./crisis.js');
+    setHelp({ Crisis: crisis.default, safety: crisis.refusedSafety(await Outbox.getState('safety')) });
+  };
+  if (help) return html`<${help.Crisis} safety=${help.safety} onContinue=${() => setHelp(null)} />`;
   return html`
     <${Screen} title=${t('today.title')}>
       <p class="lead">${t('today.greeting', { name: me.display_name })} · ${formatDate(Date.now(), { weekday: 'long', day: 'numeric', month: 'long' })}</p>
+      <${RefusedPanel} refused=${refused} instruments=${instruments} onHelp=${showHelp} />
       ${recent && html`<${InfusionDays} infusions=${infusions} />`}
       <${DailyScale} instrumentId="mood" instruments=${instruments} checkins=${checkins} />
       ${me.pain_enabled &&
