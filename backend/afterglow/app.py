@@ -34,6 +34,7 @@ from afterglow.alerts.routes import AlertController
 from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
 from afterglow.db import create_engine
+from afterglow.errors import EXCEPTION_HANDLERS, AfterglowRequest, add_request_id
 from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
@@ -45,7 +46,7 @@ from afterglow.relief.routes import ReliefController
 from afterglow.relief.triage import TriageController
 from afterglow.reminders.routes import MyRemindersController, PatientRemindersController
 from afterglow.settings import Settings
-from afterglow.text import ClientRequest, strip_nul_from_query
+from afterglow.text import strip_nul_from_query
 from afterglow.trends.routes import TrendsController
 from afterglow.web import SKIP_COMPRESSION, pwa_router
 from afterglow.worker import scheduler_lifespan
@@ -131,8 +132,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             strip_nul_from_query,
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
-        request_class=ClientRequest,
         compression_config=COMPRESSION,
+        request_class=AfterglowRequest,
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_request_id],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

@@ -64,21 +64,34 @@ def _viewer(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer:
     return viewer
 
 
+def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """A CORS preflight carries no credentials and the middleware skips OPTIONS: nothing to guard."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _preflight(connection):
+        return
     if _viewer(connection).is_patient:
         raise PermissionDeniedException(detail="This is for clinic staff.")
 
 
 def clinicians_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _preflight(connection):
+        return
     if not _viewer(connection).is_clinician:
         raise PermissionDeniedException(detail="This is for the clinic's clinicians.")
 
 
 def admins_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _preflight(connection):
+        return
     if not _viewer(connection).is_admin:
         raise PermissionDeniedException(detail="This is for the clinic's admins.")
 
 
 def patients_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _preflight(connection):
+        return
     if not _viewer(connection).is_patient:
         raise PermissionDeniedException(detail="This is for patients, from their own account.")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from afterglow.errors import invalid
+from afterglow.fields import Id
 from afterglow.relief.facts import ReliefThresholds
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -45,7 +46,7 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
     urgent_alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 1.0
     on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     # The staff member (clinician or admin of this clinic) whose devices get escalations too.
-    on_call_user_id: int | None = None
+    on_call_user_id: Id | None = None
     # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
     relief: dict[str, Any] = msgspec.field(default_factory=dict)
 

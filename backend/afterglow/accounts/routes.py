@@ -49,6 +49,7 @@ from afterglow.accounts.throttle import (
 from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
 from afterglow.errors import conflict, invalid
+from afterglow.fields import Id, Offset
 from afterglow.http import DB, AppSettings, CurrentViewer
 from afterglow.relief.service import refresh_patient_relief
 from afterglow.reminders.service import replan_patient
@@ -333,7 +334,7 @@ class PatientController(Controller):
         q: FromQuery[str | None] = None,
         include_inactive: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[schemas.PatientOut]:
         query = select(Patient).where(col(Patient.clinic_id) == viewer.clinic_id)
         if not include_inactive:
@@ -358,7 +359,7 @@ class PatientController(Controller):
         summary="One patient's profile",
     )
     async def show(
-        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> schemas.PatientOut:
         patient = await open_patient(db, viewer, patient_id, "patient.read")
         await db.commit()
@@ -374,7 +375,7 @@ class PatientController(Controller):
     )
     async def update(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         data: JSONBody[schemas.PatientUpdate],
         db: DB,
         viewer: CurrentViewer,
@@ -416,7 +417,7 @@ class PatientController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def reissue(
-        self, patient_id: FromPath[int], db: DB, settings: AppSettings, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
     ) -> schemas.EnrollmentLink:
         patient = await open_patient(db, viewer, patient_id, "patient.enrollment")
         if patient.user_id is not None:
@@ -511,7 +512,7 @@ class StaffController(Controller):
     )
     async def update(
         self,
-        user_id: FromPath[int],
+        user_id: FromPath[Id],
         data: JSONBody[schemas.StaffUpdate],
         db: DB,
         viewer: CurrentViewer,

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +17,7 @@ from afterglow.accounts.models import Clinic, Invite, Patient, User
 from afterglow.accounts.passwords import hash_password
 from afterglow.accounts.sessions import token_hash
 from afterglow.errors import conflict, invalid
+from afterglow.fields import is_iana_zone
 from afterglow.settings import Settings
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,13 +36,8 @@ def checked_email(email: str, field: str = "email") -> str:
 
 def checked_timezone(name: str, field: str = "timezone") -> str:
     """An IANA zone name such as America/New_York; offsets like +02:00 do not follow daylight saving."""
-    if name not in available_timezones():
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise invalid(
-                field, f"{name!r} is not an IANA time zone; use a name like America/New_York"
-            ) from None
+    if not is_iana_zone(name):
+        raise invalid(field, f"{name!r} is not an IANA time zone; use a name like America/New_York")
     return name
 
 

@@ -12,6 +12,7 @@ from afterglow.accounts.auth import clinicians_only
 from afterglow.alerts.schemas import AlertAck, AlertOut
 from afterglow.alerts.service import acknowledge_alert, alert_inbox, view_alert
 from afterglow.clock import utcnow
+from afterglow.fields import Id, IdFilter, Offset
 from afterglow.http import DB, CurrentViewer
 
 
@@ -32,9 +33,9 @@ class AlertController(Controller):
         db: DB,
         viewer: CurrentViewer,
         status: FromQuery[Literal["open", "acknowledged", "all"]] = "all",
-        patient_id: FromQuery[int | None] = None,
+        patient_id: IdFilter = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[AlertOut]:
         return await alert_inbox(
             db, viewer, utcnow(), status=status, patient_id=patient_id, limit=limit, offset=offset
@@ -46,7 +47,7 @@ class AlertController(Controller):
         policy="clinic-clinician",
         summary="One safety alert (audited)",
     )
-    async def show(self, alert_id: FromPath[int], db: DB, viewer: CurrentViewer) -> AlertOut:
+    async def show(self, alert_id: FromPath[Id], db: DB, viewer: CurrentViewer) -> AlertOut:
         return await view_alert(db, viewer, alert_id, utcnow())
 
     @post(
@@ -58,6 +59,6 @@ class AlertController(Controller):
         status_code=HTTP_200_OK,
     )
     async def acknowledge(
-        self, alert_id: FromPath[int], data: JSONBody[AlertAck], db: DB, viewer: CurrentViewer
+        self, alert_id: FromPath[Id], data: JSONBody[AlertAck], db: DB, viewer: CurrentViewer
     ) -> AlertOut:
         return await acknowledge_alert(db, viewer, alert_id, data.note, utcnow())

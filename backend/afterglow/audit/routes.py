@@ -12,6 +12,7 @@ from litestar.params import FromQuery, QueryParameter
 from afterglow.accounts.auth import admins_only
 from afterglow.audit.service import audit_trail
 from afterglow.errors import aware
+from afterglow.fields import IdFilter, Offset
 from afterglow.http import DB, CurrentViewer
 
 
@@ -44,13 +45,13 @@ class AuditController(Controller):
         self,
         db: DB,
         viewer: CurrentViewer,
-        patient_id: FromQuery[int | None] = None,
-        actor_user_id: FromQuery[int | None] = None,
+        patient_id: IdFilter = None,
+        actor_user_id: IdFilter = None,
         action: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[AuditEventOut]:
         rows = await audit_trail(
             db,

@@ -18,6 +18,7 @@ from afterglow.checkins.service import list_checkins, prepare_checkin, record_ch
 from afterglow.checkins.sqlite_write import record_new_checkin
 from afterglow.clock import utcnow
 from afterglow.errors import aware
+from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 
 
@@ -74,7 +75,7 @@ class CheckinController(Controller):
     )
     async def list_for_patient(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         db: DB,
         viewer: CurrentViewer,
         instrument: FromQuery[str | None] = None,

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import clinicians_only
 from afterglow.clock import utcnow
+from afterglow.fields import Id
 from afterglow.history import schemas
 from afterglow.history.service import import_history
 from afterglow.http import DB, CurrentViewer
@@ -36,7 +37,7 @@ class HistoryController(Controller):
     )
     async def import_records(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         data: JSONBody[schemas.HistoryImport],
         db: DB,
         viewer: CurrentViewer,

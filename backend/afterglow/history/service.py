@@ -23,6 +23,7 @@ from sqlmodel import SQLModel, col
 from afterglow.accounts.models import Patient
 from afterglow.alerts.service import raise_safety_alert
 from afterglow.checkins.models import CheckIn
+from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.history import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
@@ -57,6 +58,8 @@ class _Problems:
 def _check_time(value: datetime, key: str, now: datetime, problems: _Problems) -> None:
     if value.tzinfo is None:
         problems.add(key, "include the UTC offset, e.g. 2025-03-01T09:00:00-05:00")
+    elif not on_the_calendar(value):
+        problems.add(key, CALENDAR_PROBLEM)
     elif value - now > MAX_FUTURE:
         problems.add(key, "is in the future")
 

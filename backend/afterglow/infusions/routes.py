@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from afterglow.accounts.access import open_patient
 from afterglow.clock import utcnow
+from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 from afterglow.infusions import schemas
 from afterglow.infusions.service import (
@@ -44,7 +45,7 @@ class InfusionController(Controller):
     )
     async def create(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         data: JSONBody[schemas.InfusionCreate],
         db: DB,
         viewer: CurrentViewer,
@@ -64,7 +65,7 @@ class InfusionController(Controller):
         summary="A patient's infusions, oldest first",
     )
     async def list_infusions(
-        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> list[schemas.InfusionOut]:
         await open_patient(db, viewer, patient_id, "infusions.read")
         infusions = await patient_infusions(db, patient_id)
@@ -80,8 +81,8 @@ class InfusionController(Controller):
     )
     async def update(
         self,
-        patient_id: FromPath[int],
-        infusion_id: FromPath[int],
+        patient_id: FromPath[Id],
+        infusion_id: FromPath[Id],
         data: JSONBody[schemas.InfusionUpdate],
         db: DB,
         viewer: CurrentViewer,
@@ -113,7 +114,7 @@ class InfusionController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def remove(
-        self, patient_id: FromPath[int], infusion_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], infusion_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> None:
         await open_patient(
             db,
@@ -145,7 +146,7 @@ class EventController(Controller):
     )
     async def create(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         data: JSONBody[schemas.EventCreate],
         db: DB,
         viewer: CurrentViewer,
@@ -166,7 +167,7 @@ class EventController(Controller):
         summary="A patient's clinical events, oldest first",
     )
     async def list_events(
-        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> list[schemas.EventOut]:
         await open_patient(db, viewer, patient_id, "events.read", staff_only=True)
         events = await patient_events(db, patient_id)
@@ -181,7 +182,7 @@ class EventController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def remove(
-        self, patient_id: FromPath[int], event_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], event_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> None:
         await open_patient(
             db, viewer, patient_id, "event.delete", staff_only=True, detail={"event_id": event_id}

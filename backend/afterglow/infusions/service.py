@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from afterglow.errors import invalid
+from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.infusions import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
 
@@ -21,6 +22,8 @@ def checked_past_time(value: datetime, field: str, now: datetime) -> datetime:
     """Clinical facts are recorded after they happen, with a time zone; kept and echoed in UTC."""
     if value.tzinfo is None:
         raise invalid(field, "include the UTC offset, e.g. 2026-11-26T09:00:00-05:00")
+    if not on_the_calendar(value):
+        raise invalid(field, CALENDAR_PROBLEM)
     if value - now > MAX_FUTURE:
         raise invalid(field, "is in the future; record an infusion or event once it has happened")
     return value.astimezone(UTC)

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from afterglow.accounts.auth import PUBLIC
 from afterglow.clock import utcnow
+from afterglow.fields import Id
 from afterglow.http import DB, AppSettings, CurrentViewer
 from afterglow.push.models import PushSubscription
 from afterglow.push.schemas import PushKey, SubscriptionIn, SubscriptionOut
@@ -68,7 +69,7 @@ class PushController(Controller):
         summary="Turn notifications off for one of your devices",
     )
     async def unsubscribe(
-        self, subscription_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, subscription_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> None:
         await unsubscribe_device(db, viewer.user_id, subscription_id, utcnow())
         await db.commit()

@@ -9,6 +9,7 @@ from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import staff_only
 from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
+from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 from afterglow.infusions.schemas import InfusionKind, Route
 from afterglow.relief import booster_outlook
@@ -42,7 +43,7 @@ class ReliefController(Controller):
         ),
     )
     async def patient_relief(
-        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> ReliefOut:
         patient = await open_patient(db, viewer, patient_id, "relief.read")
         now = utcnow()

@@ -17,6 +17,7 @@ from afterglow.accounts.models import Patient
 from afterglow.audit.service import record_audit
 from afterglow.checkins.models import CheckIn
 from afterglow.clock import utcnow
+from afterglow.fields import Offset
 from afterglow.http import DB, CurrentViewer
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.summary import NEVER
@@ -131,7 +132,7 @@ class TriageController(Controller):
         sort: FromQuery[Literal["urgency", "name"]] = "urgency",
         q: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> TriageList:
         now = utcnow()
         conditions: list[Any] = [

@@ -12,6 +12,7 @@ from afterglow.accounts.access import open_patient
 from afterglow.accounts.models import Patient
 from afterglow.accounts.viewer import Viewer
 from afterglow.clock import utcnow
+from afterglow.fields import Id, Offset
 from afterglow.http import DB, CurrentViewer
 from afterglow.reminders import schemas
 from afterglow.reminders.service import change_reminder_settings, patient_sends, reminder_settings
@@ -64,7 +65,7 @@ class PatientRemindersController(Controller):
         summary="A patient's reminder schedule",
     )
     async def show(
-        self, patient_id: FromPath[int], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> schemas.ReminderSettingsOut:
         patient = await open_patient(db, viewer, patient_id, "reminders.read")
         settings = await reminder_settings(db, patient, utcnow())
@@ -80,7 +81,7 @@ class PatientRemindersController(Controller):
     )
     async def update(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         data: JSONBody[schemas.ReminderSettingsIn],
         db: DB,
         viewer: CurrentViewer,
@@ -105,11 +106,11 @@ class PatientRemindersController(Controller):
     )
     async def sends(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         db: DB,
         viewer: CurrentViewer,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[schemas.SendOut]:
         await open_patient(db, viewer, patient_id, "reminders.sends.read", staff_only=True)
         sends = await patient_sends(db, patient_id, limit=limit, offset=offset)

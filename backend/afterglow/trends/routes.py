@@ -14,6 +14,7 @@ from afterglow.accounts.access import open_patient
 from afterglow.checkins.models import CheckIn
 from afterglow.clock import utcnow
 from afterglow.errors import aware, invalid
+from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 from afterglow.infusions.models import Infusion
 from afterglow.instruments.registry import REGISTRY
@@ -103,7 +104,7 @@ class TrendsController(Controller):
     )
     async def trends(
         self,
-        patient_id: FromPath[int],
+        patient_id: FromPath[Id],
         db: DB,
         viewer: CurrentViewer,
         instrument: FromQuery[str] = "phq9",
