@@ -2,10 +2,10 @@
 putting one back.
 
 SQLite is copied with its online backup API, so a copy taken while the server writes is one
-consistent moment. PostgreSQL goes through `pg_dump -Fc` and `pg_restore --clean`, in one
-transaction. Restoring refuses while Afterglow runs on the database: `serve` and `worker` hold a
-shared lock on `<data dir>/afterglow.lock` for as long as they run, and the kernel lets it go
-when they die, however they die.
+consistent moment. PostgreSQL goes through `pg_dump -Fc`, and back through `pg_restore` and
+`psql` in one transaction that replaces every table. Restoring refuses while Afterglow runs on
+the database: `serve` and `worker` hold a shared lock on `<data dir>/afterglow.lock` for as long
+as they run, and the kernel lets it go when they die, however they die.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -131,7 +132,7 @@ def _check_sqlite_backup(source: Path) -> None:
             _check_integrity(copy, source)
             tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{source} is not an SQLite backup ({error}).") from None
+        raise BackupError(f"{source} is damaged or not an SQLite backup ({error}).") from None
     if "alembic_version" not in tables:
         raise BackupError(f"{source} is an SQLite file but not an Afterglow database.")
 
@@ -232,21 +233,58 @@ def _check_pg_archive(settings: Settings, source: Path) -> None:
         raise BackupError(f"{source} is a pg_dump archive but not of an Afterglow database.")
 
 
+# pg_restore --clean drops only what the archive has, one object at a time: tables made by later
+# migrations stay behind (the next start fails to make them again), and what they reference
+# cannot be dropped. A backup replaces the whole schema instead.
+EMPTY_SCHEMA = """
+DO $$
+DECLARE item record;
+BEGIN
+  FOR item IN
+    SELECT c.relname, c.relkind FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  LOOP
+    EXECUTE format(
+      'DROP %s IF EXISTS %I CASCADE',
+      CASE item.relkind
+        WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+        ELSE 'TABLE'
+      END,
+      item.relname
+    );
+  END LOOP;
+END $$;
+"""
+
+
 def _pg_restore(settings: Settings, source: Path) -> str:
     env, database = _libpq_env(settings)
-    _run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={database}",
-            str(source),
-        ],
-        env,
-        "pg_restore",
-    )
+    with tempfile.TemporaryDirectory(dir=settings.data_dir, prefix="restore-") as folder:
+        # The whole script first: psql must never commit half of an archive that breaks midway.
+        script = Path(folder) / "restore.sql"
+        _run(
+            [
+                _tool("pg_restore"),
+                "--no-owner",
+                "--no-privileges",
+                f"--file={script}",
+                str(source),
+            ],
+            env,
+            f"Reading {source}",
+        )
+        _run(
+            [
+                _tool("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                "--single-transaction",
+                f"--command={EMPTY_SCHEMA}",
+                f"--file={script}",
+            ],
+            env,
+            "Restoring",
+        )
     return f"Restored the PostgreSQL database {database} from {source}."

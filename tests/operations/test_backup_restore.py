@@ -173,3 +173,20 @@ def test_a_backup_from_an_older_version_is_migrated_after_restore(
     migrated = afterglow(fresh_settings, "migrate")
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     assert "Database is at the newest schema." in migrated.stdout
+
+
+async def test_a_damaged_backup_is_refused_and_the_database_stays_as_it_was(
+    settings: Settings, world: World, db: AsyncSession, tmp_path: Path
+) -> None:
+    before = await row_counts(db)
+    await close_connections(db)
+    backup_file = tmp_path / "afterglow.backup"
+    assert afterglow(settings, "backup", str(backup_file)).returncode == 0
+    whole = backup_file.read_bytes()
+    # Cut short, as a full disk or an interrupted copy leaves it.
+    backup_file.write_bytes(whole[: len(whole) * 2 // 3])
+
+    refused = afterglow(settings, "restore", str(backup_file))
+    assert refused.returncode == 2
+    assert str(backup_file) in refused.stderr and "Traceback" not in refused.stderr
+    assert await row_counts(db) == before
