@@ -298,3 +298,29 @@ async def test_a_device_moving_to_another_clinic_is_audited_in_both_without_nami
     left = by_clinic[world.clinic_a.id]
     assert (left.actor_user_id, left.actor_role) == (None, "system")
     assert left.detail == {"from_user_id": world.clinician_a.id}
+
+
+async def test_a_patient_whose_only_device_is_broken_is_not_planned_for_and_sees_no_working_device(
+    db: AsyncSession,
+    world: World,
+    push_service: FakePushService,
+    make_tick: Ticks,
+    make_client,
+) -> None:
+    patient = world.patient_a1
+    tablet = await add_device_from_before_validation(
+        db, push_service, patient.user_id, "tablet", p256dh=OFF_CURVE_KEY
+    )
+    await mood_at_eight_in_new_york(db, patient)
+    clock = Clock(evening(26))
+    tick = make_tick(clock)
+    for day in range(26, 31):
+        clock.set(evening(day))
+        await tick()
+
+    assert (await device_row(db, tablet)).broken_at == evening(28).astimezone(UTC)
+    # Three failed evenings, then no reminder is queued for a device that cannot take it.
+    assert [m.status for m in await messages_to(db, patient.user_id)] == ["failed"] * 3
+    owner = await make_client("p1@a.test")
+    reminders = (await owner.get("/api/me/reminders")).json()
+    assert reminders["push_devices"] == 0

@@ -237,7 +237,10 @@ async def patients_for_reminders(
         (
             await db.execute(
                 select(col(PushSubscription.user_id))
-                .where(col(PushSubscription.user_id).in_(user_ids))
+                .where(
+                    col(PushSubscription.user_id).in_(user_ids),
+                    col(PushSubscription.broken_at).is_(None),
+                )
                 .distinct()
             )
         ).scalars()
@@ -313,7 +316,10 @@ async def reminder_settings(
             await db.scalar(
                 select(func.count())
                 .select_from(PushSubscription)
-                .where(col(PushSubscription.user_id) == patient.user_id)
+                .where(
+                    col(PushSubscription.user_id) == patient.user_id,
+                    col(PushSubscription.broken_at).is_(None),
+                )
             )
             or 0
         )
