@@ -49,6 +49,8 @@ from afterglow.settings import Settings
 from afterglow.text import strip_nul_from_query
 from afterglow.trends.routes import TrendsController
 from afterglow.web import SKIP_COMPRESSION, pwa_router
+from afterglow.web.api_docs import docs_assets_router, docs_render_plugins
+from afterglow.web.headers import security_headers
 from afterglow.worker import scheduler_lifespan
 
 OPENAPI_TAGS = [
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             pwa_router(settings.pwa_dir),
+            docs_assets_router(),
             HealthController,
             AuthController,
             EnrollmentController,
@@ -135,7 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=COMPRESSION,
         request_class=AfterglowRequest,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_request_id],
+        before_send=[add_request_id, security_headers(https=secure_cookies)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             tags=OPENAPI_TAGS,
             use_handler_docstrings=False,
+            render_plugins=docs_render_plugins(),
         ),
         state=State(
             {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import CacheControlHeader
 
 from afterglow.accounts.auth import PUBLIC
 from afterglow.instruments.registry import REGISTRY, Instrument
@@ -90,7 +89,6 @@ class InstrumentController(Controller):
         policy="public",
         summary="Every instrument: items, options, scoring, bands, LOINC codes",
         description="Wording and options of PHQ-9 and GAD-7 are exact and must be shown with their attribution.",
-        cache_control=CacheControlHeader(max_age=3600),
     )
     async def catalogue(self) -> list[InstrumentOut]:
         return _CATALOGUE
