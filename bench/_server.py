@@ -89,6 +89,8 @@ def sign_in(url: str, email: str, password: str) -> tuple[str, str]:
         headers={"Content-Type": "application/json", "x-csrftoken": csrf},
     )
     opener.open(request)
+    # The CSRF token belongs to the session: signing in set a new one.
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, csrf
 

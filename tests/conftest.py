@@ -264,11 +264,22 @@ ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 async def csrf_ready(client: httpx.AsyncClient) -> None:
-    """Fetch the CSRF cookie the way the app does (any GET), and echo it in the header."""
+    """Fetch the CSRF cookie the way the app does (any GET), and echo it in the header.
+
+    The token belongs to the session, so the client then follows the token each response
+    names (a new one at every sign-in and sign-out), as the app reads its cookie anew.
+    """
+
+    async def follow_token(response: httpx.Response) -> None:
+        token = response.headers.get("x-csrftoken")
+        if token:
+            client.headers["x-csrftoken"] = token
+
     await client.get("/api/health")
     token = client.cookies.get("csrftoken")
     assert token, "the server should set a csrftoken cookie on a GET"
     client.headers["x-csrftoken"] = token
+    client.event_hooks["response"].append(follow_token)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 import afterglow.models  # noqa: F401  (registers every table)
 from afterglow import __version__
 from afterglow.accounts.auth import SessionAuthMiddleware
+from afterglow.accounts.csrf import SessionBoundCSRFMiddleware
 from afterglow.accounts.routes import (
     AuthController,
     ClinicSettingsController,
@@ -134,25 +135,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             strip_nul_from_query,
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
+            # After authentication, so a request without a session is a 401 (sign in again)
+            # before it can be a 403 (fetch a new token): the app's outbox tells them apart.
+            DefineMiddleware(
+                SessionBoundCSRFMiddleware,
+                config=CSRFConfig(
+                    secret=settings.secret_key,
+                    cookie_name="csrftoken",
+                    header_name="x-csrftoken",
+                    cookie_secure=secure_cookies,
+                    cookie_samesite="strict",
+                ),
+            ),
         ],
         compression_config=COMPRESSION,
         request_class=AfterglowRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id, security_headers(https=secure_cookies)],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name="x-csrftoken",
-            cookie_secure=secure_cookies,
-            cookie_samesite="strict",
-        ),
         openapi_config=OpenAPIConfig(
             title="Afterglow API",
             version=__version__,
             description=(
                 "Outcome tracking for ketamine therapy clinics. Sign in with `POST /api/auth/login`; "
                 "send the `csrftoken` cookie's value in the `x-csrftoken` header on every POST, "
-                "PUT, PATCH and DELETE."
+                "PUT, PATCH and DELETE. The token belongs to the session: signing in or out "
+                "sets a new cookie, and every response names the current token in `x-csrftoken`."
             ),
             path="/schema",
             tags=OPENAPI_TAGS,

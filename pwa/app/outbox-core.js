@@ -103,19 +103,22 @@
   }
 
   /**
-   * The CSRF token every unsafe request echoes in x-csrftoken. With `fresh`, first make a GET
-   * so the server sets the cookie. A service worker that cannot read cookies (no cookieStore)
-   * uses the copy the page kept.
+   * The CSRF token every unsafe request echoes in x-csrftoken. It belongs to the session, so
+   * it changes at every sign-in and sign-out. With `fresh`, first ask the server, which names
+   * the current token in its answer: a service worker that cannot read cookies (no cookieStore
+   * in Safari and Firefox) learns it there, instead of its copy from before a sign-in.
    */
   async function csrfToken(fresh) {
+    let named = null;
     if (fresh) {
       try {
-        await fetch('/api/health', { credentials: 'same-origin' });
+        const response = await fetch('/api/health', { credentials: 'same-origin', cache: 'no-store' });
+        named = response.headers.get('x-csrftoken');
       } catch {
         // Offline: the send that follows fails too, and the entry waits.
       }
     }
-    const token = await cookieValue('csrftoken');
+    const token = named || (await cookieValue('csrftoken'));
     if (token) {
       await setState('csrf', token);
       return token;

@@ -91,8 +91,15 @@ def serving(env: dict[str, str]) -> Iterator[str]:
 
 
 def api_client(base: str) -> httpx.Client:
-    """A client with a CSRF token, as the app has one after its first GET."""
-    client = httpx.Client(base_url=base, timeout=10)
+    """A client with a CSRF token, as the app has one after its first GET; it follows the token
+    each response names, since the token changes with every sign-in and sign-out."""
+
+    def follow_token(response: httpx.Response) -> None:
+        token = response.headers.get("x-csrftoken")
+        if token:
+            client.headers["x-csrftoken"] = token
+
+    client = httpx.Client(base_url=base, timeout=10, event_hooks={"response": [follow_token]})
     client.get("/api/health")
     client.headers["x-csrftoken"] = client.cookies["csrftoken"]
     return client

@@ -7,6 +7,7 @@ database does not let anyone sign in. Revoking is deleting the row.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -25,6 +26,17 @@ REFRESH_EVERY = timedelta(hours=1)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_csrf_token(secret_key: str, session_token: str) -> str:
+    """The CSRF token of one session: a MAC of its cookie, which page scripts cannot read.
+
+    Only the holder of the session knows it, it changes with every sign-in, and no token
+    planted before the sign-in can equal it.
+    """
+    return hmac.new(
+        secret_key.encode(), b"csrf:" + token_hash(session_token).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def session_lifetime(settings: Settings, role: str) -> timedelta:
