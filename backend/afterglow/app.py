@@ -35,7 +35,12 @@ from afterglow.alerts.routes import AlertController
 from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
 from afterglow.db import create_engine
-from afterglow.errors import EXCEPTION_HANDLERS, AfterglowRequest, add_request_id
+from afterglow.errors import (
+    EXCEPTION_HANDLERS,
+    AfterglowRequest,
+    add_request_id,
+    document_client_errors,
+)
 from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
@@ -102,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         session_config=AsyncSessionConfig(expire_on_commit=False),
     )
     secure_cookies = settings.public_url.startswith("https://")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             pwa_router(settings.pwa_dir),
             docs_assets_router(),
@@ -175,3 +180,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
     )
+    document_client_errors(app)
+    return app

@@ -11,12 +11,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap, Message, Scope
 
+from afterglow.accounts.policy import Policy, declared_policy
 from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.logs import exception_type, request_log, traceback_without_messages
 from afterglow.text import ClientRequest
@@ -43,8 +54,14 @@ def aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
+class Conflict(ClientException):
+    """409: the request clashes with what is stored (a used link, a taken email, a replayed key)."""
+
+    status_code = HTTP_409_CONFLICT
+
+
 def conflict(message: str) -> HTTPException:
-    return ClientException(detail=message, status_code=HTTP_409_CONFLICT)
+    return Conflict(detail=message)
 
 
 # Built on text.ClientRequest: the app has one request class, and its JSON bodies must still
@@ -107,3 +124,48 @@ def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[
 
 # Status 500 also catches every exception that is not an HTTPException (Litestar's lookup rule).
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {HTTP_500_INTERNAL_SERVER_ERROR: server_error}
+
+
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_ROLE_POLICIES = frozenset(
+    {
+        Policy.OWN_PATIENT,
+        Policy.OWN_PATIENT_OR_CLINIC_CLINICIAN,
+        Policy.CLINIC_CLINICIAN,
+        Policy.CLINIC_STAFF,
+        Policy.CLINIC_ADMIN,
+    }
+)
+
+
+def client_errors(route: HTTPRoute, handler: HTTPRouteHandler) -> list[type[HTTPException]]:
+    """The 4xx a route answers besides 400, from what every route shares.
+
+    401 unless it is public; 403 for a CSRF token on writes and for role rules; 404 when the path
+    names something; 413 for a body over the size limit. Answers of one route only (409, 429)
+    it declares itself with `raises=`.
+    """
+    policy = declared_policy(handler.opt)
+    errors: list[type[HTTPException]] = []
+    if policy is not Policy.PUBLIC:
+        errors.append(NotAuthorizedException)
+    if policy in _ROLE_POLICIES or _UNSAFE_METHODS & set(handler.http_methods):
+        errors.append(PermissionDeniedException)
+    if route.path_parameters:
+        errors.append(NotFoundException)
+    if "data" in handler.parsed_fn_signature.parameters:
+        errors.append(RequestEntityTooLarge)
+    return errors
+
+
+def document_client_errors(app: Litestar) -> None:
+    """Write each route's 4xx answers into the OpenAPI document (built on first use)."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            declared = list(handler.raises or [])
+            codes = {error.status_code for error in declared}
+            # One exception per status: two would document a oneOf that every body matches twice.
+            shared = [e for e in client_errors(route, handler) if e.status_code not in codes]
+            handler.raises = [*declared, *shared]

@@ -48,7 +48,7 @@ from afterglow.accounts.throttle import (
 )
 from afterglow.audit.service import record_audit
 from afterglow.clock import utcnow
-from afterglow.errors import conflict, invalid
+from afterglow.errors import Conflict, conflict, invalid
 from afterglow.fields import Id, Offset
 from afterglow.http import DB, AppSettings, CurrentViewer
 from afterglow.relief.service import refresh_patient_relief
@@ -122,6 +122,7 @@ class AuthController(Controller):
         "/auth/login",
         opt=PUBLIC,
         operation_id="login",
+        raises=[NotAuthorizedException, TooManyRequestsException],
         policy="public",
         summary="Sign in with email and password",
         description="Starts a server-side session (HttpOnly cookie). Repeated failures are throttled "
@@ -224,6 +225,7 @@ class EnrollmentController(Controller):
         "/{token:str}",
         opt=PUBLIC,
         operation_id="acceptEnrollment",
+        raises=[Conflict],
         policy="public",
         summary="Set a password and sign in",
         description="Uses the one-time link: creates the account, marks the link used, starts a session.",
@@ -271,6 +273,7 @@ class PatientController(Controller):
         "/",
         guards=[clinicians_only],
         operation_id="createPatient",
+        raises=[Conflict],
         policy="clinic-clinician",
         summary="Add a patient and get their enrollment link",
         description="The link is valid for 7 days and works once; send it to the patient's phone.",
@@ -369,6 +372,7 @@ class PatientController(Controller):
         "/{patient_id:int}",
         guards=[clinicians_only],
         operation_id="updatePatient",
+        raises=[Conflict],
         policy="clinic-clinician",
         summary="Change a patient's profile",
         description="Time zone changes take effect from the next reminder slot.",
@@ -411,6 +415,7 @@ class PatientController(Controller):
         "/{patient_id:int}/enrollment",
         guards=[clinicians_only],
         operation_id="reissueEnrollment",
+        raises=[Conflict],
         policy="clinic-clinician",
         summary="A new enrollment link",
         description="Earlier links for this patient stop working.",
@@ -469,6 +474,7 @@ class StaffController(Controller):
     @post(
         "/",
         operation_id="inviteStaff",
+        raises=[Conflict],
         policy="clinic-admin",
         summary="Invite a clinician or admin",
         description="Returns a one-time link, valid 7 days, where they set their password.",
@@ -506,6 +512,7 @@ class StaffController(Controller):
     @patch(
         "/{user_id:int}",
         operation_id="updateStaff",
+        raises=[Conflict],
         policy="clinic-admin",
         summary="Deactivate or reactivate a staff account",
         description="Deactivating ends all of that person's sessions at once.",

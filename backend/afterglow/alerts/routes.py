@@ -12,6 +12,7 @@ from afterglow.accounts.auth import clinicians_only
 from afterglow.alerts.schemas import AlertAck, AlertOut
 from afterglow.alerts.service import acknowledge_alert, alert_inbox, view_alert
 from afterglow.clock import utcnow
+from afterglow.errors import Conflict
 from afterglow.fields import Id, IdFilter, Offset
 from afterglow.http import DB, CurrentViewer
 
@@ -53,6 +54,7 @@ class AlertController(Controller):
     @post(
         "/{alert_id:int}/ack",
         operation_id="acknowledgeAlert",
+        raises=[Conflict],
         policy="clinic-clinician",
         summary="Acknowledge a safety alert with a note",
         description="Stops escalation. The note says what was done; it is audited.",

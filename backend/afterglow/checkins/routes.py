@@ -17,7 +17,7 @@ from afterglow.checkins import schemas
 from afterglow.checkins.service import list_checkins, prepare_checkin, record_checkin
 from afterglow.checkins.sqlite_write import record_new_checkin
 from afterglow.clock import utcnow
-from afterglow.errors import aware
+from afterglow.errors import Conflict, aware
 from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 
@@ -31,6 +31,7 @@ class CheckinController(Controller):
         # transaction (see checkins/sqlite_write.py).
         opt=PUBLIC,
         operation_id="createCheckin",
+        raises=[Conflict],
         policy="own-patient",
         summary="Record a check-in (patient)",
         description=(
