@@ -1,6 +1,6 @@
 """Imports every table so that SQLModel.metadata is complete (Alembic and tests use this)."""
 
-from afterglow.accounts.models import AuthSession, Clinic, Invite, LoginFailure, Patient, User
+from afterglow.accounts.models import AuthSession, Clinic, Invite, LoginThrottle, Patient, User
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
@@ -17,7 +17,7 @@ __all__ = [
     "ClinicalEvent",
     "Infusion",
     "Invite",
-    "LoginFailure",
+    "LoginThrottle",
     "Patient",
     "PatientSummary",
     "PushMessage",

@@ -263,19 +263,6 @@ async def test_it_refuses_an_email_that_already_has_an_account(
     assert (await phone.get("/api/enrollment/taken-email-link")).status_code == 200
 
 
-async def test_it_refuses_to_add_a_patient_with_a_taken_email(
-    make_client: ClientFactory, world: World
-) -> None:
-    doc = await make_client("doc@a.test")
-
-    response = await doc.post(
-        "/api/patients",
-        json={"display_name": "Patient Twin", "timezone": "America/Chicago", "email": "P1@b.test"},
-    )
-
-    assert response.status_code == 409
-
-
 async def test_it_refuses_a_time_zone_that_is_not_iana(
     make_client: ClientFactory, world: World
 ) -> None:

@@ -1,11 +1,14 @@
-"""Signing in and out: sessions in the database, CSRF, throttling that holds across instances."""
+"""Signing in and out: sessions in the database, CSRF, and progressive sign-in delays that hold
+across instances without locking the rightful user out."""
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select, update
 
-from afterglow.accounts.models import AuthSession, User
+from afterglow.accounts.models import AuthSession, LoginThrottle, User
 from afterglow.app import create_app
 from conftest import PASSWORD, World, csrf_ready
 
@@ -118,29 +121,105 @@ async def test_the_database_keeps_only_a_hash_of_the_session_token(client, world
     assert token and token not in stored and len(stored) == 1 and len(stored[0]) == 64
 
 
-async def test_repeated_failures_lock_the_account_for_a_while_even_with_the_right_password(
+async def let_the_delay_pass(db) -> None:
+    """Move every sign-in delay into the past, as if its Retry-After had been waited out."""
+    await db.execute(
+        update(LoginThrottle).values(retry_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    await db.commit()
+
+
+async def fail(client: httpx.AsyncClient, email: str = "doc@a.test") -> int:
+    response = await client.post(
+        "/api/auth/login", json={"email": email, "password": "wrong password"}
+    )
+    return response.status_code
+
+
+async def test_repeated_failures_delay_the_next_attempt_even_with_the_right_password(
     client, world: World
 ):
-    for _ in range(5):
-        assert (
-            await client.post(
-                "/api/auth/login", json={"email": "doc@a.test", "password": "wrong password"}
-            )
-        ).status_code == 401
-    locked = await client.post(
+    assert [await fail(client) for _ in range(5)] == [401] * 5
+
+    delayed = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )
-    assert locked.status_code == 429
-    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
-    assert "this account" in locked.json()["detail"]
+
+    assert delayed.status_code == 429
+    assert 1 <= int(delayed.headers["retry-after"]) <= 5
+    assert "this account" in delayed.json()["detail"]
     other_account = await client.post(
         "/api/auth/login", json={"email": "doc2@a.test", "password": PASSWORD}
     )
     assert other_account.status_code == 200
 
 
+async def test_a_correct_password_after_the_delay_signs_in(client, world: World, db):
+    for _ in range(12):
+        await fail(client)
+        await let_the_delay_pass(db)
+    assert await fail(client) == 401
+
+    delayed = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+    await let_the_delay_pass(db)
+    after_the_delay = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+
+    assert delayed.status_code == 429
+    assert int(delayed.headers["retry-after"]) <= 5 * 60
+    assert after_the_delay.status_code == 200, after_the_delay.text
+
+
+async def test_the_delay_doubles_with_each_failure_up_to_five_minutes(client, world: World, db):
+    for _ in range(5):
+        assert await fail(client) == 401
+    waits = []
+    for _ in range(9):
+        waiting = await client.post(
+            "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+        )
+        assert waiting.status_code == 429
+        waits.append(int(waiting.headers["retry-after"]))
+        await let_the_delay_pass(db)
+        assert await fail(client) == 401
+
+    expected = [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    # Retry-After rounds up what is left, and a slow machine may spend a second in between.
+    assert all(want - 1 <= got <= want for got, want in zip(waits, expected, strict=True)), waits
+
+
+async def test_attempts_during_the_delay_do_not_make_it_longer(client, world: World, db):
+    for _ in range(5):
+        await fail(client)
+
+    during = [await fail(client) for _ in range(10)]
+    await let_the_delay_pass(db)
+    next_failure = await fail(client)
+    waiting = await client.post(
+        "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+    )
+
+    assert during == [429] * 10
+    assert next_failure == 401
+    assert 9 <= int(waiting.headers["retry-after"]) <= 10
+
+
+async def test_concurrent_guesses_get_one_try_per_delay(make_client, world: World, db):
+    client = await make_client()
+    for _ in range(5):
+        await fail(client)
+    await let_the_delay_pass(db)
+
+    answers = await asyncio.gather(*(fail(client) for _ in range(8)))
+
+    assert sorted(answers) == [401] + [429] * 7
+
+
 async def test_the_throttle_holds_across_instances(settings, world: World):
-    """Failures counted by one instance lock the account on another (the database is the counter)."""
+    """Failures counted by one instance delay the account on another (the database counts)."""
     first, second = create_app(settings), create_app(settings)
     async with first.lifespan(), second.lifespan():
         clients = []
@@ -151,9 +230,7 @@ async def test_the_throttle_holds_across_instances(settings, world: World):
             await csrf_ready(client)
             clients.append(client)
         for attempt in range(5):
-            await clients[attempt % 2].post(
-                "/api/auth/login", json={"email": "doc@a.test", "password": "wrong password"}
-            )
+            await fail(clients[attempt % 2])
         response = await clients[1].post(
             "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
         )
@@ -174,9 +251,39 @@ async def test_a_flood_from_one_address_is_throttled_across_accounts(
 ):
     emails = [f"nobody{i}@a.test" for i in range(settings.login_max_failures_per_address)]
     for email in emails:
-        await client.post("/api/auth/login", json={"email": email, "password": "wrong password"})
+        await fail(client, email)
     response = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )
     assert response.status_code == 429
     assert "network address" in response.json()["detail"]
+
+
+async def test_many_failures_from_one_address_do_not_lock_out_another_account(
+    settings, world: World
+):
+    """Behind the clinic's proxy, each phone is counted on its own address, not the proxy's."""
+    app = create_app(replace(settings, trust_proxy_headers=True))
+    async with app.lifespan():
+        proxy = httpx.ASGITransport(app=app, client=("10.0.0.2", 443))
+        attacker, clinician = (
+            httpx.AsyncClient(
+                transport=proxy,
+                base_url="http://testserver.local",
+                headers={"x-forwarded-for": address},
+            )
+            for address in ("192.0.2.1, 198.51.100.7", "198.51.100.8")
+        )
+        for client in (attacker, clinician):
+            await csrf_ready(client)
+        emails = ["doc@a.test", "doc2@a.test", "admin@a.test", "p1@a.test"]
+        answers = [await fail(attacker, emails[i % 4]) for i in range(30)]
+
+        signed_in = await clinician.post(
+            "/api/auth/login", json={"email": "doc@b.test", "password": PASSWORD}
+        )
+
+        assert 429 in answers
+        assert signed_in.status_code == 200, signed_in.text
+        for client in (attacker, clinician):
+            await client.aclose()

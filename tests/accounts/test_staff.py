@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.accounts.models import User
-from conftest import ClientFactory, World
+from conftest import ClientFactory, World, add_user
 
 NEW_PASSWORD = "a long synthetic passphrase"
 
@@ -64,16 +64,63 @@ async def test_it_shows_a_staff_link_for_what_it_is(
     )
 
 
-async def test_it_refuses_to_invite_an_email_that_has_an_account(
+async def test_it_refuses_to_invite_an_email_of_the_clinics_staff(
     make_client: ClientFactory, world: World
 ) -> None:
     admin = await make_client("admin@a.test")
 
     response = await admin.post(
-        "/api/staff", json={"email": "doc@b.test", "display_name": "Dr Synthetic B"}
+        "/api/staff", json={"email": "Doc2@a.test", "display_name": "Dr Synthetic A2"}
     )
 
     assert response.status_code == 409
+
+
+async def test_an_admin_cannot_retire_another_clinics_staff_invitation(
+    make_client: ClientFactory, world: World, db: AsyncSession
+) -> None:
+    await add_user(db, world.clinic_b, "admin@b.test", "admin", "Admin B")
+    await db.commit()
+    admin_a = await make_client("admin@a.test")
+    admin_b = await make_client("admin@b.test")
+    invited = await admin_a.post(
+        "/api/staff", json={"email": "locum@a.test", "display_name": "Dr Locum"}
+    )
+
+    other = await admin_b.post(
+        "/api/staff", json={"email": "locum@a.test", "display_name": "Dr Locum"}
+    )
+
+    assert (invited.status_code, other.status_code) == (201, 201)
+    newcomer = await make_client()
+    token = token_of(invited.json()["invite"]["url"])
+    assert (await newcomer.get(f"/api/enrollment/{token}")).status_code == 200
+    joined = await newcomer.post(f"/api/enrollment/{token}", json={"password": NEW_PASSWORD})
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["clinic"]["id"] == world.clinic_a.id
+
+
+async def test_a_staff_invitation_is_accepted_only_under_the_invited_email(
+    make_client: ClientFactory, world: World
+) -> None:
+    admin = await make_client("admin@a.test")
+    invited = await admin.post(
+        "/api/staff", json={"email": "new.doc@a.test", "display_name": "Dr Synthetic New"}
+    )
+    token = token_of(invited.json()["invite"]["url"])
+    newcomer = await make_client()
+
+    other_email = await newcomer.post(
+        f"/api/enrollment/{token}", json={"email": "someone.else@a.test", "password": NEW_PASSWORD}
+    )
+    same_email = await newcomer.post(
+        f"/api/enrollment/{token}", json={"email": "New.Doc@a.test", "password": NEW_PASSWORD}
+    )
+
+    assert other_email.status_code == 400
+    assert {e["key"] for e in other_email.json()["extra"]} == {"email"}
+    assert same_email.status_code == 201, same_email.text
+    assert same_email.json()["email"] == "new.doc@a.test"
 
 
 async def test_it_lists_the_clinics_staff_without_patients(

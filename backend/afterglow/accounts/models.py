@@ -1,11 +1,11 @@
-"""Tables for clinics, users, patients, sign-in sessions, login throttling and invitations."""
+"""Tables for clinics, users, patients, sign-in sessions, sign-in throttling and one-time links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -21,11 +21,15 @@ class Clinic(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
+    """An account. Each clinic is its own namespace of emails, so that nothing one clinic's staff
+    or enrollment links can try reveals whether an email has an account at another clinic."""
+
     __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("clinic_id", "email", name="uq_app_user_clinic_email"),)
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinic.id", index=True)
-    email: str = Field(max_length=320, unique=True)
+    email: str = Field(max_length=320, index=True)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=16)  # admin | clinician | patient
     password_hash: str = Field(max_length=200)
@@ -64,19 +68,25 @@ class AuthSession(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=64)
 
 
-class LoginFailure(SQLModel, table=True):
-    """One failed sign-in, keyed by account and by address, so throttling holds across instances."""
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins of one account or one address, shared by every instance through the database.
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    `failures` also serves as a version: an attempt is let through by a conditional UPDATE on it,
+    so concurrent guesses cannot all slip in while one is being checked.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=400)
-    at: datetime
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=400)
+    failures: int
+    last_failure_at: datetime
+    # Attempts before this time are answered 429 with Retry-After.
+    retry_at: datetime
 
 
 class Invite(SQLModel, table=True):
-    """A one-time link that lets a new patient (enrollment) or staff member set their password."""
+    """A one-time link that lets a new patient (enrollment) or staff member set their password,
+    or, with `reset_user_id`, lets someone locked out set a new password for their account."""
 
     __tablename__ = "invite"
     __table_args__ = (UniqueConstraint("token_hash"),)
@@ -92,3 +102,7 @@ class Invite(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    reset_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # Claims refused because the email was taken: a link stops working after a few, so that
+    # one link cannot be used to test which emails have accounts in the clinic.
+    failed_claims: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -28,25 +28,30 @@ from afterglow.accounts.passwords import (
     hash_password,
     needs_rehash,
     password_problem,
-    verify_password,
 )
 from afterglow.accounts.service import (
+    IssuedLink,
     accept_invite,
     checked_email,
     checked_on_call,
     checked_timezone,
+    choose_a_clinic,
     email_taken,
     issue_invite,
+    issue_reset_link,
+    link_qr_svg,
+    matching_accounts,
     normalise_email,
     open_invite,
+    reset_account,
 )
 from afterglow.accounts.sessions import SESSION_COOKIE, end_all_sessions, end_session, start_session
 from afterglow.accounts.throttle import (
-    check_login_throttle,
-    clear_login_failures,
-    record_login_failure,
+    Throttled,
+    begin_login_attempt,
+    forgive_login_attempt,
 )
-from afterglow.audit.service import record_audit
+from afterglow.audit.service import record_account_audit, record_audit
 from afterglow.clock import utcnow
 from afterglow.errors import Conflict, conflict, invalid
 from afterglow.fields import Id, Offset
@@ -122,11 +127,14 @@ class AuthController(Controller):
         "/auth/login",
         opt=PUBLIC,
         operation_id="login",
-        raises=[NotAuthorizedException, TooManyRequestsException],
+        raises=[NotAuthorizedException, TooManyRequestsException, Conflict],
         policy="public",
         summary="Sign in with email and password",
-        description="Starts a server-side session (HttpOnly cookie). Repeated failures are throttled "
-        "per account and per address across all instances (429 with Retry-After).",
+        description="Starts a server-side session (HttpOnly cookie). After a few failures, per "
+        "account and per address across all instances, the next attempt is accepted only after a "
+        "delay that doubles with each failure, up to 5 minutes (429 with Retry-After). Emails are "
+        "unique per clinic: when the same email and password open accounts at two clinics, the "
+        "answer is 409 listing them, and the app sends `clinic_id` with the chosen one.",
         status_code=HTTP_200_OK,
     )
     async def login(
@@ -138,21 +146,27 @@ class AuthController(Controller):
     ) -> Response[schemas.MeOut]:
         now = utcnow()
         email = normalise_email(data.email)
-        address = client_address(request, settings)
-        throttled = await check_login_throttle(db, settings, email, address, now)
-        if throttled:
+        attempt = await begin_login_attempt(
+            db, settings, email, client_address(request, settings), now
+        )
+        if isinstance(attempt, Throttled):
             raise TooManyRequestsException(
-                detail=throttled.reason, headers={"Retry-After": str(throttled.retry_after_seconds)}
+                detail=attempt.reason, headers={"Retry-After": str(attempt.retry_after_seconds)}
             )
-        user = await db.scalar(select(User).where(col(User.email) == email))
+        query = select(User).where(col(User.email) == email, col(User.is_active).is_(True))
+        if data.clinic_id is not None:
+            query = query.where(col(User.clinic_id) == data.clinic_id)
+        accounts = list((await db.execute(query)).scalars())
         # Argon2 takes tens of milliseconds: give the connection back while it runs.
         await db.commit()
-        ok = await verify_password(user.password_hash if user else None, data.password)
-        if user is None or not ok or not user.is_active:
-            record_login_failure(db, email, address, now)
-            await db.commit()
+        matches = await matching_accounts(accounts, data.password)
+        if not matches:
             raise NotAuthorizedException(detail="The email or password is not right.")
-        await clear_login_failures(db, settings, email, now)
+        await forgive_login_attempt(db, settings, attempt, now)
+        if len(matches) > 1:
+            await db.commit()
+            raise await choose_a_clinic(db, matches)
+        [user] = matches
         if needs_rehash(user.password_hash):
             user.password_hash = await hash_password(data.password)
         return await _signed_in(db, settings, request, user, HTTP_200_OK)
@@ -203,16 +217,30 @@ class EnrollmentController(Controller):
         opt=PUBLIC,
         operation_id="getEnrollment",
         policy="public",
-        summary="What an enrollment link is for",
-        description="Lets the app greet the patient (or new staff member) before they set a password.",
+        summary="What an enrollment or password reset link is for",
+        description="Lets the app greet the patient (or new staff member) before they set a "
+        "password. A reset link (`purpose` password_reset) names the account it resets.",
     )
     async def show(self, token: FromPath[str], db: DB) -> schemas.InviteOut:
         now = utcnow()
         invite = await open_invite(db, token, now)
         clinic = await db.get(Clinic, invite.clinic_id)
-        patient = await db.get(Patient, invite.patient_id) if invite.patient_id else None
         assert clinic is not None
+        if invite.reset_user_id is not None:
+            user = await db.get(User, invite.reset_user_id)
+            assert user is not None
+            return schemas.InviteOut(
+                purpose="password_reset",
+                clinic=clinic.name,
+                role=user.role,
+                display_name=user.display_name,
+                email=user.email,
+                needs_email=False,
+                expires_at=invite.expires_at,
+            )
+        patient = await db.get(Patient, invite.patient_id) if invite.patient_id else None
         return schemas.InviteOut(
+            purpose="enrollment",
             clinic=clinic.name,
             role=invite.role,
             display_name=patient.display_name if patient else invite.display_name,
@@ -228,7 +256,10 @@ class EnrollmentController(Controller):
         raises=[Conflict],
         policy="public",
         summary="Set a password and sign in",
-        description="Uses the one-time link: creates the account, marks the link used, starts a session.",
+        description="Uses the one-time link: creates the account (or, for a reset link, sets its "
+        "new password and ends its other sessions), marks the link used, starts a session. A "
+        "patient chooses the email they sign in with; an email taken in this clinic is a 409, and "
+        "a link refused that way 5 times stops working.",
         status_code=HTTP_201_CREATED,
     )
     async def accept(
@@ -246,7 +277,19 @@ class EnrollmentController(Controller):
         # Hash before touching the database, so no connection waits on Argon2.
         password_hash = await hash_password(data.password)
         invite = await open_invite(db, token, now)
-        user = await accept_invite(db, invite, now, email=data.email, password_hash=password_hash)
+        if invite.reset_user_id is not None:
+            user = await reset_account(db, invite, now, password_hash=password_hash)
+            record_account_audit(
+                db,
+                user,
+                "account.password_reset.use",
+                address=client_address(request, settings),
+                target=f"user:{user.id}",
+            )
+        else:
+            user = await accept_invite(
+                db, invite, now, email=data.email, password_hash=password_hash
+            )
         return await _signed_in(db, settings, request, user, HTTP_201_CREATED)
 
 
@@ -289,8 +332,8 @@ class PatientController(Controller):
         now = utcnow()
         timezone = checked_timezone(data.timezone)
         email = checked_email(data.email) if data.email else None
-        if email and await email_taken(db, email):
-            raise conflict("An account with this email already exists.")
+        if email and await email_taken(db, viewer.clinic_id, email):
+            raise conflict("An account of your clinic already has this email.")
         patient = Patient(
             clinic_id=viewer.clinic_id,
             display_name=data.display_name.strip(),
@@ -440,6 +483,35 @@ class PatientController(Controller):
         await db.commit()
         return schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at)
 
+    @post(
+        "/{patient_id:int}/password-reset",
+        guards=[clinicians_only],
+        operation_id="issuePatientPasswordReset",
+        raises=[Conflict],
+        policy="clinic-clinician",
+        summary="A one-time link for an enrolled patient to set a new password",
+        description="For a patient locked out of the app: show the QR code (or send the link). "
+        "It works once, for one hour; using it ends the patient's other sessions. Audited.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def password_reset(
+        self, patient_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
+    ) -> schemas.ResetLink:
+        patient = await open_patient(
+            db, viewer, patient_id, "patient.password_reset.issue", staff_only=True
+        )
+        if patient.user_id is None:
+            raise conflict("This patient has not enrolled yet: give them a new enrollment link.")
+        user = await db.get(User, patient.user_id)
+        assert user is not None
+        link = await issue_reset_link(db, settings, utcnow(), user=user, issued_by=viewer.user_id)
+        await db.commit()
+        return reset_link_out(link)
+
+
+def reset_link_out(link: IssuedLink) -> schemas.ResetLink:
+    return schemas.ResetLink(url=link.url, expires_at=link.expires_at, qr_svg=link_qr_svg(link.url))
+
 
 def staff_out(user: User) -> schemas.StaffOut:
     return schemas.StaffOut(
@@ -488,8 +560,10 @@ class StaffController(Controller):
         viewer: CurrentViewer,
     ) -> schemas.StaffCreated:
         email = checked_email(data.email)
-        if await email_taken(db, email):
-            raise conflict("An account with this email already exists.")
+        # Only the clinic's own staff list can clash here; anything else surfaces, if at all,
+        # to the invitee when they accept.
+        if await email_taken(db, viewer.clinic_id, email, staff_only=True):
+            raise conflict("A staff member of your clinic already has this email.")
         link = await issue_invite(
             db,
             settings,
@@ -541,6 +615,27 @@ class StaffController(Controller):
         )
         await db.commit()
         return staff_out(user)
+
+    @post(
+        "/{user_id:int}/password-reset",
+        operation_id="issueStaffPasswordReset",
+        raises=[Conflict],
+        policy="clinic-admin",
+        summary="A one-time link for a staff member to set a new password",
+        description="For a clinician or admin of your clinic locked out: show the QR code (or send "
+        "the link). It works once, for one hour; using it ends their other sessions. Audited.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def password_reset(
+        self, user_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
+    ) -> schemas.ResetLink:
+        user = await db.get(User, user_id)
+        if user is None or user.clinic_id != viewer.clinic_id or user.role == "patient":
+            raise NotFoundException(detail=f"No staff member {user_id} in your clinic.")
+        link = await issue_reset_link(db, settings, utcnow(), user=user, issued_by=viewer.user_id)
+        record_audit(db, viewer, "staff.password_reset.issue", target=f"user:{user_id}")
+        await db.commit()
+        return reset_link_out(link)
 
 
 class ClinicSettingsController(Controller):

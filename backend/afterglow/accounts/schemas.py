@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from afterglow.fields import Id
+
 # Must contain something besides spaces (checked by the pattern, trimmed by the route).
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
@@ -16,6 +18,8 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
+    # Only needed when the same email and password open accounts at two clinics.
+    clinic_id: Id | None = None
 
 
 class ClinicOut(msgspec.Struct):
@@ -79,6 +83,8 @@ class PatientCreated(msgspec.Struct):
 
 
 class InviteOut(msgspec.Struct):
+    # "enrollment" makes a new account; "password_reset" sets a new password for an existing one.
+    purpose: Literal["enrollment", "password_reset"]
     clinic: str
     role: str
     display_name: str | None
@@ -116,3 +122,11 @@ class StaffCreated(msgspec.Struct):
 
 class StaffUpdate(msgspec.Struct, forbid_unknown_fields=True):
     is_active: bool
+
+
+class ResetLink(msgspec.Struct):
+    """A one-time link to set a new password, to show as a QR code to the person locked out."""
+
+    url: str
+    expires_at: datetime
+    qr_svg: str
