@@ -106,8 +106,13 @@ async def fuzz(base_url: str, headers: dict[str, str], excluded: list[str], repo
         command += ["-H", f"{name}: {value}"]
     for operation_id in excluded:
         command += ["--exclude-operation-id", operation_id]
+    # In the report's folder: schemathesis keeps the cases of each run for `st replay` in its
+    # working directory.
     process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=report.parent,
     )
     out, _ = await process.communicate()
     output = out.decode(errors="replace")
