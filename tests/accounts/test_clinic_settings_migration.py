@@ -7,6 +7,7 @@ after the upgrade every row converts under the strict shape and keeps what it me
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import uuid
 from collections.abc import Iterator
@@ -80,6 +81,7 @@ async def test_the_shape_migration_leaves_every_stored_clinic_setting_valid(
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT name, settings FROM clinic"))).all()
     await engine.dispose()
+    gc.collect()  # as conftest's `db` does: no asyncpg connection may outlive this loop
 
     after = {name: value if isinstance(value, dict) else json.loads(value) for name, value in rows}
     for label, stored in after.items():

@@ -1,7 +1,15 @@
-"""Clinic-level settings with the defaults of CLINICAL.md; a clinic stores only what it changed."""
+"""Clinic-level settings with the defaults of CLINICAL.md; a clinic stores only what it changed.
+
+The shape is strict: a key it does not know is refused (400 naming it), because a misspelt
+safety setting that is stored and ignored looks saved to the admin and changes nothing. Rows
+stored under an older shape are brought to this one by a migration (0006); reading still skips
+what it does not know, so one odd row never stops check-ins.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import fields
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -13,7 +21,10 @@ from afterglow.relief.facts import ReliefThresholds
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
 
-class CrisisResource(msgspec.Struct, frozen=True):
+log = logging.getLogger(__name__)
+
+
+class CrisisResource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     label: Text
     contact: Text
     kind: Literal["phone", "text", "chat", "emergency", "other"]
@@ -33,7 +44,7 @@ NOT_EMERGENCY_CARE = (
 )
 
 
-class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
+class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     # Crisis resources by locale; "default" is used when the patient's locale has none.
     crisis_resources: dict[str, tuple[CrisisResource, ...]] = msgspec.field(
         default_factory=lambda: {"default": US_CRISIS_RESOURCES}
@@ -57,15 +68,67 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True):
         return US_CRISIS_RESOURCES
 
 
+RELIEF_THRESHOLDS = frozenset(spec.name for spec in fields(ReliefThresholds))
+
+
+def _known_only(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored row without the keys this shape does not know (at any level)."""
+    known = {k: v for k, v in stored.items() if k in ClinicSettings.__struct_fields__}
+    resources = known.get("crisis_resources")
+    if isinstance(resources, dict):
+        known["crisis_resources"] = {
+            locale: [
+                {k: v for k, v in r.items() if k in CrisisResource.__struct_fields__}
+                if isinstance(r, dict)
+                else r
+                for r in listed
+            ]
+            if isinstance(listed, list)
+            else listed
+            for locale, listed in resources.items()
+        }
+    if isinstance(known.get("relief"), dict):
+        known["relief"] = {k: v for k, v in known["relief"].items() if k in RELIEF_THRESHOLDS}
+    return known
+
+
+def _converts(key: str, value: Any) -> bool:
+    try:
+        msgspec.convert({key: value}, ClinicSettings)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 def clinic_settings(stored: dict[str, Any] | None) -> ClinicSettings:
-    """Stored overrides on top of the defaults."""
-    return msgspec.convert(stored or {}, ClinicSettings)
+    """Stored overrides on top of the defaults.
+
+    Never raises: check-ins, alerts and relief all read this, and a row that no longer fits
+    (written by hand, or by an older release before its migration ran) must not stop them. Keys
+    it does not know are skipped; a value that does not fit falls back to its default, logged.
+    """
+    known = _known_only(stored or {})
+    try:
+        return msgspec.convert(known, ClinicSettings)
+    except msgspec.ValidationError:
+        fitting = {key: value for key, value in known.items() if _converts(key, value)}
+        log.warning(
+            "clinic settings: stored values that do not fit use their defaults: %s",
+            sorted(set(known) - set(fitting)),
+        )
+        return msgspec.convert(fitting, ClinicSettings)
 
 
 def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
     """Rules that span fields: a default crisis list, and urgent alerts escalating no later."""
     if not settings.crisis_resources.get("default"):
         raise invalid("crisis_resources.default", "list at least one crisis resource for everyone")
+    unknown = sorted(set(settings.relief) - RELIEF_THRESHOLDS)
+    if unknown:
+        raise invalid(
+            f"relief.{unknown[0]}",
+            "not a relief threshold; known: " + ", ".join(sorted(RELIEF_THRESHOLDS)),
+        )
     try:
         ReliefThresholds.from_settings(settings.relief)
     except ValueError as error:
