@@ -311,3 +311,17 @@ async def test_behind_a_trusted_proxy_each_phone_is_counted_on_its_own_address(
         assert signed_in.status_code == 200, signed_in.text
         for client in (attacker, clinician):
             await client.aclose()
+
+
+async def test_signing_in_again_and_again_never_counts_against_the_address(
+    client, world: World, settings
+):
+    answers = []
+    for _ in range(settings.login_max_failures_per_address + 3):
+        response = await client.post(
+            "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
+        )
+        answers.append(response.status_code)
+        await csrf_ready(client)
+
+    assert answers == [200] * (settings.login_max_failures_per_address + 3)

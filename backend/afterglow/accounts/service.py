@@ -12,7 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import segno
 from litestar.exceptions import ClientException, HTTPException
@@ -204,7 +204,7 @@ async def _claim(db: AsyncSession, invite: Invite, now: datetime) -> None:
         raise conflict("This link has just been used; sign in instead.")
 
 
-async def _refuse_taken_email(db: AsyncSession, invite: Invite) -> None:
+async def _refuse_taken_email(db: AsyncSession, invite: Invite) -> NoReturn:
     """Count the refused claim (committed, as the request fails) and say the email is taken.
 
     Only this clinic's accounts can clash, and a link stops working after a few refusals.

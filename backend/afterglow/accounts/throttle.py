@@ -84,19 +84,27 @@ async def _insert_if_missing(db: AsyncSession, key: str, now: datetime) -> None:
 async def begin_login_attempt(
     db: AsyncSession, settings: Settings, email: str, address: str | None, now: datetime
 ) -> LoginAttempt | Throttled:
-    """Let one attempt through and count it, or say how long to wait (commits either way)."""
+    """Let one attempt through and count it (committed), or say how long to wait."""
     limits = _limits(settings, email, address)
     forget_before = now - timedelta(minutes=settings.login_window_minutes)
     for _ in range(CLAIM_TRIES):
         for key in limits:
             await _insert_if_missing(db, key, now)
-        rows = {
-            row.key: row
-            for row in (
-                await db.execute(select(LoginThrottle).where(col(LoginThrottle.key).in_(limits)))
-            ).scalars()
+        # Plain values, not rows: the UPDATE below would bring loaded rows up to date.
+        seen = {
+            key: (failures, last_failure_at, retry_at)
+            for key, failures, last_failure_at, retry_at in await db.execute(
+                select(
+                    col(LoginThrottle.key),
+                    col(LoginThrottle.failures),
+                    col(LoginThrottle.last_failure_at),
+                    col(LoginThrottle.retry_at),
+                ).where(col(LoginThrottle.key).in_(limits))
+            )
         }
-        waits = [(row.retry_at, limits[key][1]) for key, row in rows.items() if row.retry_at > now]
+        waits = [
+            (retry_at, limits[key][1]) for key, (_, _, retry_at) in seen.items() if retry_at > now
+        ]
         if waits:
             retry_at, who = max(waits)
             await db.rollback()
@@ -106,12 +114,12 @@ async def begin_login_attempt(
             )
         claimed = 0
         for key, (free, _) in limits.items():
-            row = rows[key]
+            failures, last_failure_at, _ = seen[key]
             # Failures long past are forgotten: a quiet spell starts the count again.
-            before = row.failures if row.last_failure_at > forget_before else 0
+            before = failures if last_failure_at > forget_before else 0
             result = await db.execute(
                 update(LoginThrottle)
-                .where(col(LoginThrottle.key) == key, col(LoginThrottle.failures) == row.failures)
+                .where(col(LoginThrottle.key) == key, col(LoginThrottle.failures) == failures)
                 .values(
                     failures=before + 1,
                     last_failure_at=now,
@@ -120,15 +128,13 @@ async def begin_login_attempt(
             )
             claimed += result.rowcount  # type: ignore[attr-defined]
         if claimed == len(limits):
-            address_row = rows[address_key(address)]
             await db.commit()
+            failures, last_failure_at, retry_at = seen[address_key(address)]
             return LoginAttempt(
                 email=email,
                 address_key=address_key(address),
-                address_failures_before=(
-                    address_row.failures if address_row.last_failure_at > forget_before else 0
-                ),
-                address_retry_at_before=address_row.retry_at,
+                address_failures_before=failures if last_failure_at > forget_before else 0,
+                address_retry_at_before=retry_at,
             )
         # Another attempt on the same account or address counted itself first: look again.
         await db.rollback()
