@@ -88,7 +88,7 @@ def _scrub_audit_details() -> None:
             bind.execute(audit.update().where(audit.c.id == row_id).values(detail=kept))
 
 
-def _foreign_keys_off_on_sqlite() -> None:
+def _foreign_keys_off_on_sqlite(expected_version: str) -> None:
     """SQLite alters app_user by copying it into a new table and dropping the old one, which the
     tables that reference it refuse while foreign keys are enforced. The pragma only takes effect
     outside a transaction, so the migration's transaction is committed (it holds only the
@@ -98,6 +98,13 @@ def _foreign_keys_off_on_sqlite() -> None:
         op.execute("COMMIT")
         op.execute("PRAGMA foreign_keys=OFF")
         op.execute("BEGIN IMMEDIATE")
+        # Between the two transactions another process (a worker started at the same moment)
+        # may have taken the write lock and migrated: say so rather than fail on its tables.
+        version = op.get_bind().exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        if version != expected_version:
+            raise RuntimeError(
+                f"another process migrated this database to {version} meanwhile; start again"
+            )
 
 
 def _check_foreign_keys_on_sqlite() -> None:
@@ -108,7 +115,7 @@ def _check_foreign_keys_on_sqlite() -> None:
 
 
 def upgrade() -> None:
-    _foreign_keys_off_on_sqlite()
+    _foreign_keys_off_on_sqlite(expected_version="0004")
     op.create_table(
         "login_throttle",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
@@ -143,7 +150,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _foreign_keys_off_on_sqlite()
+    _foreign_keys_off_on_sqlite(expected_version="0005")
     with op.batch_alter_table("invite", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_invite_reset_user_id_app_user"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_invite_reset_user_id"))
