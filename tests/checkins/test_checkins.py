@@ -348,6 +348,8 @@ async def test_a_check_in_needs_a_live_session(make_client, world: World, db):
         "/api/checkins", json={"instrument": "mood", "answers": [7]}, headers=checkin_key()
     )
     patient.cookies.delete("afterglow_session")
+    # The CSRF token belonged to the session that is gone: fetch one as the app does on a 403.
+    await patient.get("/api/health")
     anonymous = await patient.post(
         "/api/checkins", json={"instrument": "mood", "answers": [7]}, headers=checkin_key()
     )
