@@ -59,8 +59,11 @@ async function forgetUser() {
   setState({ me: null });
 }
 
-export async function signIn(email, password) {
-  await api('/api/auth/login', { method: 'POST', body: { email, password } });
+/** `clinicId` only when the same email and password open accounts at two clinics (a 409). */
+export async function signIn(email, password, clinicId = null) {
+  const body = { email, password };
+  if (clinicId !== null) body.clinic_id = clinicId;
+  await api('/api/auth/login', { method: 'POST', body });
   const me = await refreshSession();
   flushOutbox();
   return me;

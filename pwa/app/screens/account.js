@@ -80,10 +80,14 @@ export function Enroll({ token }) {
     }
   };
 
+  const reset = invite.purpose === 'password_reset';
   return html`
-    <${Screen} title=${t('enroll.title')}>
+    <${Screen} title=${t(reset ? 'reset.title' : 'enroll.title')}>
       <p class="lead">
-        ${t('enroll.welcome', { name: invite.display_name || '', clinic: invite.clinic })}
+        ${t(reset ? 'reset.lead' : 'enroll.welcome', {
+          name: invite.display_name || '',
+          clinic: invite.clinic,
+        })}
       </p>
       <form onSubmit=${submit} class="form">
         ${invite.needs_email
@@ -101,15 +105,26 @@ export function Enroll({ token }) {
         />
         <p id="password-rule" class="hint">${t('enroll.password_rule', { n: MIN_PASSWORD })}</p>
         <${ErrorNote} error=${error} />
-        <button type="submit" class="button primary" disabled=${busy}>${t('enroll.submit')}</button>
+        <button type="submit" class="button primary" disabled=${busy}>
+          ${t(reset ? 'reset.submit' : 'enroll.submit')}
+        </button>
       </form>
     <//>
   `;
 }
 
+/** The clinics a 409 lists when one email and password open accounts at more than one. */
+function clinicsToChoose(error) {
+  if (!(error instanceof ApiError && error.status === 409 && Array.isArray(error.extra))) return null;
+  const clinics = error.extra.filter((c) => Number.isInteger(c.clinic_id));
+  return clinics.length > 1 ? clinics : null;
+}
+
 export function SignIn({ then }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [clinics, setClinics] = useState(null);
+  const [clinicId, setClinicId] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const submit = async (event) => {
@@ -117,13 +132,23 @@ export function SignIn({ then }) {
     setBusy(true);
     setError(null);
     try {
-      await signIn(email.trim(), password);
+      await signIn(email.trim(), password, clinics ? clinicId : null);
       go(then && then !== '/signin' ? then : '/today', { replace: true });
     } catch (e) {
-      setError(message(e));
+      const choices = clinicsToChoose(e);
+      if (choices) {
+        setClinics(choices);
+        setClinicId(choices[0].clinic_id);
+      } else {
+        setError(message(e));
+      }
     } finally {
       setBusy(false);
     }
+  };
+  const forget = () => {
+    setClinics(null);
+    setClinicId(null);
   };
   return html`
     <${Screen} title=${t('signin.title')}>
@@ -131,9 +156,24 @@ export function SignIn({ then }) {
         <label class="field">
           <span>${t('account.email')}</span>
           <input type="email" name="email" autocomplete="username" required value=${email}
-            onInput=${(e) => setEmail(e.target.value)} />
+            onInput=${(e) => { setEmail(e.target.value); forget(); }} />
         </label>
-        <${PasswordField} value=${password} onInput=${setPassword} autocomplete="current-password" />
+        <${PasswordField}
+          value=${password}
+          onInput=${(value) => { setPassword(value); forget(); }}
+          autocomplete="current-password"
+        />
+        ${clinics &&
+        html`<fieldset class="field">
+          <legend>${t('signin.which_clinic')}</legend>
+          ${clinics.map(
+            (c) => html`<label class="check">
+              <input type="radio" name="clinic" value=${c.clinic_id}
+                checked=${clinicId === c.clinic_id} onChange=${() => setClinicId(c.clinic_id)} />
+              <span>${c.clinic}</span>
+            </label>`,
+          )}
+        </fieldset>`}
         <${ErrorNote} error=${error} />
         <button type="submit" class="button primary" disabled=${busy}>${t('signin.submit')}</button>
       </form>

@@ -209,6 +209,7 @@ function Devices({ devices, thisId, onRemove }) {
             <span>
               <strong>${d.device_label}</strong>${d.id === thisId ? ` (${t('push.this_device')})` : ''}
               <br /><span class="muted">${t('push.added', { date: formatDate(d.created_at) })}${d.last_sent_at ? ` · ${t('push.last_sent', { date: formatDate(d.last_sent_at) })}` : ''}</span>
+              ${d.broken_at && html`<br /><span class="error-text">${t('push.broken')}</span>`}
             </span>
             <button type="button" class="button" onClick=${() => onRemove(d)}
               aria-label=${t('push.turn_off_named', { name: d.device_label })}>
