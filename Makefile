@@ -20,9 +20,10 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/afterglow serve
 
-## test: lint, type-check and run every test on SQLite and PostgreSQL (and in Chromium)
+## test: lint, type-check and run every test on SQLite and PostgreSQL (and in Chromium),
+## one pytest process per core (each with its own databases and servers)
 test: $(STAMP) lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## browser: Debian's Chromium for the browser tests, installed when missing (as root, with apt)
 browser:
