@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +28,16 @@ class VapidIdentity:
     public_key: str
     # Who runs this server, for the push services (`mailto:` or `https:`).
     subject: str
+
+    def authorization(self, audience: str, expires_at: datetime) -> str:
+        """A signed `Authorization: vapid t=<jwt>, k=<public key>` value for one push service.
+
+        `audience` is the push service's origin (scheme://host[:port]); the token is valid for
+        every message to that origin until `expires_at` (RFC 8292: at most 24 h ahead).
+        """
+        claims = {"sub": self.subject, "aud": audience, "exp": int(expires_at.timestamp())}
+        header: str = self.signer.sign(claims)["Authorization"]
+        return header
 
 
 def load_vapid(settings: Settings) -> VapidIdentity:
