@@ -1,7 +1,8 @@
 """Sending one encrypted message to one device's push service, and what its answer means.
 
 One shared aiohttp session and a bound on messages in flight; `pywebpush.webpush_async` encrypts
-(aes128gcm) and signs (VAPID) each message. How an answer is judged is a pure function
+(aes128gcm) each message. The VAPID token is signed once per push-service origin and reused for
+every message to it until an hour before it expires (RFC 8292 allows tokens up to 24 h). How an answer is judged is a pure function
 (`outcome_of`), so the rules are tested without a network. Whatever goes wrong with one device is
 that device's result, never an exception: one bad device must not stop the messages of others.
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from types import TracebackType
@@ -22,9 +24,16 @@ from urllib.parse import urlsplit
 import aiohttp
 from pywebpush import WebPushException, webpush_async
 
+from afterglow.clock import utcnow
 from afterglow.push.vapid import VapidIdentity
 
 log = logging.getLogger(__name__)
+
+# How long a VAPID token is valid: well inside RFC 8292's 24 h, as pywebpush itself chooses.
+TOKEN_LIFETIME = timedelta(hours=12)
+# A token is replaced this long before it expires, so no message leaves with a token that could
+# expire on its way (a slow request, a push service whose clock runs ahead).
+TOKEN_RENEW_BEFORE = timedelta(hours=1)
 
 
 class Outcome(StrEnum):
@@ -93,18 +102,26 @@ class PushSender:
 
     Use as an async context manager (or call `close()`). A push service that answered 429 is left
     alone until its Retry-After has passed: messages for it meanwhile come back RATE_LIMITED
-    without a request.
+    without a request. `clock` dates the VAPID tokens (their `exp`, and when to sign anew).
     """
 
     def __init__(
-        self, vapid: VapidIdentity, *, concurrency: int = 200, timeout_seconds: float = 10.0
+        self,
+        vapid: VapidIdentity,
+        *,
+        concurrency: int = 200,
+        timeout_seconds: float = 10.0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.vapid = vapid
         self.timeout_seconds = timeout_seconds
+        self.clock = clock
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._session: aiohttp.ClientSession | None = None
         self._resting_until: dict[str, float] = {}
+        # Per push-service origin: the Authorization header, and when to stop using it.
+        self._tokens: dict[str, tuple[str, datetime]] = {}
 
     async def __aenter__(self) -> PushSender:
         return self
@@ -121,6 +138,18 @@ class PushSender:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def authorization(self, origin: str) -> str:
+        """The VAPID Authorization header for `origin`, signed anew only when it nears expiry."""
+        now = self.clock()
+        cached = self._tokens.get(origin)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        expires_at = now + TOKEN_LIFETIME
+        # Signing is synchronous: concurrent sends to one origin cannot both miss the cache.
+        header = self.vapid.authorization(origin, expires_at)
+        self._tokens[origin] = (header, expires_at - TOKEN_RENEW_BEFORE)
+        return header
 
     def _shared_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -162,15 +191,19 @@ class PushSender:
             "endpoint": device.endpoint,
             "keys": {"p256dh": device.p256dh, "auth": device.auth},
         }
+        headers: dict[str, str | int | float] = {
+            "Topic": topic,
+            "Urgency": urgency,
+            "Authorization": self.authorization(_origin(device.endpoint)),
+        }
         try:
+            # No vapid_private_key nor vapid_claims: given them, pywebpush signs every message.
+            # It only encrypts here and sends our ready Authorization header as it is.
             response = await webpush_async(
                 subscription_info=subscription,
                 data=payload.decode(),
-                vapid_private_key=self.vapid.signer,
-                # A new dict every time: pywebpush writes this endpoint's `aud` into it.
-                vapid_claims={"sub": self.vapid.subject},
                 ttl=ttl,
-                headers={"Topic": topic, "Urgency": urgency},
+                headers=headers,
                 timeout=self.timeout_seconds,
                 aiohttp_session=self._shared_session(),
             )
@@ -203,7 +236,11 @@ class PushSender:
 
 
 def _origin(endpoint: str) -> str:
+    """scheme://host[:port] of a push endpoint: the VAPID `aud`, and what a 429 rests."""
     parts = urlsplit(endpoint)
+    if "@" in parts.netloc:
+        # A push service never gives credentials in an endpoint; they must not reach a token.
+        raise ValueError("the push endpoint carries credentials")
     return f"{parts.scheme}://{parts.netloc}"
 
 
