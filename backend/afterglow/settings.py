@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +20,35 @@ def _host_list(value: str | None) -> tuple[str, ...]:
     return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
 
 
-def _load_or_create_secret(data_dir: Path) -> str:
-    """Keep the signing secret in the data folder so restarts keep sessions and CSRF tokens valid."""
-    path = data_dir / "secret_key"
+def read_or_create_secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret stored at `path`, made with `make` and stored there first if there is none.
+
+    Several processes may start together on a new data folder (`serve --workers`, a worker beside
+    the app): the secret is written whole to a private temporary file and linked into place, which
+    fails if another process linked first. So no process ever reads a half-written file, and all
+    of them end up with the one that was linked.
+    """
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secret)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = make()
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secret)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        os.unlink(draft)
     return secret
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """Keep the signing secret in the data folder so restarts keep sessions and CSRF tokens valid."""
+    return read_or_create_secret_file(data_dir / "secret_key", lambda: secrets.token_urlsafe(48))
 
 
 # The push services of Chrome/Android, Firefox, Safari/iOS and Edge. The server POSTs to a

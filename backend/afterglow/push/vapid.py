@@ -8,7 +8,6 @@ one instance reject messages from another.
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 
-from afterglow.settings import Settings
+from afterglow.settings import Settings, read_or_create_secret_file
 
 KEY_FILE = "vapid_private_key"
 
@@ -77,19 +76,12 @@ def _signer(private: str) -> Vapid02:
 
 
 def _load_or_create_key(data_dir: Path) -> str:
-    path = data_dir / KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
+    return read_or_create_secret_file(data_dir / KEY_FILE, _new_private_key)
+
+
+def _new_private_key() -> str:
+    """A new P-256 private key as the base64url of its 32-byte scalar."""
     signer = Vapid02()
     signer.generate_keys()
     raw = signer.private_key.private_numbers().private_value.to_bytes(32, "big")
-    encoded = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process of this instance made it first: use theirs.
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(encoded)
-    return encoded
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
