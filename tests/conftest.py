@@ -12,13 +12,16 @@ import gc
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import httpx
 import msgspec
 import pytest
+from alembic import command
 from argon2 import PasswordHasher
 from litestar import Litestar
 from sqlalchemy import text
@@ -32,7 +35,7 @@ from afterglow.accounts.passwords import hash_password_sync
 from afterglow.alerts.models import SafetyAlert
 from afterglow.app import create_app
 from afterglow.checkins.models import CheckIn
-from afterglow.db import create_engine, migrate, session_maker
+from afterglow.db import alembic_config, create_engine, migrate, session_maker
 from afterglow.push.delivery import PushSender
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.push.service import subscribe_device
@@ -90,14 +93,38 @@ def _run_admin(sql: str) -> None:
     asyncio.run(run())
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A uniquely named PostgreSQL database for this run, dropped at the end."""
+def require_pg() -> None:
+    """Skip a PostgreSQL test when no server answers, or fail it where CI requires one."""
     problem = _pg_available()
     if problem:
         if os.environ.get("AFTERGLOW_REQUIRE_PG") == "1":
             pytest.fail(f"AFTERGLOW_REQUIRE_PG=1 but {problem}")
         pytest.skip(f"{problem} (set AFTERGLOW_REQUIRE_PG=1 to make this a failure)")
+
+
+@contextmanager
+def database_at(backend: str, data_dir: Path, revision: str) -> Iterator[Settings]:
+    """A new database of `backend`, migrated up to `revision` only (outside any test's event
+    loop, as `afterglow migrate` runs), for tests of the migrations after it; dropped after."""
+    env = {"AFTERGLOW_DATA_DIR": str(data_dir), "AFTERGLOW_SCHEDULER": "off"}
+    name = f"afterglow_mig_{uuid.uuid4().hex[:12]}"
+    if backend == "postgresql":
+        require_pg()
+        _run_admin(f'CREATE DATABASE "{name}"')
+        env["AFTERGLOW_DATABASE_URL"] = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    settings = Settings.from_env(env)
+    command.upgrade(alembic_config(settings), revision)
+    try:
+        yield settings
+    finally:
+        if backend == "postgresql":
+            _run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A uniquely named PostgreSQL database for this run, dropped at the end."""
+    require_pg()
     name = f"afterglow_test_{uuid.uuid4().hex[:12]}"
     _run_admin(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_DSN.rsplit("/", 1)[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ from sqlalchemy import text
 
 from afterglow.db import alembic_config, create_engine
 from afterglow.settings import Settings
-from conftest import PG_ADMIN_DSN, _pg_available, _run_admin
+from conftest import database_at
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 AUDIT_BEFORE: list[tuple[str, dict[str, Any]]] = [
@@ -33,21 +32,8 @@ AUDIT_BEFORE: list[tuple[str, dict[str, Any]]] = [
 @pytest.fixture
 def at_0004(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """A new database of `backend`, migrated up to 0004 only."""
-    env = {"AFTERGLOW_DATA_DIR": str(tmp_path), "AFTERGLOW_SCHEDULER": "off"}
-    name = f"afterglow_mig_{uuid.uuid4().hex[:12]}"
-    if backend == "postgresql":
-        problem = _pg_available()
-        if problem:
-            pytest.skip(problem)
-        _run_admin(f'CREATE DATABASE "{name}"')
-        env["AFTERGLOW_DATABASE_URL"] = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    settings = Settings.from_env(env)
-    command.upgrade(alembic_config(settings), "0004")
-    try:
+    with database_at(backend, tmp_path, "0004") as settings:
         yield settings
-    finally:
-        if backend == "postgresql":
-            _run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _people_at_0004(settings: Settings) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from sqlalchemy import text
 from afterglow.accounts.clinic_settings import ClinicSettings, checked_clinic_settings
 from afterglow.db import alembic_config, create_engine
 from afterglow.settings import Settings
-from conftest import PG_ADMIN_DSN, _pg_available, _run_admin
+from conftest import database_at
 
 STORED: dict[str, dict[str, Any]] = {
     "untouched": {"alert_window_hours": 2, "on_call_contact": "Dr Synthetic, 555 0100"},
@@ -49,21 +48,8 @@ STORED: dict[str, dict[str, Any]] = {
 def at_0005(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """A new database of `backend`, migrated up to 0005 only (outside the test's event loop,
     as `afterglow migrate` runs)."""
-    env = {"AFTERGLOW_DATA_DIR": str(tmp_path), "AFTERGLOW_SCHEDULER": "off"}
-    name = f"afterglow_mig_{uuid.uuid4().hex[:12]}"
-    if backend == "postgresql":
-        problem = _pg_available()
-        if problem:
-            pytest.skip(problem)
-        _run_admin(f'CREATE DATABASE "{name}"')
-        env["AFTERGLOW_DATABASE_URL"] = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    settings = Settings.from_env(env)
-    command.upgrade(alembic_config(settings), "0005")
-    try:
+    with database_at(backend, tmp_path, "0005") as settings:
         yield settings
-    finally:
-        if backend == "postgresql":
-            _run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_the_shape_migration_leaves_every_stored_clinic_setting_valid(
