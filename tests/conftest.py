@@ -416,11 +416,18 @@ async def add_device(
 
 
 async def add_urgent_alert(
-    db: AsyncSession, world: World, raised_at: datetime, escalate_at: datetime
+    db: AsyncSession,
+    world: World,
+    raised_at: datetime,
+    escalate_at: datetime,
+    *,
+    patient: Patient | None = None,
 ) -> None:
-    """Patient A1 answered PHQ-9 item 9 with 2 at `raised_at`: an urgent alert, still open."""
+    """A patient (A1 unless named) answered PHQ-9 item 9 with 2 at `raised_at`: an urgent alert,
+    still open."""
+    patient = patient or world.patient_a1
     checkin = CheckIn(
-        patient_id=world.patient_a1.id or 0,
+        patient_id=patient.id or 0,
         instrument="phq9",
         answers=[2, 2, 2, 2, 1, 2, 1, 1, 2],
         score=15,
@@ -434,8 +441,8 @@ async def add_urgent_alert(
     await db.flush()
     db.add(
         SafetyAlert(
-            clinic_id=world.clinic_a.id or 0,
-            patient_id=world.patient_a1.id or 0,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id or 0,
             checkin_id=checkin.id or 0,
             item9=2,
             level="urgent",

@@ -256,3 +256,67 @@ async def test_escalations_and_retries_still_go_out_when_planning_fails(
     clock.set(clock.now + timedelta(seconds=15))
     await tick()
     assert sorted(r.device for r in push_service.received) == ["a1-phone", "b1-phone", "doc-phone"]
+
+
+@asynccontextmanager
+async def audit_refused_for(db: AsyncSession, patient: Patient) -> AsyncIterator[None]:
+    """The database refuses the escalation's audit row for this one patient's alerts."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    when = f"NEW.patient_id = {patient.id} AND NEW.action = 'alert.escalate'"
+    if postgres:
+        await db.execute(
+            text(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'audit refused'; END $$"
+            )
+        )
+        await db.execute(
+            text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event FOR EACH ROW "
+                f"WHEN ({when}) EXECUTE FUNCTION refuse_audit()"
+            )
+        )
+    else:
+        await db.execute(
+            text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event FOR EACH ROW "
+                f"WHEN {when} BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+            )
+        )
+    await db.commit()
+    try:
+        yield
+    finally:
+        await db.execute(
+            text("DROP TRIGGER refuse_audit" + (" ON audit_event" if postgres else ""))
+        )
+        if postgres:
+            await db.execute(text("DROP FUNCTION refuse_audit()"))
+        await db.commit()
+
+
+async def test_an_alert_that_cannot_be_escalated_does_not_keep_other_alerts_from_their_clinicians(
+    db: AsyncSession, world: World, push_service: FakePushService, make_tick: Ticks
+) -> None:
+    now = EIGHT_PM.astimezone(UTC)
+    await add_device(db, push_service, world.clinician_a.id, "doc-a-phone", now)
+    await add_device(db, push_service, world.clinician_b.id, "doc-b-phone", now)
+    # Clinic A's alert falls due first, so it comes first in the escalation round.
+    await add_urgent_alert(db, world, now - timedelta(hours=3), now - timedelta(minutes=30))
+    await add_urgent_alert(
+        db, world, now - timedelta(hours=2), now - timedelta(minutes=1), patient=world.patient_b1
+    )
+    clock = Clock(now)
+    tick = make_tick(clock)
+    async with audit_refused_for(db, world.patient_a1):
+        await tick()
+    assert [(r.device, r.payload["kind"]) for r in push_service.received] == [
+        ("doc-b-phone", "alert_escalation")
+    ]
+    # The alert that failed stays due: once the database takes it, the next tick escalates it.
+    clock.set(now + timedelta(seconds=15))
+    await tick()
+    assert [(r.device, r.payload["kind"]) for r in push_service.received] == [
+        ("doc-b-phone", "alert_escalation"),
+        ("doc-a-phone", "alert_escalation"),
+    ]

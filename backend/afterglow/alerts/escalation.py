@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -30,6 +31,15 @@ ESCALATION_LIFETIME = timedelta(hours=24)
 ESCALATION_BATCH = 100
 
 
+class DueAlert(NamedTuple):
+    """What escalating one open alert needs to know of it."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    level: str
+
+
 @dataclass(frozen=True)
 class Escalations:
     alerts: int  # how many alerts escalated
@@ -44,41 +54,77 @@ async def escalate_due_alerts(
     With `claim_for` (a tick's name) the pushes come back leased to that tick, which sends them
     at once; without, they wait in the outbox for any tick.
     """
-    alerts = list(
-        (
-            await db.execute(
-                select(SafetyAlert)
-                .where(
-                    col(SafetyAlert.status) == "open",
-                    col(SafetyAlert.escalate_at) <= now,
-                    col(SafetyAlert.escalated_at).is_(None),
-                )
-                .order_by(col(SafetyAlert.escalate_at))
-                .limit(ESCALATION_BATCH)
-                .with_for_update(skip_locked=True)
+    # Plain values, not ORM objects: a savepoint rolled back for one alert expires loaded
+    # objects, and the others must still be readable without a lazy load.
+    alerts = [
+        DueAlert(cast(int, alert_id), clinic_id, patient_id, level)
+        for alert_id, clinic_id, patient_id, level in await db.execute(
+            select(
+                col(SafetyAlert.id),
+                col(SafetyAlert.clinic_id),
+                col(SafetyAlert.patient_id),
+                col(SafetyAlert.level),
             )
-        ).scalars()
-    )
+            .where(
+                col(SafetyAlert.status) == "open",
+                col(SafetyAlert.escalate_at) <= now,
+                col(SafetyAlert.escalated_at).is_(None),
+            )
+            .order_by(col(SafetyAlert.escalate_at))
+            .limit(ESCALATION_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    ]
     claimed: list[ClaimedMessage] = []
+    escalated = 0
+    failure: Exception | None = None
     for alert in alerts:
-        recipients = await escalation_recipients(db, alert.clinic_id)
-        claimed += await queue_notifications(
-            db,
-            [_escalation(alert, user_id, now) for user_id in recipients],
-            claim_for=claim_for,
-            now=now,
-        )
-        alert.escalated_at = now
-        record_operator_audit(
-            db,
-            alert.clinic_id,
-            "alert.escalate",
-            patient_id=alert.patient_id,
-            detail={"alert_id": alert.id, "level": alert.level, "recipients": recipients},
-            actor_role="system",
-        )
+        # One alert that cannot be escalated (a row the database refuses) must not keep the
+        # others from their clinicians: each is its own savepoint, and a failed one stays due,
+        # so the next tick tries it again.
+        try:
+            async with db.begin_nested():
+                claimed += await _escalate(db, alert, now, claim_for)
+        except Exception as error:
+            log.error(
+                "alert %s could not be escalated (%s); the next tick tries again",
+                alert.id,
+                failure_summary(error),
+            )
+            failure = error
+            continue
+        escalated += 1
+    if failure is not None and escalated == 0:
+        # Not one went through: the fault is the system's (a table missing, the database
+        # refusing writes), and the tick counts the escalation phase as failed.
+        raise failure
+    return Escalations(escalated, claimed)
+
+
+async def _escalate(
+    db: AsyncSession, alert: DueAlert, now: datetime, claim_for: str | None
+) -> list[ClaimedMessage]:
+    """Queue one alert's pushes, mark it escalated and audit who was told."""
+    recipients = await escalation_recipients(db, alert.clinic_id)
+    claimed = await queue_notifications(
+        db,
+        [_escalation(alert, user_id, now) for user_id in recipients],
+        claim_for=claim_for,
+        now=now,
+    )
+    await db.execute(
+        update(SafetyAlert).where(col(SafetyAlert.id) == alert.id).values(escalated_at=now)
+    )
+    record_operator_audit(
+        db,
+        alert.clinic_id,
+        "alert.escalate",
+        patient_id=alert.patient_id,
+        detail={"alert_id": alert.id, "level": alert.level, "recipients": recipients},
+        actor_role="system",
+    )
     await db.flush()
-    return Escalations(len(alerts), claimed)
+    return claimed
 
 
 async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:
@@ -127,7 +173,7 @@ async def _on_call(db: AsyncSession, clinic_id: int) -> int | None:
     return None
 
 
-def _escalation(alert: SafetyAlert, user_id: int, now: datetime) -> Notification:
+def _escalation(alert: DueAlert, user_id: int, now: datetime) -> Notification:
     urgent = alert.level == "urgent"
     return Notification(
         recipient_user_id=user_id,
