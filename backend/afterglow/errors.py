@@ -19,6 +19,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -67,10 +68,12 @@ def conflict(message: str) -> HTTPException:
 # Built on text.ClientRequest: the app has one request class, and its JSON bodies must still
 # reach validation with NUL stripped (afterglow/text.py).
 class AfterglowRequest(ClientRequest):
-    """A request whose JSON body, when it cannot be decoded at all, is the client's error.
+    """A request whose JSON body, when it cannot be decoded at all, is the client's error,
+    answered as a 400 naming `body` whatever the decoder's way of failing.
 
-    msgspec reports invalid UTF-8 as UnicodeDecodeError and very deep nesting as RecursionError;
-    Litestar only expects its DecodeError and would answer 500.
+    msgspec up to 0.22 reports invalid UTF-8 as UnicodeDecodeError (0.23 as its DecodeError)
+    and very deep nesting as RecursionError; Litestar only expects DecodeError and would answer
+    500 to the others.
     """
 
     async def json(self) -> Any:
@@ -80,6 +83,8 @@ class AfterglowRequest(ClientRequest):
             raise invalid("body", "is not valid UTF-8") from None
         except RecursionError:
             raise invalid("body", "nests arrays or objects too deeply") from None
+        except SerializationException as error:
+            raise invalid("body", f"is not valid JSON ({error})") from None
 
 
 def request_id(scope: Scope) -> str:
