@@ -28,8 +28,25 @@ SPEC = "/schema/openapi.json"
 FAVICON = f'<link rel="icon" type="image/png" href="{SWAGGER}/favicon-32x32.png">'
 
 
-def _title(openapi_schema: dict[str, Any]) -> str:
-    return str(openapi_schema["info"]["title"]).replace("&", "&amp;").replace("<", "&lt;")
+def _page(
+    openapi_schema: dict[str, Any], *, head: str = "", body: str, body_attrs: str = ""
+) -> bytes:
+    """One docs page: the shared head (title, favicon), the viewer's own head and body, no inline script."""
+    title = str(openapi_schema["info"]["title"]).replace("&", "&amp;").replace("<", "&lt;")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+{FAVICON}
+{head}
+</head>
+<body{body_attrs}>
+{body}
+</body>
+</html>
+""".encode()
 
 
 class LocalSwaggerPlugin(OpenAPIRenderPlugin):
@@ -39,22 +56,14 @@ class LocalSwaggerPlugin(OpenAPIRenderPlugin):
         super().__init__(path=path)
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_title(openapi_schema)}</title>
-{FAVICON}
-<link rel="stylesheet" href="{SWAGGER}/swagger-ui.css">
-</head>
-<body data-spec="{SPEC}">
-<div id="swagger-ui"></div>
+        return _page(
+            openapi_schema,
+            head=f'<link rel="stylesheet" href="{SWAGGER}/swagger-ui.css">',
+            body_attrs=f' data-spec="{SPEC}"',
+            body=f"""<div id="swagger-ui"></div>
 <script src="{SWAGGER}/swagger-ui-bundle.js"></script>
-<script src="{ASSETS}/swagger-init.js"></script>
-</body>
-</html>
-""".encode()
+<script src="{ASSETS}/swagger-init.js"></script>""",
+        )
 
 
 class LocalRedocPlugin(OpenAPIRenderPlugin):
@@ -68,20 +77,11 @@ class LocalRedocPlugin(OpenAPIRenderPlugin):
         super().__init__(path=path)
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_title(openapi_schema)}</title>
-{FAVICON}
-</head>
-<body>
-<redoc spec-url="{SPEC}"></redoc>
-<script src="{REDOC}/redoc.standalone.js"></script>
-</body>
-</html>
-""".encode()
+        return _page(
+            openapi_schema,
+            body=f"""<redoc spec-url="{SPEC}"></redoc>
+<script src="{REDOC}/redoc.standalone.js"></script>""",
+        )
 
 
 def docs_render_plugins() -> list[OpenAPIRenderPlugin]:
