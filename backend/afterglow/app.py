@@ -57,6 +57,7 @@ from afterglow.trends.routes import TrendsController
 from afterglow.web import SKIP_COMPRESSION, pwa_router
 from afterglow.web.api_docs import docs_assets_router, docs_render_plugins
 from afterglow.web.headers import security_headers
+from afterglow.clock import SYSTEM_CLOCK, Clock
 from afterglow.worker import scheduler_lifespan
 
 OPENAPI_TAGS = [
@@ -96,8 +97,11 @@ def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
     return viewer
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """The app. `clock` is where every route's `now` comes from (the system clock unless a test
+    or a simulation passes its own); the scheduler's tick reads the same clock."""
     settings = settings or Settings.from_env()
+    clock = clock or SYSTEM_CLOCK
     engine = create_engine(settings)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "now": Provide(clock.now, sync_to_thread=False, use_cache=False),
         },
         middleware=[
             strip_nul_from_query,
@@ -174,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {
                 "settings": settings,
+                "clock": clock,
                 "db_config": db_config,
                 "engine": engine,
                 "vapid": load_vapid(settings),

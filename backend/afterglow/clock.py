@@ -1,9 +1,45 @@
-"""The one clock. Everything that needs "now" asks here, so tests can pass their own time."""
+"""The one clock. Routes receive `now` from the app's clock (`Now`), the tick and the CLI are
+given theirs; a test or a simulation sets the app's clock and everything follows it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Real time, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class SetClock:
+    """A clock that stands where it is set and moves only when told (tests, simulations)."""
+
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("set the clock to an aware time")
+        self.at = at.astimezone(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        self.at += by
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Real time, for what runs outside the app (the CLI, logs, file names). Routes use `Now`."""
+    return SYSTEM_CLOCK.now()

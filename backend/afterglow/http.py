@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeAlias
 
 from litestar.di import NamedDependency
@@ -16,3 +17,5 @@ Engine: TypeAlias = NamedDependency[AsyncEngine]
 CurrentViewer: TypeAlias = NamedDependency[Viewer]
 """Who is signed in; present on every route that is not marked public."""
 AppSettings: TypeAlias = NamedDependency[Settings]
+Now: TypeAlias = NamedDependency[datetime]
+"""This request's time, from the app's clock (which tests and simulations can set)."""

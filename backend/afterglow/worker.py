@@ -221,7 +221,7 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
         return
     async with PushSender(load_vapid(settings)) as sender:
-        tick = ReminderTick(app.state.engine, sender)
+        tick = ReminderTick(app.state.engine, sender, clock=app.state.clock.now)
         # Readiness asks it whether ticks still finish (see health.py).
         app.state.tick = tick
         scheduler = start_scheduler(tick, settings.tick_seconds)

@@ -19,8 +19,8 @@ from afterglow.accounts.viewer import Viewer
 from afterglow.alerts.models import SafetyAlert
 from afterglow.alerts.schemas import AlertOut
 from afterglow.audit.service import record_audit
+from afterglow.derived import changed
 from afterglow.errors import conflict, invalid
-from afterglow.relief.service import refresh_patient_relief
 
 URGENT_FROM_ITEM9 = 2
 
@@ -50,6 +50,7 @@ async def raise_safety_alert(
         escalate_at=now + timedelta(hours=hours),
     )
     db.add(alert)
+    changed(db, patient_id, "alert", now)
     return alert
 
 
@@ -159,7 +160,7 @@ async def acknowledge_alert(
         target=f"alert:{alert_id}",
         detail={"note": note},
     )
-    await refresh_patient_relief(db, alert.patient_id, now)
+    changed(db, alert.patient_id, "alert", now)
     await db.commit()
     await db.refresh(alert)
     return await _alert_with_name(db, alert, now)

@@ -26,9 +26,9 @@ from afterglow.accounts.models import Clinic, Patient
 from afterglow.alerts.service import raise_safety_alert
 from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
+from afterglow.derived import changed
 from afterglow.errors import conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
-from afterglow.relief.service import note_checkin
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -235,7 +235,7 @@ async def record_checkin(
     else:
         if prepared.scored.item9:
             await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
-        await note_checkin(db, patient_id, prepared.scored.instrument.id, prepared.taken_at, now)
+        changed(db, patient_id, "phq9" if prepared.changes_relief else "checkin", now)
     await db.commit()
     return Recorded(await checkin_out(db, row), created)
 

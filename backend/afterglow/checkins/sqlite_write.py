@@ -140,13 +140,14 @@ async def _update_summary(
     instrument = prepared.scored.instrument.id
     limits = _thresholds(settings)
     moods = None
-    if needs_moods(instrument, summary):
+    if instrument == "mood" and needs_moods(summary):
         assert summary.last_infusion_at is not None
         rows = await driver.execute_fetchall(
             _MOODS_SINCE, (patient_id, sqlite_time(summary.last_infusion_at))
         )
         moods = [MoodFact(parse_sqlite_time(at) or now, score) for at, score in rows]
-    changes = after_checkin(summary, prepared.taken_at, moods, tz_name, now, limits)
+    last = max(summary.last_checkin_at or prepared.taken_at, prepared.taken_at)
+    changes = after_checkin(summary, last, moods, tz_name, now, limits)
     await driver.execute(
         _UPDATE_SUMMARY,
         (

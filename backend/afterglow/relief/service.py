@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -34,10 +34,12 @@ from afterglow.relief.summary import (
     after_checkin,
     as_of,
     needs_moods,
+    open_alert_count,
     store_summary,
     stored_episodes,
     summary_inputs,
     summary_values,
+    urgency_tier,
 )
 
 
@@ -219,16 +221,14 @@ async def pooled_relief(
     )
 
 
-async def note_checkin(
-    db: AsyncSession, patient_id: int, instrument: str, taken_at: datetime, now: datetime
-) -> None:
-    """Update the triage summary for a new check-in, in its transaction.
+async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """Bring the summary up to date after check-ins other than a PHQ-9 (derived.updater).
 
-    A PHQ-9 can move episodes and re-derives everything; any other check-in only moves the last
-    check-in time, and a mood can turn a holding episode waning (or back).
+    They only move the last check-in time, and a mood can turn a holding episode waning (or
+    back); a PHQ-9 re-derives everything instead.
     """
     stored = await db.get(PatientSummary, patient_id)
-    if instrument == "phq9" or stored is None:
+    if stored is None:
         await refresh_patient_relief(db, patient_id, now)
         return
     patient = await db.get(Patient, patient_id)
@@ -240,25 +240,28 @@ async def note_checkin(
         stored.relief_status,
         stored.open_alerts,
     )
+    last_checkin_at = await db.scalar(
+        select(func.max(col(CheckIn.taken_at))).where(col(CheckIn.patient_id) == patient_id)
+    )
     moods = None
-    if needs_moods(instrument, summary):
-        assert summary.last_infusion_at is not None
-        moods = [
-            MoodFact(at, score)
-            for at, score in await db.execute(
-                select(col(CheckIn.taken_at), col(CheckIn.score)).where(
-                    col(CheckIn.patient_id) == patient_id,
-                    col(CheckIn.instrument) == "mood",
-                    col(CheckIn.taken_at) >= summary.last_infusion_at,
-                )
-            )
-            if score is not None
-        ]
+    if needs_moods(summary):
+        moods = await moods_since(db, patient_id, summary.last_infusion_at)
     limits = await clinic_thresholds(db, patient.clinic_id)
     for key, value in after_checkin(
-        summary, taken_at, moods, patient.timezone, now, limits
+        summary, last_checkin_at, moods, patient.timezone, now, limits
     ).items():
         setattr(stored, key, value)
+
+
+async def recount_open_alerts(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """Bring the summary's open-alert count (and so its urgency) up to date (derived.updater)."""
+    stored = await db.get(PatientSummary, patient_id)
+    if stored is None:
+        await refresh_patient_relief(db, patient_id, now)
+        return
+    stored.open_alerts = await open_alert_count(db, patient_id)
+    stored.urgency_tier = urgency_tier(stored.relief_status, stored.open_alerts)
+    stored.updated_at = now
 
 
 async def episodes_now(

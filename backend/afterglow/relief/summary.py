@@ -134,6 +134,15 @@ async def store_summary(db: AsyncSession, values: dict[str, Any]) -> None:
     )
 
 
+async def open_alert_count(db: AsyncSession, patient_id: int) -> int:
+    count = await db.scalar(
+        select(func.count()).where(
+            col(SafetyAlert.patient_id) == patient_id, col(SafetyAlert.status) == "open"
+        )
+    )
+    return int(count or 0)
+
+
 async def summary_inputs(
     db: AsyncSession, patient_id: int, episodes: list[Episode], moods: list[MoodFact]
 ) -> SummaryInputs:
@@ -148,17 +157,13 @@ async def summary_inputs(
     last_checkin_at = await db.scalar(
         select(func.max(col(CheckIn.taken_at))).where(col(CheckIn.patient_id) == patient_id)
     )
-    open_alerts = await db.scalar(
-        select(func.count()).where(
-            col(SafetyAlert.patient_id) == patient_id, col(SafetyAlert.status) == "open"
-        )
-    )
+    open_alerts = await open_alert_count(db, patient_id)
     return SummaryInputs(
         episodes=episodes,
         moods=moods,
         latest_phq9=(latest[0], latest[1]) if latest and latest[0] is not None else None,
         last_checkin_at=last_checkin_at,
-        open_alerts=int(open_alerts or 0),
+        open_alerts=open_alerts,
     )
 
 
@@ -175,7 +180,7 @@ class StoredSummary:
 
 def after_checkin(
     stored: StoredSummary,
-    taken_at: datetime,
+    last_checkin_at: datetime | None,
     moods: Sequence[MoodFact] | None,
     tz_name: str,
     now: datetime,
@@ -186,7 +191,7 @@ def after_checkin(
     `moods` are the daily moods since the current infusion when the check-in was a mood (they can
     turn holding into waning, or back); None keeps the status as it is.
     """
-    last = max(stored.last_checkin_at or NEVER, taken_at)
+    last = last_checkin_at or stored.last_checkin_at or NEVER
     status = stored.relief_status
     if moods is not None:
         status = relief_status(
@@ -201,9 +206,5 @@ def after_checkin(
     }
 
 
-def needs_moods(instrument: str, stored: StoredSummary) -> bool:
-    return (
-        instrument == "mood"
-        and stored.phq9_status == "holding"
-        and stored.last_infusion_at is not None
-    )
+def needs_moods(stored: StoredSummary) -> bool:
+    return stored.phq9_status == "holding" and stored.last_infusion_at is not None

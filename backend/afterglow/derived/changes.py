@@ -1,0 +1,81 @@
+"""Marking what changed. Light on purpose: every writer imports this, it imports no service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_session
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
+
+Change = Literal[
+    "checkin",  # a check-in other than a PHQ-9: last check-in time, and mood can turn waning
+    "phq9",  # a PHQ-9 (or one imported): can move any relief episode
+    "infusion",  # recorded, corrected or removed
+    "event",  # a clinical event (hospitalisation, medication change ...)
+    "alert",  # a safety alert raised or acknowledged
+    "patient",  # enrolled, moved to another time zone, deactivated or back
+    "reminders",  # the patient's reminder settings
+    "devices",  # the patient's push devices
+]
+
+Consumer = Literal["relief", "last_checkin", "alert_count", "reminder_plan"]
+
+AFFECTS: dict[Change, frozenset[Consumer]] = {
+    "checkin": frozenset({"last_checkin"}),
+    "phq9": frozenset({"relief"}),
+    "infusion": frozenset({"relief", "reminder_plan"}),
+    "event": frozenset({"relief"}),
+    "alert": frozenset({"alert_count"}),
+    "patient": frozenset({"relief", "reminder_plan"}),
+    "reminders": frozenset({"reminder_plan"}),
+    "devices": frozenset({"reminder_plan"}),
+}
+"""What each kind of change makes out of date. `relief` (every episode, the whole triage summary
+and the open-alert count with it) covers the other three summary consumers."""
+
+_KEY = "afterglow.changed"
+_NOW = "afterglow.changed_at"
+
+
+def changed(db: AsyncSession | Session, patient_id: int, what: Change, now: datetime) -> None:
+    """Say that `what` changed for this patient; its derived state is brought up to date once,
+    just before this transaction commits. `now` is the writer's clock (the latest one wins)."""
+    marks: dict[int, set[Consumer]] = db.info.setdefault(_KEY, {})
+    marks.setdefault(patient_id, set()).update(AFFECTS[what])
+    previous = db.info.get(_NOW)
+    db.info[_NOW] = now if previous is None else max(previous, now)
+
+
+def pending_changes(db: AsyncSession | Session) -> dict[int, set[Consumer]]:
+    """What is marked and not yet brought up to date (for tests and the updater)."""
+    marks: dict[int, set[Consumer]] = db.info.get(_KEY, {})
+    return marks
+
+
+def _take(session: Session) -> tuple[dict[int, set[Consumer]], datetime | None]:
+    marks: dict[int, set[Consumer]] = session.info.pop(_KEY, {})
+    return marks, session.info.pop(_NOW, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _bring_up_to_date_before_commit(session: Session) -> None:
+    if not session.info.get(_KEY):
+        return
+    marks, now = _take(session)
+    assert now is not None
+    from afterglow.derived.updater import bring_up_to_date
+
+    proxy = async_session(session)
+    if proxy is None:
+        raise RuntimeError("derived state is kept by async sessions only")
+    # Runs inside the greenlet the AsyncSession's commit() already started, so the async
+    # updater can use the same session and connection, in the same transaction.
+    await_only(bring_up_to_date(proxy, marks, now))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    _take(session)
