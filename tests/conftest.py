@@ -35,12 +35,13 @@ from afterglow.accounts.passwords import hash_password_sync
 from afterglow.alerts.models import SafetyAlert
 from afterglow.app import create_app
 from afterglow.checkins.models import CheckIn
+from afterglow.clock import SetClock
 from afterglow.db import alembic_config, create_engine, migrate, session_maker
+from afterglow.derived import changed
 from afterglow.push.delivery import PushSender
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.push.service import subscribe_device
 from afterglow.push.vapid import load_vapid
-from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 from afterglow.worker import ReminderTick
 from fake_push_service import FakePushService
@@ -210,8 +211,14 @@ async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def app_clock() -> SetClock:
+    """The app's clock: real time until a test sets or advances it."""
+    return SetClock()
+
+
+@pytest.fixture
+def app(settings: Settings, app_clock: SetClock) -> Litestar:
+    return create_app(settings, clock=app_clock)
 
 
 @dataclass
@@ -282,7 +289,7 @@ async def world(db: AsyncSession) -> World:
     )
     # As `POST /api/patients` does: every patient has a triage summary from the start.
     for patient in (w.patient_a1, w.patient_a2, w.patient_b1):
-        await refresh_patient_relief(db, patient.id or 0, NOW)
+        changed(db, patient.id or 0, "patient", NOW)
     await db.commit()
     return w
 

@@ -1,8 +1,9 @@
 """The reminder tick: one APScheduler interval job per process, the database deciding who sends.
 
 Each tick (1) escalates safety alerts whose window ran out, (2) turns due reminder plans into
-queued notifications, (3) delivers due notifications; each phase runs whatever the one before
-met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
+queued notifications, (3) delivers due notifications, (4) re-derives, in small batches, relief
+that went stale (a clinic changed its thresholds, the analysis changed, or time moved an
+ongoing episode on); each phase runs whatever the one before met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
 plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease, and every
 notification has a unique send key. It runs inside `afterglow serve` unless
 `AFTERGLOW_SCHEDULER=off`, and alone as `afterglow worker`.
@@ -24,7 +25,9 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
+from afterglow.accounts.models import Clinic
 from afterglow.alerts.escalation import escalate_due_alerts
 from afterglow.clock import utcnow
 from afterglow.db import session_maker
@@ -38,12 +41,14 @@ from afterglow.push.outbox import (
     send_claimed,
 )
 from afterglow.push.vapid import load_vapid
+from afterglow.relief.service import rederive_stale
 from afterglow.reminders.service import PLAN_BATCH, plan_due_reminders
 from afterglow.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DELIVERY_ROUNDS = 3
+REDERIVE_PER_TICK = 500
 
 
 @dataclass
@@ -52,6 +57,7 @@ class TickReport:
     escalated: int = 0
     delivered: int = 0
     set_aside: int = 0  # reminder plans that could not be worked, tried again later
+    rederived: int = 0  # patients whose stale relief was re-derived
     failed_phases: list[str] = field(default_factory=list)
 
 
@@ -91,6 +97,7 @@ class ReminderTick:
             ("escalation", self._escalate),
             ("planning", self._plan),
             ("delivery", self._deliver),
+            ("relief", self._rederive),
         ):
             try:
                 await work(report)
@@ -142,6 +149,21 @@ class ReminderTick:
                 if isinstance(failed, BaseException):
                     raise failed
 
+    async def _rederive(self, report: TickReport) -> None:
+        """Stale relief, at most REDERIVE_PER_TICK patients a tick, REDERIVE_BATCH to a
+        transaction: a clinic-wide change catches up over a few ticks without ever holding the
+        write lock long enough to delay a check-in or a safety alert."""
+        async with self._sessions() as db:
+            clinics = list(
+                (await db.execute(select(col(Clinic.id)).order_by(col(Clinic.id)))).scalars()
+            )
+            await db.commit()
+            for clinic_id in clinics:
+                left = REDERIVE_PER_TICK - report.rederived
+                if left <= 0 or clinic_id is None:
+                    break
+                report.rederived += await rederive_stale(db, clinic_id, self.clock(), most=left)
+
     async def _deliver(self, report: TickReport) -> None:
         """Retries, and messages leased to an instance that died."""
         report.delivered += await self._deliver_all()
@@ -184,13 +206,15 @@ class ReminderTick:
 
 async def _tick_logged(tick: ReminderTick) -> None:
     report = await tick()
-    if report.planned or report.escalated or report.delivered:
+    if report.planned or report.escalated or report.delivered or report.rederived:
         log.info(
-            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or retried",
+            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or "
+            "retried, %s patients' stale relief re-derived",
             report.planned,
             report.set_aside,
             report.escalated,
             report.delivered,
+            report.rederived,
         )
 
 

@@ -73,7 +73,7 @@ async def test_the_list_puts_alerts_then_relapse_then_waning_then_silence_before
         (world.patient_a1.id, "none"),
         (world.patient_a2.id, "relapsed"),
         (waning, "waning"),
-        (silent, "holding"),
+        (silent, "no_recent_data"),  # holding when last heard from, 5 days ago
         (holding, "holding"),
     ]
     assert listed["total"] == 5

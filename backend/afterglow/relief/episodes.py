@@ -31,6 +31,10 @@ UnassessedReason = Literal["no_phq9_in_nadir_window", "no_baseline"]
 Verdict = Literal["confirmed", "refuted", "open"]
 
 DAY = timedelta(days=1)
+# Bump when a change to these rules changes what stored episodes would be: every stored row
+# carries the version it was derived with (see relief.service.derivation_fingerprint), so a new
+# version is re-derived in the background and on read, never served stale.
+ANALYSIS_VERSION = 1
 _IMMEDIATE_RELAPSE_EVENTS: dict[str, RelapseReason] = {
     "hospitalisation": "hospitalisation",
     "suicide_attempt": "suicide_attempt",

@@ -124,6 +124,10 @@ class ReliefThresholds:
     waning_window_days: int = _setting(3, 1, 14)  # daily mood is averaged over this many local days
     waning_min_days: int = _setting(2, 1, 14)  # ...and needs at least this many of them answered
     waning_drop: float = _setting(3.0, 0.5, 10)  # mood points below the post-infusion peak
+    # A status is a claim about now: holding or waning with no daily mood in this many local days
+    # (no PHQ-9 in `recent_phq9_days` for a patient with daily mood off) shows as no recent data.
+    recent_mood_days: int = _setting(3, 1, 30)
+    recent_phq9_days: float = _setting(14.0, 1, 90)
     # Not in CLINICAL.md: our defaults for the suggested booster window (see outlook.py).
     booster_margin_days: float = _setting(3.0, 0, 60)
     booster_min_window_days: float = _setting(3.0, 0, 60)

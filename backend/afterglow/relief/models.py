@@ -1,8 +1,8 @@
 """Stored survival pairs of every patient's relief episodes, for the clinic's pooled estimates.
 
 Rewritten for a patient in the same transaction as any write that can change their episodes
-(a PHQ-9, an infusion, a clinical event, a history import), so pooled Kaplan-Meier is one
-indexed query instead of re-analysing every patient per request.
+(derived.updater, before commit), so pooled Kaplan-Meier is one indexed query instead of
+re-analysing every patient per request.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class ReliefEpisode(SQLModel, table=True):
 
 
 class PatientSummary(SQLModel, table=True):
-    """What the triage list shows of each patient, kept current by the writes that change it.
+    """What the triage list shows of each patient, kept current by derived.updater.
 
     `urgency_tier` orders the list (0 open safety alert, 1 relapsed, 2 waning, 3 everyone else)
     and `activity_at` orders within a tier, oldest first, so patients with no check-in for days
@@ -61,6 +61,16 @@ class PatientSummary(SQLModel, table=True):
     last_checkin_at: datetime | None = None
     activity_at: datetime
     urgency_tier: int = 3
+    # Time alone changes two things, stored as the instants they change so that nothing has to
+    # write when they pass: the status turns "no recent data" at `stale_after` (CLINICAL.md §4;
+    # see relief.summary.recent_until), and an ongoing episode turns censored after
+    # `rederive_after` (re-derived on read and by the background job).
+    stale_after: datetime | None = None
+    rederive_after: datetime | None = None
+    # What the row was derived with (analysis version and the clinic's thresholds): a row whose
+    # fingerprint is not the clinic's current one is stale, re-derived on read and in the
+    # background instead of served (relief.service.derivation_fingerprint).
+    derived_with: str | None = Field(default=None, max_length=32)
     # The patient's episodes as last derived (the relief view reads them instead of re-analysing
     # years of check-ins on every request).
     episodes: list[dict[str, Any]] = Field(

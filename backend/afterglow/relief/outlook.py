@@ -19,8 +19,17 @@ from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import MoodFact, ReliefThresholds, require_aware
 from afterglow.relief.kaplan_meier import KaplanMeierEstimate
 
-OutlookStatus = Literal["holding", "waning", "relapsed", "no_response", "unassessed"]
+ReliefStatus = Literal[
+    "none", "holding", "waning", "relapsed", "no_response", "unassessed", "no_recent_data"
+]
+"""Where a patient's current episode stands (CLINICAL.md §4); `none` before any infusion."""
+OutlookStatus = ReliefStatus
 WindowSource = Literal["own", "clinic"]
+
+_NO_RECENT_DATA = (
+    "No recent data: the status above is the last one the patient's answers showed, not a claim"
+    " about today."
+)
 
 _ROUTE_NAMES = {"iv": "IV", "im": "IM"}
 _RELAPSE_REASONS = {
@@ -128,6 +137,7 @@ def booster_outlook(
     moods: Iterable[MoodFact],
     tz_name: str,
     thresholds: ReliefThresholds | None = None,
+    stale_after: datetime | None = None,
 ) -> BoosterOutlook:
     """What a clinician needs to time the next booster (CLINICAL.md §4).
 
@@ -139,13 +149,17 @@ def booster_outlook(
     estimate is uncertain, to start the same margin before the lower end of the median's 95%
     interval; it is at least `booster_min_window_days` wide, never before day 0, and None when
     nothing supports one (the explanation says why).
+
+    `stale_after` is when the patient's data stop being recent (`summary.no_recent_data_after`);
+    from then on a holding or waning status shows as `no_recent_data`.
     """
     limits = thresholds or ReliefThresholds()
     require_aware("now", now)
     zone = _zone(tz_name)
     days_since = (now - current_episode.start) / DAY
     signal = waning_signal(moods, current_episode.start, tz_name, now, limits)
-    status = _status(current_episode, signal)
+    seen = relief_status(current_episode, signal.waning)
+    status = status_now(seen, stale_after, now)
     history = _past_relapses(current_episode, past_episodes, days_since)
     if status == "relapsed":
         window, window_text = None, "No booster window is shown after a relapse."
@@ -153,7 +167,9 @@ def booster_outlook(
         window, window_text = _suggested_window(
             current_episode, days_since, own_km, pooled_km, zone, limits
         )
-    parts = [_status_text(days_since, status, signal, current_episode), history.sentence]
+    parts = [_status_text(days_since, seen, signal, current_episode), history.sentence]
+    if status == "no_recent_data":
+        parts.insert(1, _NO_RECENT_DATA)
     if window is None or window.source != "own":
         parts.append(f"This patient's own estimate: {own_km.summary()}.")
     explanation = " ".join([*parts, window_text])
@@ -194,20 +210,41 @@ def _rolling_mean(daily: dict[date, float], last: date, limits: ReliefThresholds
     return fmean(answered) if len(answered) >= limits.waning_min_days else None
 
 
-def _status(episode: Episode, signal: WaningSignal) -> OutlookStatus:
-    """holding, waning or relapsed, as §4 names them.
+def phq9_status(episode: Episode | None) -> ReliefStatus:
+    """The status from PHQ-9s alone (daily mood may still turn it `waning`, see `with_mood`).
 
     A current episode with no response, or none measurable yet, says so instead of "holding", which
     would claim relief never shown. A qualifying PHQ-9 awaiting confirmation shows as waning, being
     stronger evidence than daily mood.
     """
+    if episode is None:
+        return "none"
     if episode.outcome == "relapsed":
         return "relapsed"
     if episode.outcome == "no_response":
         return "no_response"
-    if signal.waning or episode.probable_relapse:
-        return "waning"
-    return "unassessed" if episode.outcome == "unassessed" else "holding"
+    if episode.outcome == "unassessed":
+        return "unassessed"
+    return "waning" if episode.probable_relapse else "holding"
+
+
+def with_mood(phq9: ReliefStatus, mood_waning: bool) -> ReliefStatus:
+    """A holding episode, or one whose response cannot be judged yet, whose daily mood has fallen
+    `waning_drop` points below its post-infusion peak is waning: the early warning of §4."""
+    return "waning" if mood_waning and phq9 in ("holding", "unassessed") else phq9
+
+
+def relief_status(episode: Episode | None, mood_waning: bool) -> ReliefStatus:
+    """The one status rule, for the triage list and the relief view alike."""
+    return with_mood(phq9_status(episode), mood_waning)
+
+
+def status_now(status: ReliefStatus, stale_after: datetime | None, now: datetime) -> ReliefStatus:
+    """A status is a claim about now: `holding` or `waning` past the instant the patient's data
+    stopped being recent (see `summary.no_recent_data_after`) shows as `no_recent_data`."""
+    if status in ("holding", "waning") and stale_after is not None and now >= stale_after:
+        return "no_recent_data"
+    return status
 
 
 def _past_relapses(current: Episode, past: Sequence[Episode], days_since: float) -> PastRelapses:

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import staff_only
 from afterglow.audit.service import record_audit
-from afterglow.clock import utcnow
 from afterglow.fields import Id
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 from afterglow.infusions.schemas import InfusionKind, Route
 from afterglow.relief import booster_outlook
+from afterglow.relief.facts import INFUSION_KINDS
 from afterglow.relief.schemas import ClinicReliefOut, OutlookOut, ReliefOut
 from afterglow.relief.service import (
     clinic_thresholds,
     current_episode,
-    episodes_now,
     moods_since,
     patient_km,
     pooled_relief,
+    rederive_stale,
+    relief_now,
 )
-
-ROUTES = ("iv", "im", "intranasal", "oral", "sublingual")
-KINDS = ("induction", "scheduled_booster", "symptom_triggered_booster")
 
 
 class ReliefController(Controller):
@@ -43,16 +43,17 @@ class ReliefController(Controller):
         ),
     )
     async def patient_relief(
-        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
     ) -> ReliefOut:
         patient = await open_patient(db, viewer, patient_id, "relief.read")
-        now = utcnow()
         thresholds = await clinic_thresholds(db, patient.clinic_id)
-        episodes = await episodes_now(db, patient_id, now, thresholds)
+        relief = await relief_now(db, patient_id, now, thresholds)
+        episodes = relief.episodes
         own = patient_km(episodes, thresholds)
         current = current_episode(episodes)
         pooled = None
         if current is not None and own.events < thresholds.min_events_for_median:
+            await rederive_stale(db, patient.clinic_id, now)
             pooled = (await pooled_relief(db, patient.clinic_id, thresholds)).km
         moods = await moods_since(db, patient_id, current.start if current else None)
         # Commit (the audit row) and give the connection back before the analysis runs.
@@ -60,7 +61,15 @@ class ReliefController(Controller):
         outlook: OutlookOut | None = None
         if current is not None:
             full = booster_outlook(
-                current, episodes, own, pooled, now, moods, patient.timezone, thresholds
+                current,
+                episodes,
+                own,
+                pooled,
+                now,
+                moods,
+                patient.timezone,
+                thresholds,
+                stale_after=relief.stale_after,
             )
             outlook = OutlookOut.for_viewer(full, clinician=viewer.is_clinician)
         return ReliefOut(
@@ -88,17 +97,20 @@ class ReliefController(Controller):
         self,
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
         route: FromQuery[Route | None] = None,
         kind: FromQuery[InfusionKind | None] = None,
     ) -> ClinicReliefOut:
         thresholds = await clinic_thresholds(db, viewer.clinic_id)
-        overall = await pooled_relief(db, viewer.clinic_id, thresholds, route=route, kind=kind)
-        by_route = [await pooled_relief(db, viewer.clinic_id, thresholds, route=r) for r in ROUTES]
-        by_kind = [await pooled_relief(db, viewer.clinic_id, thresholds, kind=k) for k in KINDS]
+        clinic = viewer.clinic_id
+        await rederive_stale(db, clinic, now)
+        overall = await pooled_relief(db, clinic, thresholds, route=route, kind=kind)
+        by_route = [await pooled_relief(db, clinic, thresholds, route=r) for r in get_args(Route)]
+        by_kind = [await pooled_relief(db, clinic, thresholds, kind=k) for k in INFUSION_KINDS]
         record_audit(db, viewer, "clinic.relief.read")
         await db.commit()
         return ClinicReliefOut(
-            generated_at=utcnow(),
+            generated_at=now,
             thresholds=thresholds,
             overall=overall,
             overall_summary=overall.km.summary(),

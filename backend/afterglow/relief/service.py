@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -16,6 +19,7 @@ from afterglow.accounts.models import Clinic, Patient
 from afterglow.checkins.models import CheckIn
 from afterglow.errors import invalid
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.operations.failures import failure_summary
 from afterglow.relief import (
     Episode,
     EventFact,
@@ -28,11 +32,15 @@ from afterglow.relief import (
     relief_episodes,
     survival_pairs,
 )
+from afterglow.relief.episodes import ANALYSIS_VERSION
 from afterglow.relief.models import PatientSummary, ReliefEpisode
+from afterglow.relief.outlook import ReliefStatus
 from afterglow.relief.summary import (
     StoredSummary,
     after_checkin,
     as_of,
+    is_fresh,
+    last_taken,
     needs_moods,
     open_alert_count,
     store_summary,
@@ -41,6 +49,8 @@ from afterglow.relief.summary import (
     summary_values,
     urgency_tier,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,16 +137,41 @@ def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> Kap
     )
 
 
-async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetime) -> list[Episode]:
-    """Re-derive a patient's stored episodes and triage summary.
+def derivation_fingerprint(thresholds: ReliefThresholds) -> str:
+    """What derived rows are derived with: the analysis version and every threshold."""
+    text = json.dumps([ANALYSIS_VERSION, asdict(thresholds)], sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    Called in the transaction of every write that can change them (check-ins, infusions,
-    clinical events, alerts, history imports), so the clinic's views never disagree with the
-    patient's own record.
-    """
+
+async def _lock_patient(db: AsyncSession, patient_id: int) -> Patient:
+    """One derivation of a patient at a time, so two never interleave their delete and insert
+    (PostgreSQL; SQLite has one writer anyway). FOR NO KEY UPDATE leaves check-ins, whose
+    foreign key only needs a key-share lock, free to go in meanwhile."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(
+            select(col(Patient.id))
+            .where(col(Patient.id) == patient_id)
+            .with_for_update(key_share=True)
+        )
     patient = await db.get(Patient, patient_id)
     assert patient is not None
-    thresholds = await clinic_thresholds(db, patient.clinic_id)
+    return patient
+
+
+async def refresh_patient_relief(
+    db: AsyncSession,
+    patient_id: int,
+    now: datetime,
+    thresholds: ReliefThresholds | None = None,
+) -> list[Episode]:
+    """Re-derive a patient's stored episodes and triage summary, in the current transaction.
+
+    Called by derived.updater before the commit of any write that can change them, and for
+    rows found stale (thresholds or analysis version changed, or time moved an ongoing episode
+    on) by the background job and by reads.
+    """
+    patient = await _lock_patient(db, patient_id)
+    thresholds = thresholds or await clinic_thresholds(db, patient.clinic_id)
     facts = await patient_facts(db, patient_id)
     episodes = relief_episodes(facts.infusions, facts.phq9s, facts.events, now, thresholds)
     await db.execute(delete(ReliefEpisode).where(col(ReliefEpisode.patient_id) == patient_id))
@@ -161,8 +196,83 @@ async def refresh_patient_relief(db: AsyncSession, patient_id: int, now: datetim
     current = current_episode(episodes)
     moods = await moods_since(db, patient_id, current.start if current else None)
     inputs = await summary_inputs(db, patient_id, episodes, moods)
-    await store_summary(db, summary_values(patient, inputs, now, thresholds))
+    fingerprint = derivation_fingerprint(thresholds)
+    await store_summary(db, summary_values(patient, inputs, now, thresholds, fingerprint))
     return episodes
+
+
+async def stale_patients(
+    db: AsyncSession, clinic_id: int, fingerprint: str, now: datetime, limit: int
+) -> list[int]:
+    """Patients of the clinic whose stored derived state may not be served: none yet, derived
+    with other thresholds or analysis version, or moved on by time. On PostgreSQL rows another
+    instance is re-deriving are skipped, so instances share the work."""
+    summary = PatientSummary
+    query = (
+        select(col(Patient.id))
+        .outerjoin(summary, col(summary.patient_id) == col(Patient.id))
+        .where(
+            col(Patient.clinic_id) == clinic_id,
+            or_(
+                col(summary.patient_id).is_(None),
+                col(summary.derived_with).is_(None),
+                col(summary.derived_with) != fingerprint,
+                col(summary.rederive_after) < now,
+            ),
+        )
+        .order_by(col(Patient.id))
+        .limit(limit)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, key_share=True, of=Patient)
+    return [patient_id for patient_id in (await db.execute(query)).scalars() if patient_id]
+
+
+REDERIVE_BATCH = 25
+
+
+async def rederive_stale(
+    db: AsyncSession,
+    clinic_id: int,
+    now: datetime,
+    *,
+    batch: int = REDERIVE_BATCH,
+    most: int | None = None,
+) -> int:
+    """Re-derive the clinic's stale patients in small batches, each its own transaction, so a
+    clinic-wide change never holds the write lock for long (a check-in or a safety alert waits
+    at most one batch). A patient whose derivation fails is logged and left for the next run;
+    the others go on. Returns how many were re-derived."""
+    thresholds = await clinic_thresholds(db, clinic_id)
+    fingerprint = derivation_fingerprint(thresholds)
+    await db.commit()
+    tried: set[int] = set()
+    done = 0
+    while most is None or done < most:
+        wanted = batch if most is None else min(batch, most - done)
+        found = [
+            p
+            for p in await stale_patients(db, clinic_id, fingerprint, now, wanted + len(tried))
+            if p not in tried
+        ][:wanted]
+        if not found:
+            break
+        for patient_id in found:
+            tried.add(patient_id)
+            try:
+                async with db.begin_nested():
+                    await refresh_patient_relief(db, patient_id, now, thresholds)
+            except Exception as error:  # one patient's bad data never stops the others
+                log.error(
+                    "relief of patient %s could not be re-derived (%s); tried again next run",
+                    patient_id,
+                    failure_summary(error),
+                )
+            else:
+                done += 1
+        await db.commit()
+    await db.commit()
+    return done
 
 
 @dataclass(frozen=True)
@@ -186,7 +296,11 @@ async def pooled_relief(
     route: str | None = None,
     kind: str | None = None,
 ) -> PooledRelief:
-    """The clinic's Kaplan-Meier over every responding episode, optionally for one route or kind."""
+    """The clinic's Kaplan-Meier over every responding episode, optionally for one route or kind.
+
+    Callers re-derive the clinic's stale patients first (`rederive_stale`), so the estimate
+    never pools episodes cut by old rules.
+    """
     query = select(
         col(ReliefEpisode.outcome),
         col(ReliefEpisode.remitted),
@@ -224,8 +338,8 @@ async def pooled_relief(
 async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None:
     """Bring the summary up to date after check-ins other than a PHQ-9 (derived.updater).
 
-    They only move the last check-in time, and a mood can turn a holding episode waning (or
-    back); a PHQ-9 re-derives everything instead.
+    They only move the last check-in time and how long the data stay recent, and a mood can
+    turn a holding episode waning (or back); a PHQ-9 re-derives everything instead.
     """
     stored = await db.get(PatientSummary, patient_id)
     if stored is None:
@@ -234,22 +348,26 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
     patient = await db.get(Patient, patient_id)
     assert patient is not None
     summary = StoredSummary(
-        stored.phq9_status,
+        cast(ReliefStatus, stored.phq9_status),
         stored.last_infusion_at,
         stored.last_checkin_at,
-        stored.relief_status,
+        stored.stale_after,
         stored.open_alerts,
     )
-    last_checkin_at = await db.scalar(
-        select(func.max(col(CheckIn.taken_at))).where(col(CheckIn.patient_id) == patient_id)
-    )
-    moods = None
-    if needs_moods(summary):
+    moods = []
+    if needs_moods(summary.phq9_status, summary.last_infusion_at):
         moods = await moods_since(db, patient_id, summary.last_infusion_at)
     limits = await clinic_thresholds(db, patient.clinic_id)
-    for key, value in after_checkin(
-        summary, last_checkin_at, moods, patient.timezone, now, limits
-    ).items():
+    changes = after_checkin(
+        summary,
+        await last_taken(db, patient_id, None),
+        await last_taken(db, patient_id, "mood"),
+        moods,
+        patient.timezone,
+        now,
+        limits,
+    )
+    for key, value in changes.items():
         setattr(stored, key, value)
 
 
@@ -264,13 +382,22 @@ async def recount_open_alerts(db: AsyncSession, patient_id: int, now: datetime) 
     stored.updated_at = now
 
 
-async def episodes_now(
+@dataclass(frozen=True)
+class PatientRelief:
+    """A patient's derived relief as of now, fresh: what the relief view shows."""
+
+    episodes: list[Episode]
+    stale_after: datetime | None
+
+
+async def relief_now(
     db: AsyncSession, patient_id: int, now: datetime, thresholds: ReliefThresholds
-) -> list[Episode]:
-    """The patient's episodes as of now: the stored ones, re-derived (and stored) only when time
-    alone has moved the current episode on or nothing is stored yet."""
+) -> PatientRelief:
+    """The patient's episodes as of now: the stored ones when they are fresh (derived with these
+    thresholds and analysis version, and not moved on by time), else re-derived and stored."""
     summary = await db.get(PatientSummary, patient_id)
-    episodes = as_of(stored_episodes(summary.episodes), now, thresholds) if summary else None
-    if episodes is None:
-        episodes = await refresh_patient_relief(db, patient_id, now)
-    return episodes
+    if summary is None or not is_fresh(summary, derivation_fingerprint(thresholds), now):
+        await refresh_patient_relief(db, patient_id, now, thresholds)
+        summary = await db.get(PatientSummary, patient_id, populate_existing=True)
+        assert summary is not None
+    return PatientRelief(as_of(stored_episodes(summary.episodes), now), summary.stale_after)

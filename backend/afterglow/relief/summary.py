@@ -1,14 +1,14 @@
-"""The per-patient summary behind the triage list: derived from the analysis, stored per write."""
+"""The per-patient summary behind the triage list: derived from the analysis, kept by derived.updater."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,42 +18,15 @@ from afterglow.accounts.models import Patient
 from afterglow.alerts.models import SafetyAlert
 from afterglow.checkins.models import CheckIn
 from afterglow.instruments.registry import REGISTRY
-from afterglow.relief.episodes import Episode
+from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import MoodFact, ReliefThresholds
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.outlook import waning_signal
+from afterglow.relief.outlook import ReliefStatus, phq9_status, waning_signal, with_mood
+from afterglow.reminders.models import ReminderPlan
 
 # With no check-in at all a patient sorts as if their last one were long ago: first in their tier.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 URGENCY_TIERS = {"alert": 0, "relapsed": 1, "waning": 2}
-
-
-def phq9_status(current: Episode | None) -> str:
-    """Where the current episode stands on PHQ-9s alone (mood may still make `holding` waning)."""
-    if current is None:
-        return "none"
-    if current.outcome == "relapsed":
-        return "relapsed"
-    if current.outcome == "no_response":
-        return "no_response"
-    if current.outcome == "unassessed":
-        return "unassessed"
-    return "waning" if current.probable_relapse else "holding"
-
-
-def relief_status(
-    phq9: str,
-    current_infusion_at: datetime | None,
-    moods: Sequence[MoodFact],
-    tz_name: str,
-    now: datetime,
-    limits: ReliefThresholds,
-) -> str:
-    """§4 status: a holding episode whose daily mood fell 3 points below its peak is waning."""
-    if phq9 != "holding" or current_infusion_at is None:
-        return phq9
-    signal = waning_signal(moods, current_infusion_at, tz_name, now, limits)
-    return "waning" if signal.waning else "holding"
 
 
 def urgency_tier(status: str, open_alerts: int) -> int:
@@ -62,25 +35,99 @@ def urgency_tier(status: str, open_alerts: int) -> int:
     return URGENCY_TIERS.get(status, 3)
 
 
+def mood_waning(
+    phq9: ReliefStatus,
+    current_infusion_at: datetime | None,
+    moods: list[MoodFact],
+    tz_name: str,
+    now: datetime,
+    limits: ReliefThresholds,
+) -> bool:
+    """Whether daily mood says waning; only asked when it could change the status."""
+    if not needs_moods(phq9, current_infusion_at):
+        return False
+    assert current_infusion_at is not None
+    return waning_signal(moods, current_infusion_at, tz_name, now, limits).waning
+
+
+def needs_moods(phq9: str, current_infusion_at: datetime | None) -> bool:
+    return phq9 in ("holding", "unassessed") and current_infusion_at is not None
+
+
+def recent_until(
+    last_mood_at: datetime | None,
+    last_phq9_at: datetime | None,
+    mood_reminders: bool,
+    tz_name: str,
+    limits: ReliefThresholds,
+) -> datetime:
+    """The instant the patient's data stop being recent (CLINICAL.md §4), stored as
+    `stale_after` so the status turns `no_recent_data` with time alone, in SQL, without a write.
+
+    Recent means a daily mood, or a PHQ-9, in the last `recent_mood_days` local days; for a
+    patient with daily mood off, also a PHQ-9 in the last `recent_phq9_days` days. (§4 names
+    only the mood; a PHQ-9 yesterday is better evidence for "holding" than a mood, so it
+    counts too: tests/relief/test_recent_data.py pins this reading.)
+    """
+    zone = ZoneInfo(tz_name)
+    until = NEVER
+    for last in (last_mood_at, last_phq9_at):
+        if last is not None:
+            day: date = last.astimezone(zone).date() + timedelta(days=limits.recent_mood_days)
+            until = max(until, datetime.combine(day, time(), tzinfo=zone).astimezone(UTC))
+    if not mood_reminders and last_phq9_at is not None:
+        until = max(until, last_phq9_at + limits.recent_phq9_days * DAY)
+    return until
+
+
+def rederive_after(episodes: list[Episode], limits: ReliefThresholds) -> datetime | None:
+    """The instant after which time alone changes the stored episodes: an `ongoing` current
+    episode turns censored (gap) once its last PHQ-9 is more than `follow_up_gap_days` old."""
+    if not episodes or episodes[-1].ended_by is not None:
+        return None
+    current = episodes[-1]
+    if current.outcome != "ongoing" or not current.points:
+        return None
+    return current.start + (current.points[-1].day + limits.follow_up_gap_days) * DAY
+
+
+def status_now_sql(now: datetime) -> Any:
+    """`outlook.status_now` in SQL, so triage sorts and filters on it without a write (the two
+    are tested against each other)."""
+    return case(
+        (
+            col(PatientSummary.relief_status).in_(("holding", "waning"))
+            & (col(PatientSummary.stale_after) <= literal(now)),
+            literal("no_recent_data"),
+        ),
+        else_=col(PatientSummary.relief_status),
+    )
+
+
 @dataclass(frozen=True)
 class SummaryInputs:
     episodes: list[Episode]
-    moods: list[MoodFact]
+    moods: list[MoodFact]  # since the current episode's infusion
     latest_phq9: tuple[int, datetime] | None
     last_checkin_at: datetime | None
+    last_mood_at: datetime | None
+    mood_reminders: bool
     open_alerts: int
 
 
 def summary_values(
-    patient: Patient, inputs: SummaryInputs, now: datetime, limits: ReliefThresholds
+    patient: Patient,
+    inputs: SummaryInputs,
+    now: datetime,
+    limits: ReliefThresholds,
+    derived_with: str,
 ) -> dict[str, Any]:
     current = (
         inputs.episodes[-1] if inputs.episodes and inputs.episodes[-1].ended_by is None else None
     )
     phq9 = phq9_status(current)
-    status = relief_status(
-        phq9, current.start if current else None, inputs.moods, patient.timezone, now, limits
-    )
+    start = current.start if current else None
+    status = with_mood(phq9, mood_waning(phq9, start, inputs.moods, patient.timezone, now, limits))
     latest_score, latest_at = inputs.latest_phq9 or (None, None)
     band = REGISTRY["phq9"].band_for(latest_score) if latest_score is not None else None
     return {
@@ -90,13 +137,18 @@ def summary_values(
         "latest_phq9_band": band.id if band else None,
         "latest_phq9_at": latest_at,
         "baseline_score": current.baseline if current else None,
-        "last_infusion_at": current.start if current else None,
+        "last_infusion_at": start,
         "phq9_status": phq9,
         "relief_status": status,
         "open_alerts": inputs.open_alerts,
         "last_checkin_at": inputs.last_checkin_at,
         "activity_at": inputs.last_checkin_at or NEVER,
         "urgency_tier": urgency_tier(status, inputs.open_alerts),
+        "stale_after": recent_until(
+            inputs.last_mood_at, latest_at, inputs.mood_reminders, patient.timezone, limits
+        ),
+        "rederive_after": rederive_after(inputs.episodes, limits),
+        "derived_with": derived_with,
         "episodes": msgspec.to_builtins(inputs.episodes),
         "updated_at": now,
     }
@@ -106,21 +158,27 @@ def stored_episodes(stored: list[dict[str, Any]]) -> list[Episode]:
     return msgspec.convert(stored, list[Episode])
 
 
-def as_of(episodes: list[Episode], now: datetime, limits: ReliefThresholds) -> list[Episode] | None:
-    """Stored episodes brought to `now`, or None when time alone has changed the answer.
-
-    Only the current episode depends on the clock: its end is now, and an `ongoing` one turns
-    censored (gap) once its last PHQ-9 is more than `follow_up_gap_days` old. That case is
-    re-derived; every other one only needs the current episode's end moved.
-    """
+def as_of(episodes: list[Episode], now: datetime) -> list[Episode]:
+    """Stored episodes brought to `now`: only the current episode's end moves with the clock
+    (what else time changes is re-derived, see `rederive_after`)."""
     if not episodes or episodes[-1].ended_by is not None:
         return episodes
-    current = episodes[-1]
-    if current.outcome == "ongoing" and current.points:
-        last_phq9 = current.start + timedelta(days=current.points[-1].day)
-        if now - last_phq9 > timedelta(days=limits.follow_up_gap_days):
-            return None
-    return [*episodes[:-1], replace(current, end=now)]
+    return [*episodes[:-1], replace(episodes[-1], end=now)]
+
+
+def is_fresh(summary: PatientSummary | None, derived_with: str, now: datetime) -> bool:
+    """Whether a stored summary may be served: derived with today's thresholds and analysis
+    version, and not past the instant time alone changes it."""
+    return (
+        summary is not None
+        and summary.derived_with == derived_with
+        and (summary.rederive_after is None or _aware(summary.rederive_after) >= now)
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands DateTime columns back naive (they are stored in UTC).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def store_summary(db: AsyncSession, values: dict[str, Any]) -> None:
@@ -143,6 +201,23 @@ async def open_alert_count(db: AsyncSession, patient_id: int) -> int:
     return int(count or 0)
 
 
+async def last_taken(db: AsyncSession, patient_id: int, instrument: str | None) -> datetime | None:
+    query = select(func.max(col(CheckIn.taken_at))).where(col(CheckIn.patient_id) == patient_id)
+    if instrument is not None:
+        query = query.where(col(CheckIn.instrument) == instrument)
+    found = await db.scalar(query)
+    return _aware(found) if found is not None else None
+
+
+async def mood_reminders_on(db: AsyncSession, patient_id: int) -> bool:
+    """Daily mood is asked for unless the patient's reminder plan switched it off."""
+    plan = await db.execute(
+        select(col(ReminderPlan.daily_mood_at)).where(col(ReminderPlan.patient_id) == patient_id)
+    )
+    row = plan.first()
+    return row is None or row[0] is not None
+
+
 async def summary_inputs(
     db: AsyncSession, patient_id: int, episodes: list[Episode], moods: list[MoodFact]
 ) -> SummaryInputs:
@@ -154,57 +229,48 @@ async def summary_inputs(
             .limit(1)
         )
     ).first()
-    last_checkin_at = await db.scalar(
-        select(func.max(col(CheckIn.taken_at))).where(col(CheckIn.patient_id) == patient_id)
-    )
-    open_alerts = await open_alert_count(db, patient_id)
     return SummaryInputs(
         episodes=episodes,
         moods=moods,
-        latest_phq9=(latest[0], latest[1]) if latest and latest[0] is not None else None,
-        last_checkin_at=last_checkin_at,
-        open_alerts=open_alerts,
+        latest_phq9=(latest[0], _aware(latest[1])) if latest and latest[0] is not None else None,
+        last_checkin_at=await last_taken(db, patient_id, None),
+        last_mood_at=await last_taken(db, patient_id, "mood"),
+        mood_reminders=await mood_reminders_on(db, patient_id),
+        open_alerts=await open_alert_count(db, patient_id),
     )
 
 
 @dataclass(frozen=True)
 class StoredSummary:
-    """The part of a stored summary a new check-in needs."""
+    """The part of a stored summary a new check-in other than a PHQ-9 needs."""
 
-    phq9_status: str
+    phq9_status: ReliefStatus
     last_infusion_at: datetime | None
     last_checkin_at: datetime | None
-    relief_status: str
+    stale_after: datetime | None
     open_alerts: int
 
 
 def after_checkin(
     stored: StoredSummary,
     last_checkin_at: datetime | None,
-    moods: Sequence[MoodFact] | None,
+    last_mood_at: datetime | None,
+    moods: list[MoodFact],
     tz_name: str,
     now: datetime,
     limits: ReliefThresholds,
 ) -> dict[str, Any]:
-    """The summary's changes for a new check-in other than a PHQ-9 (which re-derives everything).
-
-    `moods` are the daily moods since the current infusion when the check-in was a mood (they can
-    turn holding into waning, or back); None keeps the status as it is.
-    """
+    """The summary's changes for new check-ins other than a PHQ-9 (which re-derives everything):
+    the last check-in time, a daily mood's say on waning, and how long the data stay recent."""
     last = last_checkin_at or stored.last_checkin_at or NEVER
-    status = stored.relief_status
-    if moods is not None:
-        status = relief_status(
-            stored.phq9_status, stored.last_infusion_at, moods, tz_name, now, limits
-        )
+    waning = mood_waning(stored.phq9_status, stored.last_infusion_at, moods, tz_name, now, limits)
+    status = with_mood(stored.phq9_status, waning)
+    recent = recent_until(last_mood_at, None, True, tz_name, limits)
     return {
         "last_checkin_at": last,
         "activity_at": last,
         "relief_status": status,
         "urgency_tier": urgency_tier(status, stored.open_alerts),
+        "stale_after": max(_aware(stored.stale_after or NEVER), recent),
         "updated_at": now,
     }
-
-
-def needs_moods(stored: StoredSummary) -> bool:
-    return stored.phq9_status == "holding" and stored.last_infusion_at is not None

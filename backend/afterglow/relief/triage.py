@@ -16,11 +16,12 @@ from afterglow.accounts.auth import clinicians_only
 from afterglow.accounts.models import Patient
 from afterglow.audit.service import record_audit
 from afterglow.checkins.models import CheckIn
-from afterglow.clock import utcnow
 from afterglow.fields import Offset
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.summary import NEVER
+from afterglow.relief.outlook import ReliefStatus
+from afterglow.relief.service import rederive_stale
+from afterglow.relief.summary import NEVER, URGENCY_TIERS, status_now_sql
 
 QUIET_AFTER = timedelta(days=3)
 
@@ -52,19 +53,20 @@ class TriageList(msgspec.Struct):
     patients: list[TriageRow]
 
 
-# The columns the list shows: never the stored episodes, which only the relief view needs.
-TRIAGE_COLUMNS = (
-    col(PatientSummary.patient_id),
-    col(PatientSummary.latest_phq9_score),
-    col(PatientSummary.latest_phq9_band),
-    col(PatientSummary.latest_phq9_at),
-    col(PatientSummary.baseline_score),
-    col(PatientSummary.last_infusion_at),
-    col(PatientSummary.relief_status),
-    col(PatientSummary.open_alerts),
-    col(PatientSummary.last_checkin_at),
-    col(Patient.display_name),
-)
+def triage_columns(now: datetime) -> tuple[Any, ...]:
+    """The columns the list shows: never the stored episodes, which only the relief view needs."""
+    return (
+        col(Patient.id).label("patient_id"),
+        col(PatientSummary.latest_phq9_score),
+        col(PatientSummary.latest_phq9_band),
+        col(PatientSummary.latest_phq9_at),
+        col(PatientSummary.baseline_score),
+        col(PatientSummary.last_infusion_at),
+        func.coalesce(status_now_sql(now), "none").label("relief_status"),
+        func.coalesce(col(PatientSummary.open_alerts), 0).label("open_alerts"),
+        col(PatientSummary.last_checkin_at),
+        col(Patient.display_name),
+    )
 
 
 def triage_row(summary: Any, recent: int, now: datetime) -> TriageRow:
@@ -122,48 +124,65 @@ class TriageController(Controller):
             "Order (sort=urgency): open safety alerts, relapsed, waning, then everyone else with "
             "the longest without a check-in first, so patients silent for 3 days or more come "
             "before those holding. Read from per-patient summaries kept current by every write, "
-            "so a page costs the same in a clinic of any size. sort=name lists alphabetically."
+            "so a page costs the same in a clinic of any size. sort=name lists alphabetically. "
+            "`relief_status` is a claim about now (CLINICAL.md §4): holding or waning without "
+            "recent data shows as `no_recent_data`; filter on it with `status`."
         ),
     )
     async def triage(
         self,
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
         sort: FromQuery[Literal["urgency", "name"]] = "urgency",
         q: FromQuery[str | None] = None,
+        status: FromQuery[ReliefStatus | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> TriageList:
-        now = utcnow()
+        # Rows derived with other thresholds or moved on by time are re-derived first (the
+        # background job usually got there already), so no row is served stale.
+        await rederive_stale(db, viewer.clinic_id, now)
         conditions: list[Any] = [
-            col(PatientSummary.clinic_id) == viewer.clinic_id,
+            col(Patient.clinic_id) == viewer.clinic_id,
             col(Patient.is_active).is_(True),
         ]
         if q:
             conditions.append(col(Patient.display_name).ilike(f"%{q.strip()}%"))
+        if status:
+            conditions.append(func.coalesce(status_now_sql(now), "none") == status)
         order: list[Any] = (
-            [col(PatientSummary.urgency_tier), col(PatientSummary.activity_at)]
+            [
+                func.coalesce(col(PatientSummary.urgency_tier), URGENCY_TIERS["alert"]),
+                func.coalesce(col(PatientSummary.activity_at), NEVER),
+            ]
             if sort == "urgency"
             else [col(Patient.display_name)]
         )
+        # Every patient is listed, with or without a summary yet (one that could not be derived
+        # comes first, so nobody is hidden by a failure).
+        summary_join = col(PatientSummary.patient_id) == col(Patient.id)
         rows = (
             await db.execute(
-                select(*TRIAGE_COLUMNS)
-                .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
+                select(*triage_columns(now))
+                .select_from(Patient)
+                .outerjoin(PatientSummary, summary_join)
                 .where(*conditions)
-                .order_by(*order, col(PatientSummary.patient_id))
+                .order_by(*order, col(Patient.id))
                 .limit(limit)
                 .offset(offset)
             )
         ).all()
         total = await db.scalar(
             select(func.count())
-            .select_from(PatientSummary)
-            .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
+            .select_from(Patient)
+            .outerjoin(PatientSummary, summary_join)
             .where(*conditions)
         )
         recent = await checkins_since(db, [row.patient_id for row in rows], now - timedelta(days=7))
         patients = [triage_row(row, recent.get(row.patient_id, 0), now) for row in rows]
-        record_audit(db, viewer, "patients.triage", detail={"q": q, "shown": len(patients)})
+        record_audit(
+            db, viewer, "patients.triage", detail={"q": q, "status": status, "shown": len(patients)}
+        )
         await db.commit()
         return TriageList(total=int(total or 0), limit=limit, offset=offset, patients=patients)

@@ -12,14 +12,13 @@ from sqlmodel import col, select
 
 from afterglow.accounts.access import open_patient
 from afterglow.checkins.models import CheckIn
-from afterglow.clock import utcnow
 from afterglow.errors import aware, invalid
 from afterglow.fields import Id
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 from afterglow.infusions.models import Infusion
 from afterglow.instruments.registry import REGISTRY
 from afterglow.relief import Episode, ReliefThresholds
-from afterglow.relief.service import clinic_thresholds, episodes_now
+from afterglow.relief.service import clinic_thresholds, relief_now
 from afterglow.trends.series import ChartPoint, Reading, downsample
 
 DEFAULT_RANGE = timedelta(days=180)
@@ -107,6 +106,7 @@ class TrendsController(Controller):
         patient_id: FromPath[Id],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
         instrument: FromQuery[str] = "phq9",
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
@@ -118,7 +118,7 @@ class TrendsController(Controller):
         patient = await open_patient(
             db, viewer, patient_id, "trends.read", detail={"instrument": instrument}
         )
-        end = aware(until, "until") or utcnow()
+        end = aware(until, "until") or now
         start = aware(since, "since") or end - DEFAULT_RANGE
         if start >= end:
             raise invalid("since", "must be before until")
@@ -132,7 +132,7 @@ class TrendsController(Controller):
         )
         readings = [Reading(at, float(score)) for at, score in rows if score is not None]
         limits = await clinic_thresholds(db, patient.clinic_id)
-        episodes = await episodes_now(db, patient_id, utcnow(), limits)
+        episodes = (await relief_now(db, patient_id, now, limits)).episodes
         markers = await db.execute(
             select(
                 col(Infusion.id), col(Infusion.given_at), col(Infusion.route), col(Infusion.kind)

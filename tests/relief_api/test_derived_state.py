@@ -1,0 +1,215 @@
+"""Derived state stays true: clinic-wide changes, time alone, and what each write re-derives."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import product
+
+from litestar import Litestar
+from sqlalchemy import select, update
+from sqlmodel import col
+from test_triage import add_patient, day, phq9, responding
+
+from afterglow.clock import SetClock
+from afterglow.db import create_engine, session_maker
+from afterglow.relief.facts import ReliefThresholds
+from afterglow.relief.models import PatientSummary, ReliefEpisode
+from afterglow.relief.outlook import status_now
+from afterglow.relief.service import derivation_fingerprint, rederive_stale
+from afterglow.relief.summary import status_now_sql
+from afterglow.worker import ReminderTick, TickReport
+from conftest import World, checkin_key
+
+
+async def _relapsed_patients(clinician, count: int) -> list[int]:
+    """Patients whose last episode relapsed with PHQ-9s of 15 and 16 (relapse needs >= 10)."""
+    ids = []
+    for n in range(count):
+        patient = await add_patient(clinician, f"Synthetic Relapse {n}")
+        imported = await clinician.post(
+            f"/api/patients/{patient}/history", json=responding([], relapse=True)
+        )
+        assert imported.status_code == 200, imported.text
+        ids.append(patient)
+    return ids
+
+
+async def test_changing_relief_thresholds_shows_on_the_next_read_of_relief_triage_and_the_pooled_estimate(
+    make_client, world: World
+):
+    clinician = await make_client("doc@a.test")
+    admin = await make_client("admin@a.test")
+    patients = await _relapsed_patients(clinician, 3)
+    before = (await clinician.get(f"/api/patients/{patients[0]}/relief")).json()
+    assert before["episodes"][-1]["outcome"] == "relapsed"
+    pooled_before = (await clinician.get("/api/clinic/relief")).json()
+    assert pooled_before["overall"]["km"]["events"] == 3
+
+    settings = (await admin.get("/api/clinic/settings")).json()
+    settings["relief"] = {**settings.get("relief", {}), "relapse_min_score": 20}
+    saved = await admin.put("/api/clinic/settings", json=settings)
+    assert saved.status_code == 200, saved.text
+
+    relief = (await clinician.get(f"/api/patients/{patients[1]}/relief")).json()
+    assert relief["thresholds"]["relapse_min_score"] == 20
+    assert relief["episodes"][-1]["outcome"] != "relapsed"
+    listed = (await clinician.get("/api/clinic/patients", params={"sort": "urgency"})).json()
+    statuses = {p["patient_id"]: p["relief_status"] for p in listed["patients"]}
+    assert all(statuses[p] != "relapsed" for p in patients), statuses
+    pooled = (await clinician.get("/api/clinic/relief")).json()
+    assert pooled["overall"]["km"]["events"] == 0
+    assert pooled["thresholds"]["relapse_min_score"] == 20
+
+
+async def test_the_background_job_rederives_a_clinic_after_a_change_in_small_batches(
+    make_client, world: World, app: Litestar, settings
+):
+    clinician = await make_client("doc@a.test")
+    patients = await _relapsed_patients(clinician, 3)
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            # As a new analysis version would: nothing stored was derived with it.
+            await db.execute(update(PatientSummary).values(derived_with="an older analysis"))
+            await db.commit()
+            now = datetime.now(UTC)
+            assert await rederive_stale(db, world.clinic_a.id, now, batch=2, most=2) == 2
+            assert await rederive_stale(db, world.clinic_a.id, now, batch=2) == 3  # 5 in clinic A
+            assert await rederive_stale(db, world.clinic_a.id, now) == 0
+            fresh = derivation_fingerprint(ReliefThresholds())
+            stored = (
+                await db.execute(
+                    select(col(PatientSummary.clinic_id), col(PatientSummary.derived_with))
+                )
+            ).all()
+            assert {f for c, f in stored if c == world.clinic_a.id} == {fresh}
+            assert {f for c, f in stored if c == world.clinic_b.id} == {"an older analysis"}
+        # The tick's relief phase does the same for every clinic.
+        async with session_maker(engine)() as db:
+            await db.execute(update(PatientSummary).values(derived_with=None))
+            await db.commit()
+        report = TickReport()
+        tick = ReminderTick(engine, sender=None, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+        await tick._rederive(report)
+        assert report.rederived == 6
+    finally:
+        await engine.dispose()
+    relief = (await clinician.get(f"/api/patients/{patients[0]}/relief")).json()
+    assert relief["episodes"][-1]["outcome"] == "relapsed"
+
+
+async def test_a_patient_without_a_summary_still_appears_in_triage(
+    make_client, world: World, settings
+):
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            await db.execute(
+                PatientSummary.__table__.delete().where(  # type: ignore[attr-defined]
+                    col(PatientSummary.patient_id) == world.patient_a2.id
+                )
+            )
+            await db.commit()
+    finally:
+        await engine.dispose()
+    clinician = await make_client("doc@a.test")
+    listed = (await clinician.get("/api/clinic/patients")).json()
+    assert world.patient_a2.id in [p["patient_id"] for p in listed["patients"]]
+
+
+async def test_acknowledging_an_alert_lowers_the_count_without_rederiving_episodes(
+    make_client, world: World, settings
+):
+    clinician = await make_client("doc@a.test")
+    await clinician.post(f"/api/patients/{world.patient_a1.id}/history", json=responding([(-1, 7)]))
+    patient = await make_client("p1@a.test")
+    sent = await patient.post(
+        "/api/checkins", json=phq9(6, day(0), item9=1) | {"taken_at": None}, headers=checkin_key()
+    )
+    assert sent.status_code == 201
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            episode_rows = set(
+                (
+                    await db.execute(
+                        select(col(ReliefEpisode.id)).where(
+                            col(ReliefEpisode.patient_id) == world.patient_a1.id
+                        )
+                    )
+                ).scalars()
+            )
+        alerts = (await clinician.get("/api/alerts")).json()
+        alert = next(a for a in alerts if a["patient_id"] == world.patient_a1.id)
+        acked = await clinician.post(
+            f"/api/alerts/{alert['id']}/ack", json={"note": "Called; safe, plan agreed."}
+        )
+        assert acked.status_code in (200, 201), acked.text
+        async with session_maker(engine)() as db:
+            after = set(
+                (
+                    await db.execute(
+                        select(col(ReliefEpisode.id)).where(
+                            col(ReliefEpisode.patient_id) == world.patient_a1.id
+                        )
+                    )
+                ).scalars()
+            )
+            summary = await db.get(PatientSummary, world.patient_a1.id)
+            assert summary is not None and summary.open_alerts == 0
+    finally:
+        await engine.dispose()
+    assert after == episode_rows and episode_rows
+
+
+async def test_routes_read_the_apps_clock(make_client, world: World, app_clock: SetClock):
+    app_clock.set(datetime(2026, 12, 24, 9, 30, tzinfo=UTC))
+    clinician = await make_client("doc@a.test")
+    relief = (await clinician.get(f"/api/patients/{world.patient_a1.id}/relief")).json()
+    assert relief["generated_at"].startswith("2026-12-24T09:30:00")
+    app_clock.advance(timedelta(days=3))
+    pooled = (await clinician.get("/api/clinic/relief")).json()
+    assert pooled["generated_at"].startswith("2026-12-27T09:30:00")
+
+
+async def test_the_sql_status_rule_agrees_with_the_python_one(world: World, db):
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    stale_afters = [None, now - timedelta(hours=1), now, now + timedelta(hours=1)]
+    statuses = ["none", "holding", "waning", "relapsed", "no_response", "unassessed"]
+    for status, stale_after in product(statuses, stale_afters):
+        await db.execute(
+            update(PatientSummary)
+            .where(col(PatientSummary.patient_id) == world.patient_a1.id)
+            .values(relief_status=status, stale_after=stale_after)
+        )
+        in_sql = await db.scalar(
+            select(status_now_sql(now)).where(col(PatientSummary.patient_id) == world.patient_a1.id)
+        )
+        assert in_sql == status_now(status, stale_after, now), (status, stale_after)  # type: ignore[arg-type]
+    await db.rollback()
+
+
+async def test_holding_turns_no_recent_data_with_time_alone_in_triage_and_the_relief_view(
+    make_client, world: World, app_clock: SetClock
+):
+    clinician = await make_client("doc@a.test")
+    holding = await add_patient(clinician, "Synthetic Quiet")
+    steady = [(d, 8) for d in range(-22, 0)]
+    imported = await clinician.post(f"/api/patients/{holding}/history", json=responding(steady))
+    assert imported.status_code == 200
+
+    async def seen() -> tuple[str, str, list[int]]:
+        clinician = await make_client("doc@a.test")  # sessions follow the app's clock too
+        listed = (await clinician.get("/api/clinic/patients")).json()
+        row = next(p for p in listed["patients"] if p["patient_id"] == holding)
+        quiet = (
+            await clinician.get("/api/clinic/patients", params={"status": "no_recent_data"})
+        ).json()
+        relief = (await clinician.get(f"/api/patients/{holding}/relief")).json()
+        return (
+            row["relief_status"],
+            relief["outlook"]["status"],
+            [p["patient_id"] for p in quiet["patients"]],
+        )
+
+    assert await seen() == ("holding", "holding", [])
+    app_clock.advance(timedelta(days=4))  # the last mood was yesterday; now 3 local days ago
+    assert await seen() == ("no_recent_data", "no_recent_data", [holding])
