@@ -54,7 +54,9 @@ function Content({ route, me, sessionChecked }) {
     case 'today':
       return html`<${Today} />`;
     case 'checkin':
-      return html`<${Lazy} key="checkin" module="checkin" render=${(m) => html`<${m.default} which=${route.param} />`} />`;
+      // Keyed by the visit: opening a check-in again starts it afresh, even from its own
+      // crisis or result screen.
+      return html`<${Lazy} key="checkin" module="checkin" render=${(m) => html`<${m.default} key=${route.visit} which=${route.param} />`} />`;
     case 'history':
       return html`<${Lazy} key="history" module="history" render=${(m) => html`<${m.default} />`} />`;
     case 'reminders':

@@ -38,11 +38,20 @@ export function openAppUrl(url) {
   go(target.hash.replace(/^#/, '') || '/today');
 }
 
+// Every arrival at a screen counts, even when the hash ends where it was: two quick changes
+// (Today, then back to the same check-in) can reach the app as one render with an unchanged
+// route, and a finished questionnaire must still start afresh.
+let visit = 0;
+addEventListener('hashchange', () => {
+  visit += 1;
+});
+
+/** The current route, with `visit`: a number that changes on every navigation. */
 export function useRoute() {
   const [, rerender] = useReducer((n) => n + 1, 0);
   useEffect(() => {
     addEventListener('hashchange', rerender);
     return () => removeEventListener('hashchange', rerender);
   }, []);
-  return parseHash();
+  return { ...parseHash(), visit };
 }

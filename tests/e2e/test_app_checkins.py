@@ -14,6 +14,7 @@ from .e2e_support import (
     check_accessibility,
     checkins_on_server,
     enroll_in_browser,
+    open_app_enrolled,
     scale_button,
 )
 
@@ -74,3 +75,22 @@ def test_a_patient_enrolls_logs_the_mood_and_an_item9_answer_shows_the_crisis_sc
     assert [(p["answers"], p["score"]) for p in phq9] == [([1] * 9 + [1], 9)]
     alerts = clinician.get("/api/alerts").json()
     assert any(a["patient_id"] == patient.id for a in alerts)
+
+
+def test_opening_a_finished_questionnaire_again_starts_it_afresh_even_in_one_quick_move(
+    context: Any, server: str, new_patient: Callable[..., Patient]
+) -> None:
+    """Today and then the same check-in, quicker than the app renders: the browser reports two
+    hash changes but the route the app sees is the one it already showed. The crisis screen of
+    the last PHQ-9 must not stay; a new PHQ-9 starts at question 1."""
+    page = open_app_enrolled(context, server, new_patient())
+    page.goto(f"{server}/#/checkin/phq9")
+    for _ in range(8):
+        page.get_by_role("button", name="Not at all").click()
+    page.get_by_role("button", name="Several days").click()  # item 9 = 1
+    page.get_by_role("button", name="Not difficult at all").click()
+    expect(page.get_by_role("heading", name="Please reach out now", level=1)).to_be_visible()
+
+    page.evaluate("() => { location.hash = '#/today'; location.hash = '#/checkin/phq9'; }")
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+    expect(page.get_by_role("button", name="Not at all")).to_be_visible()
