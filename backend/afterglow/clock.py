@@ -3,7 +3,7 @@ given theirs; a test or a simulation sets the app's clock and everything follows
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -19,14 +19,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+SYSTEM_CLOCK = SystemClock()
+
+
 @dataclass
 class SetClock:
-    """A clock that stands where it is set and moves only when told (tests, simulations)."""
+    """Real time until it is set; then it stands where it is set and moves only when told
+    (tests, simulations)."""
 
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    at: datetime | None = None
 
     def now(self) -> datetime:
-        return self.at
+        return SYSTEM_CLOCK.now() if self.at is None else self.at
 
     def set(self, at: datetime) -> None:
         if at.tzinfo is None:
@@ -34,10 +38,7 @@ class SetClock:
         self.at = at.astimezone(UTC)
 
     def advance(self, by: timedelta) -> None:
-        self.at += by
-
-
-SYSTEM_CLOCK = SystemClock()
+        self.at = self.now() + by
 
 
 def utcnow() -> datetime:

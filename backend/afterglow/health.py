@@ -12,7 +12,6 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from afterglow.accounts.auth import PUBLIC
-from afterglow.clock import utcnow
 from afterglow.http import AppSettings, Engine
 from afterglow.worker import ReminderTick
 
@@ -74,7 +73,7 @@ class HealthController(Controller):
         if tick is None:
             return Response(Status("ready"))
         stalled_after = max(TICK_STALLED_AFTER, timedelta(seconds=10 * settings.tick_seconds))
-        if tick.stalled(utcnow(), stalled_after):
+        if tick.stalled(request.app.state.clock.now(), stalled_after):
             return Response(
                 Status("reminder tick stalled", reminder_tick="stalled"),
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,

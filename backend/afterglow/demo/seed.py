@@ -31,9 +31,9 @@ from afterglow.checkins.models import CheckIn
 from afterglow.clock import utcnow
 from afterglow.db import create_engine, session_maker
 from afterglow.demo.generator import PatientHistory, generate_clinic, number_width
+from afterglow.derived import changed
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import score_answers
-from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 
 DEMO_CLINIC_NAME = "Demo Clinic"
@@ -270,9 +270,10 @@ class _Seeder:
             for history, patient_id in zip(batch, patient_ids, strict=True)
         }
         await self.add_alerts(db, clinicians, awaiting_review)
-        # The clinic's pooled relief reads stored episodes, as it would after real check-ins.
+        # The clinic's pooled relief reads stored episodes, as it would after real check-ins:
+        # the derived state is brought up to date when this batch commits.
         for patient_id in patient_ids:
-            await refresh_patient_relief(db, patient_id, self.now)
+            changed(db, patient_id, "phq9", self.now)
         self.checkins += len(checkins)
         self.infusions += len(infusions)
         self.events += len(events)

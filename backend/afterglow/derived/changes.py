@@ -30,7 +30,8 @@ AFFECTS: dict[Change, frozenset[Consumer]] = {
     "event": frozenset({"relief"}),
     "alert": frozenset({"alert_count"}),
     "patient": frozenset({"relief", "reminder_plan"}),
-    "reminders": frozenset({"reminder_plan"}),
+    # Daily mood on or off changes when the data stop being recent (CLINICAL.md §4).
+    "reminders": frozenset({"reminder_plan", "relief"}),
     "devices": frozenset({"reminder_plan"}),
 }
 """What each kind of change makes out of date. `relief` (every episode, the whole triage summary

@@ -12,7 +12,6 @@ from litestar.plugins import InitPluginProtocol
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from afterglow.accounts.auth import PUBLIC
-from afterglow.clock import utcnow
 from afterglow.http import AppSettings, Engine
 from afterglow.operations.metrics import count_response, read_database_facts, scrape_registry
 
@@ -35,7 +34,7 @@ class MetricsController(Controller):
                 detail="Send the metrics token: Authorization: Bearer <AFTERGLOW_METRICS_TOKEN>.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        facts = await read_database_facts(db_engine, utcnow())
+        facts = await read_database_facts(db_engine, request.app.state.clock.now())
         return Response(generate_latest(scrape_registry(facts)), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -21,7 +21,7 @@ from afterglow.audit.service import record_audit, record_operator_audit
 from afterglow.errors import invalid
 from afterglow.push.models import PushSubscription
 from afterglow.push.schemas import SubscriptionIn
-from afterglow.reminders.service import replan_user
+from afterglow.reminders.service import devices_changed
 
 
 def checked_endpoint(endpoint: str, allowed_hosts: tuple[str, ...]) -> str:
@@ -174,8 +174,8 @@ async def subscribe_device(
         await db.flush()
         if previous_user == user_id:
             return Registration(existing, False, None)
-        await replan_user(db, previous_user, now)
-        await replan_user(db, user_id, now)
+        await devices_changed(db, previous_user, now)
+        await devices_changed(db, user_id, now)
         return Registration(existing, True, previous_user)
     device = PushSubscription(
         user_id=user_id,
@@ -187,7 +187,7 @@ async def subscribe_device(
     )
     db.add(device)
     await db.flush()
-    await replan_user(db, user_id, now)
+    await devices_changed(db, user_id, now)
     return Registration(device, True, None)
 
 
@@ -208,4 +208,4 @@ async def unsubscribe_device(
         raise NotFoundException(detail=f"No device {subscription_id} of yours.")
     await db.delete(device)
     await db.flush()
-    await replan_user(db, user_id, now)
+    await devices_changed(db, user_id, now)

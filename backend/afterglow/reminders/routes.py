@@ -11,9 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.models import Patient
 from afterglow.accounts.viewer import Viewer
-from afterglow.clock import utcnow
 from afterglow.fields import Id, Offset
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 from afterglow.reminders import schemas
 from afterglow.reminders.service import change_reminder_settings, patient_sends, reminder_settings
 
@@ -30,9 +29,9 @@ class MyRemindersController(Controller):
     tags = ["Reminders"]
 
     @get("/", operation_id="getMyReminders", policy="own-patient", summary="Your reminder schedule")
-    async def show(self, db: DB, viewer: CurrentViewer) -> schemas.ReminderSettingsOut:
+    async def show(self, db: DB, viewer: CurrentViewer, now: Now) -> schemas.ReminderSettingsOut:
         patient = await _own_record(db, viewer)
-        settings = await reminder_settings(db, patient, utcnow())
+        settings = await reminder_settings(db, patient, now)
         await db.commit()
         return settings
 
@@ -44,10 +43,9 @@ class MyRemindersController(Controller):
         description=SETTINGS_DESCRIPTION,
     )
     async def update(
-        self, data: JSONBody[schemas.ReminderSettingsIn], db: DB, viewer: CurrentViewer
+        self, data: JSONBody[schemas.ReminderSettingsIn], db: DB, viewer: CurrentViewer, now: Now
     ) -> schemas.ReminderSettingsOut:
         patient = await _own_record(db, viewer)
-        now = utcnow()
         await change_reminder_settings(db, patient, data, now)
         settings = await reminder_settings(db, patient, now)
         await db.commit()
@@ -65,10 +63,10 @@ class PatientRemindersController(Controller):
         summary="A patient's reminder schedule",
     )
     async def show(
-        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
     ) -> schemas.ReminderSettingsOut:
         patient = await open_patient(db, viewer, patient_id, "reminders.read")
-        settings = await reminder_settings(db, patient, utcnow())
+        settings = await reminder_settings(db, patient, now)
         await db.commit()
         return settings
 
@@ -85,9 +83,9 @@ class PatientRemindersController(Controller):
         data: JSONBody[schemas.ReminderSettingsIn],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.ReminderSettingsOut:
         patient = await open_patient(db, viewer, patient_id, "reminders.update")
-        now = utcnow()
         await change_reminder_settings(db, patient, data, now)
         settings = await reminder_settings(db, patient, now)
         await db.commit()

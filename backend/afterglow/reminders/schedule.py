@@ -73,6 +73,15 @@ _AFTER_24H_FROM = timedelta(hours=20)
 _WEEKLY_STANDS_IN_DAYS = 3
 
 
+class ScheduleError(ValueError):
+    """A schedule that cannot work, naming the field to change and what to change it to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True)
 class ReminderSchedule:
     """One patient's reminder settings. Times are wall-clock times in `timezone` (an IANA name).
@@ -98,20 +107,21 @@ class ReminderSchedule:
             _check_wall_time("daily_mood_at", self.daily_mood_at)
             self._check_outside_quiet_hours("daily_mood_at", self.daily_mood_at)
         elif self.infusion_nudges and self.in_quiet_hours(DEFAULT_DAILY_MOOD_AT):
-            raise ValueError(
-                f"daily_mood_at: with daily mood off, infusion nudges are sent at "
+            raise ScheduleError(
+                "daily_mood_at",
+                f"with daily mood off, infusion nudges are sent at "
                 f"{DEFAULT_DAILY_MOOD_AT:%H:%M}, which is inside quiet hours; set daily_mood_at "
-                f"to a time outside quiet hours or turn infusion_nudges off"
+                f"to a time outside quiet hours or turn infusion_nudges off",
             )
         for name, weekly in (("weekly_phq9", self.weekly_phq9), ("weekly_gad7", self.weekly_gad7)):
             if weekly is None:
                 continue
             if not isinstance(weekly, tuple) or len(weekly) != 2:
-                raise ValueError(f"{name}: give (weekday 0-6, local time) or nothing")
+                raise ScheduleError(name, "give (weekday 0-6, local time) or nothing")
             weekday, at = weekly
             if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
-                raise ValueError(
-                    f"{name}: weekday must be 0 (Monday) to 6 (Sunday), not {weekday!r}"
+                raise ScheduleError(
+                    name, f"weekday must be 0 (Monday) to 6 (Sunday), not {weekday!r}"
                 )
             _check_wall_time(name, at)
             self._check_outside_quiet_hours(name, at)
@@ -134,9 +144,10 @@ class ReminderSchedule:
         # A recurring reminder inside quiet hours would be moved every single day, or, in the evening
         # part, pushed past its own day and never sent: tell whoever sets it instead.
         if self.in_quiet_hours(at):
-            raise ValueError(
-                f"{name}: {at:%H:%M} is inside quiet hours "
-                f"({self.quiet_start:%H:%M}-{self.quiet_end:%H:%M}); choose a time outside them"
+            raise ScheduleError(
+                name,
+                f"{at:%H:%M} is inside quiet hours "
+                f"({self.quiet_start:%H:%M}-{self.quiet_end:%H:%M}); choose a time outside them",
             )
 
 
@@ -314,12 +325,12 @@ def satisfied(
 
 
 def _zone(field_name: str, tz_name: str) -> ZoneInfo:
-    """The zone of an IANA name, or a ValueError that names the field holding it."""
+    """The zone of an IANA name, or a ScheduleError that names the field holding it."""
     try:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise ValueError(
-            f"{field_name}: {tz_name!r} is not an IANA time zone name such as 'America/New_York'"
+        raise ScheduleError(
+            field_name, f"{tz_name!r} is not an IANA time zone name such as 'America/New_York'"
         ) from None
 
 
@@ -510,14 +521,14 @@ def _wrong_anchor(kind: ReminderKind, expected: str, anchor: object) -> TypeErro
 
 def _check_wall_time(field_name: str, value: object) -> None:
     if not isinstance(value, time):
-        raise ValueError(f"{field_name}: give a local time such as 20:00, not {value!r}")
+        raise ScheduleError(field_name, f"give a local time such as 20:00, not {value!r}")
     if value.tzinfo is not None:
-        raise ValueError(f"{field_name}: give a wall-clock time without a time zone")
+        raise ScheduleError(field_name, "give a wall-clock time without a time zone")
 
 
 def _check_aware(field_name: str, value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{field_name}: give a time zone-aware instant, not {value!r}")
+        raise ScheduleError(field_name, f"give a time zone-aware instant, not {value!r}")
 
 
 def _as_utc(field_name: str, value: datetime) -> datetime:

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel, col
 from afterglow.accounts.models import Patient, User
 from afterglow.accounts.service import checked_timezone
 from afterglow.checkins.models import CheckIn
+from afterglow.derived import changed
 from afterglow.errors import invalid
 from afterglow.infusions.models import Infusion
 from afterglow.operations.failures import failure_summary
@@ -34,7 +35,12 @@ from afterglow.reminders.planning import (
     replanned,
     upcoming,
 )
-from afterglow.reminders.schedule import CheckinStamp, InfusionAnchor, ReminderSchedule
+from afterglow.reminders.schedule import (
+    CheckinStamp,
+    InfusionAnchor,
+    ReminderSchedule,
+    ScheduleError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +70,8 @@ async def reminder_plan(db: AsyncSession, patient: Patient, now: datetime) -> Re
 async def replan_patient(db: AsyncSession, patient_id: int, now: datetime) -> ReminderPlan:
     """Recompute a patient's next reminder after something it depends on changed.
 
-    Called in the transaction of the change: reminder settings, the patient's time zone or
-    account, infusions, push devices.
+    Called by derived.updater before the commit of a change it depends on (reminder settings,
+    the patient's time zone or account, infusions, push devices).
     """
     patient = await db.get(Patient, patient_id)
     assert patient is not None
@@ -84,11 +90,12 @@ async def replan_patient(db: AsyncSession, patient_id: int, now: datetime) -> Re
     return plan
 
 
-async def replan_user(db: AsyncSession, user_id: int, now: datetime) -> None:
-    """Replan the patient whose account this is (devices belong to users); staff have no plan."""
+async def devices_changed(db: AsyncSession, user_id: int, now: datetime) -> None:
+    """The push devices of this account changed: its patient's plan is brought up to date
+    before commit (devices belong to users; staff have no plan)."""
     patient_id = await db.scalar(select(col(Patient.id)).where(col(Patient.user_id) == user_id))
     if patient_id is not None:
-        await replan_patient(db, patient_id, now)
+        changed(db, patient_id, "devices", now)
 
 
 @dataclass(frozen=True)
@@ -364,9 +371,8 @@ async def change_reminder_settings(
             quiet_end=_clock(data.quiet_end),
             infusion_nudges=data.infusion_nudges,
         )
-    except ValueError as error:
-        field, _, message = str(error).partition(": ")
-        raise invalid(field, message) from None
+    except ScheduleError as error:
+        raise invalid(error.field, error.message) from None
     # A new plan starts in the new zone; an existing one notices the change when replanned.
     patient.timezone = timezone
     plan = await reminder_plan(db, patient, now)
@@ -375,8 +381,7 @@ async def change_reminder_settings(
     plan.weekly_gad7_weekday, plan.weekly_gad7_at = schedule.weekly_gad7 or (None, None)
     plan.quiet_start, plan.quiet_end = schedule.quiet_start, schedule.quiet_end
     plan.infusion_nudges = schedule.infusion_nudges
-    await db.flush()
-    await replan_patient(db, patient.id, now)
+    changed(db, patient.id, "reminders", now)
 
 
 async def patient_sends(
