@@ -16,6 +16,22 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _whole(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting from the environment, or a start-up error that says what to fix."""
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a whole number from {low} to {high}, not {text!r}"
+        ) from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
 def _host_list(value: str | None) -> tuple[str, ...]:
     return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
 
@@ -130,6 +146,16 @@ class Settings:
                 else DEFAULT_PWA_DIR
             ),
             "metrics_token": env.get("AFTERGLOW_METRICS_TOKEN") or None,
+            "patient_session_days": _whole(env, "AFTERGLOW_PATIENT_SESSION_DAYS", 30, 1, 365),
+            "staff_session_hours": _whole(env, "AFTERGLOW_STAFF_SESSION_HOURS", 12, 1, 24 * 14),
+            "enrollment_days": _whole(env, "AFTERGLOW_ENROLLMENT_DAYS", 7, 1, 90),
+            "login_window_minutes": _whole(env, "AFTERGLOW_LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60),
+            "login_max_failures_per_account": _whole(
+                env, "AFTERGLOW_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000
+            ),
+            "login_max_failures_per_address": _whole(
+                env, "AFTERGLOW_LOGIN_MAX_FAILURES_PER_ADDRESS", 30, 1, 100000
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

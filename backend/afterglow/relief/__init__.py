@@ -1,6 +1,9 @@
-"""Relief analytics (CLINICAL.md §2-§4): episodes, Kaplan-Meier and the booster outlook, as pure functions.
+"""Relief analytics (CLINICAL.md §2-§4): episodes, Kaplan-Meier and the booster outlook.
 
-No database and no clock in here: callers pass facts and `now`. Import the public API from this package.
+The analysis is pure: `facts`, `episodes`, `kaplan_meier` and `outlook` touch no database and no
+clock (callers pass facts and `now`), and this package exports only them. Around them, and
+importing them, sit the database and HTTP layers: `service` (load facts, derive and store),
+`summary` (the stored triage summary), `models`, `routes` and `triage`.
 """
 
 from afterglow.relief.episodes import (

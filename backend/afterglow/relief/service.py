@@ -245,7 +245,6 @@ async def rederive_stale(
     the others go on. Returns how many were re-derived."""
     thresholds = await clinic_thresholds(db, clinic_id)
     fingerprint = derivation_fingerprint(thresholds)
-    await db.commit()
     tried: set[int] = set()
     done = 0
     while most is None or done < most:
@@ -271,7 +270,6 @@ async def rederive_stale(
             else:
                 done += 1
         await db.commit()
-    await db.commit()
     return done
 
 
