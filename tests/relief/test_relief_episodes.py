@@ -24,13 +24,39 @@ def test_an_induction_course_of_six_infusions_gives_one_episode_starting_at_its_
     assert [p.day for p in episode.points] == [3.0, 10.0]
 
 
-def test_an_infusion_exactly_7_days_after_the_previous_one_continues_the_course():
-    story = responder().infusion(7, "scheduled_booster")
+def test_inductions_exactly_7_days_apart_are_two_courses():
+    # §3: a course is a run of inductions each *less than* 7 days after the one before.
+    story = Story().phq9(-2, 22).infusion(0).phq9(5, 8).infusion(7).phq9(14, 6)
 
-    (episode,) = story.episodes(now=20)
+    first, second = story.episodes(now=20)
 
-    assert episode.start == at(7)
-    assert episode.kind == "scheduled_booster"
+    assert (first.start, second.start) == (at(0), at(7))
+    assert first.censor_reason == "induction"
+
+
+def test_a_scheduled_booster_two_days_after_an_infusion_is_never_merged_into_its_course():
+    first, second = responder().infusion(2, "scheduled_booster").episodes(now=20)
+
+    assert (first.start, second.start) == (at(0), at(2))
+    assert second.kind == "scheduled_booster" and second.infusion_ids != first.infusion_ids
+
+
+def test_a_symptom_triggered_booster_two_days_later_ends_the_episode_as_a_relapse():
+    # The single-infusion pattern: relief shorter than a week becomes measurable.
+    story = Story().phq9(-1, 20).infusion(0).phq9(1, 6).infusion(2, "symptom_triggered_booster")
+
+    first, _ = story.episodes(now=10)
+
+    assert first.outcome == "relapsed" and first.relapse_reason == "clinical_action"
+    assert first.duration_days == 2.0
+
+
+def test_two_boosters_within_7_days_are_never_merged_into_each_other():
+    story = responder().infusion(20, "scheduled_booster").infusion(23, "scheduled_booster")
+
+    episodes = story.episodes(now=30)
+
+    assert [e.start for e in episodes] == [at(0), at(20), at(23)]
 
 
 def test_an_infusion_more_than_7_days_after_the_previous_one_starts_its_own_episode():

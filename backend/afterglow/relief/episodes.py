@@ -34,7 +34,7 @@ DAY = timedelta(days=1)
 # Bump when a change to these rules changes what stored episodes would be: every stored row
 # carries the version it was derived with (see relief.service.derivation_fingerprint), so a new
 # version is re-derived in the background and on read, never served stale.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: boosters are never merged into a course (CLINICAL.md §3)
 _IMMEDIATE_RELAPSE_EVENTS: dict[str, RelapseReason] = {
     "hospitalisation": "hospitalisation",
     "suicide_attempt": "suicide_attempt",
@@ -186,10 +186,19 @@ def survival_pairs(episodes: Iterable[Episode]) -> tuple[list[float], list[bool]
 
 
 def _courses(given: Sequence[InfusionFact], limits: ReliefThresholds) -> list[list[InfusionFact]]:
-    """Infusions grouped into courses: a course ends at an infusion with no other soon after it."""
+    """Infusions grouped into courses (§3): a run of `induction` infusions each less than
+    `course_gap_days` after the one before. A booster is never merged into a course or into
+    another booster, even within a few days: it is a course of its own, so a symptom-triggered
+    booster two days after an infusion ends that episode as a relapse (rule 5)."""
     courses: list[list[InfusionFact]] = []
     for infusion in given:
-        if courses and infusion.given_at - courses[-1][-1].given_at <= limits.course_gap_days * DAY:
+        last = courses[-1][-1] if courses else None
+        if (
+            last is not None
+            and infusion.kind == "induction"
+            and last.kind == "induction"
+            and infusion.given_at - last.given_at < limits.course_gap_days * DAY
+        ):
             courses[-1].append(infusion)
         else:
             courses.append([infusion])
