@@ -213,3 +213,39 @@ async def test_holding_turns_no_recent_data_with_time_alone_in_triage_and_the_re
     assert await seen() == ("holding", "holding", [])
     app_clock.advance(timedelta(days=4))  # the last mood was yesterday; now 3 local days ago
     assert await seen() == ("no_recent_data", "no_recent_data", [holding])
+
+
+async def test_concurrent_phq9s_for_one_patient_leave_one_stored_copy_of_each_episode(
+    make_client, world: World, settings
+):
+    import asyncio
+
+    clinician = await make_client("doc@a.test")
+    await clinician.post(f"/api/patients/{world.patient_a1.id}/history", json=responding([(-1, 7)]))
+    phones = [await make_client("p1@a.test") for _ in range(4)]
+    sent = await asyncio.gather(
+        *(
+            phone.post(
+                "/api/checkins",
+                json=phq9(6 + n, day(-0.01 * (n + 1))),
+                headers=checkin_key(),
+            )
+            for n, phone in enumerate(phones)
+        )
+    )
+    assert [r.status_code for r in sent] == [201] * 4
+    relief = (await clinician.get(f"/api/patients/{world.patient_a1.id}/relief")).json()
+    engine = create_engine(settings)
+    try:
+        async with session_maker(engine)() as db:
+            stored = (
+                await db.execute(
+                    select(col(ReliefEpisode.start)).where(
+                        col(ReliefEpisode.patient_id) == world.patient_a1.id
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert len(stored) == len(relief["episodes"]) == len({s for (s,) in stored})
+    assert relief["episodes"][-1]["points"][-1]["score"] in range(6, 10)
