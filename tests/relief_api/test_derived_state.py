@@ -249,3 +249,61 @@ async def test_concurrent_phq9s_for_one_patient_leave_one_stored_copy_of_each_ep
         await engine.dispose()
     assert len(stored) == len(relief["episodes"]) == len({s for (s,) in stored})
     assert relief["episodes"][-1]["points"][-1]["score"] in range(6, 10)
+
+
+async def test_a_check_in_and_its_safety_alert_are_stored_even_when_deriving_fails(
+    make_client, world: World, db
+):
+    from sqlalchemy import text
+
+    from afterglow.alerts.models import SafetyAlert
+
+    refused = world.patient_a1.id
+    postgres = db.get_bind().dialect.name == "postgresql"
+    statements = (
+        [
+            "CREATE FUNCTION refuse_summary() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'summary refused'; END $$",
+            "CREATE TRIGGER refuse_summary BEFORE UPDATE ON patient_summary FOR EACH ROW "
+            f"WHEN (NEW.patient_id = {refused} AND NEW.derived_with IS NOT NULL) "
+            "EXECUTE FUNCTION refuse_summary()",
+        ]
+        if postgres
+        else [
+            "CREATE TRIGGER refuse_summary BEFORE UPDATE ON patient_summary FOR EACH ROW "
+            f"WHEN NEW.patient_id = {refused} AND NEW.derived_with IS NOT NULL "
+            "BEGIN SELECT RAISE(ABORT, 'summary refused'); END"
+        ]
+    )
+    for statement in statements:
+        await db.execute(text(statement))
+    await db.commit()
+    try:
+        patient = await make_client("p1@a.test")
+        sent = await patient.post(
+            "/api/checkins",
+            json=phq9(14, day(0), item9=2) | {"taken_at": None},
+            headers=checkin_key(),
+        )
+        assert sent.status_code == 201, sent.text
+        assert sent.json()["safety"]["item9"] == 2
+        alerts = (
+            await db.execute(
+                select(col(SafetyAlert.item9)).where(col(SafetyAlert.patient_id) == refused)
+            )
+        ).all()
+        assert alerts == [(2,)]
+        summary = await db.get(PatientSummary, refused, populate_existing=True)
+        assert summary is not None and summary.derived_with is None  # stale: derived again later
+    finally:
+        await db.rollback()
+        await db.execute(
+            text("DROP TRIGGER refuse_summary" + (" ON patient_summary" if postgres else ""))
+        )
+        if postgres:
+            await db.execute(text("DROP FUNCTION refuse_summary()"))
+        await db.commit()
+    clinician = await make_client("doc@a.test")
+    listed = (await clinician.get("/api/clinic/patients")).json()
+    row = next(p for p in listed["patients"] if p["patient_id"] == refused)
+    assert row["open_safety_alerts"] == 1 and row["latest_phq9"]["score"] == 16

@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_session
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_only
 
 Change = Literal[
@@ -77,6 +77,9 @@ def _bring_up_to_date_before_commit(session: Session) -> None:
     await_only(bring_up_to_date(proxy, marks, now))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    _take(session)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # What the whole transaction marked is gone with it; a savepoint's rollback keeps the
+    # marks (deriving a patient once more than needed is harmless).
+    if previous_transaction.parent is None:
+        _take(session)
