@@ -23,6 +23,20 @@ Change = Literal[
 
 Consumer = Literal["relief", "last_checkin", "alert_count", "reminder_plan"]
 
+CONSUMERS: dict[Consumer, str] = {
+    # Each consumer's updater, `async (db, patient_id, now) -> None`, in the order they run.
+    # Named, not imported: every writer imports this module, and the updaters import writers.
+    "relief": "afterglow.relief.service:refresh_patient_relief",
+    "last_checkin": "afterglow.relief.service:note_checkin",
+    "alert_count": "afterglow.relief.service:recount_open_alerts",
+    "reminder_plan": "afterglow.reminders.service:replan_patient",
+}
+COVERED_BY: dict[Consumer, Consumer] = {
+    # Re-deriving relief rewrites the whole triage summary, last check-in and alert count included.
+    "last_checkin": "relief",
+    "alert_count": "relief",
+}
+
 AFFECTS: dict[Change, frozenset[Consumer]] = {
     "checkin": frozenset({"last_checkin"}),
     "phq9": frozenset({"relief"}),
@@ -34,8 +48,8 @@ AFFECTS: dict[Change, frozenset[Consumer]] = {
     "reminders": frozenset({"reminder_plan", "relief"}),
     "devices": frozenset({"reminder_plan"}),
 }
-"""What each kind of change makes out of date. `relief` (every episode, the whole triage summary
-and the open-alert count with it) covers the other three summary consumers."""
+"""What each kind of change makes out of date. A new kind of record, or a new consumer of one, is
+a line or two in this file and nowhere else."""
 
 _KEY = "afterglow.changed"
 _NOW = "afterglow.changed_at"

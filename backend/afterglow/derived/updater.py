@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import cache
+from importlib import import_module
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from afterglow.derived.changes import Consumer
+from afterglow.derived.changes import CONSUMERS, COVERED_BY, Consumer
 from afterglow.operations.failures import failure_summary
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.service import note_checkin, recount_open_alerts, refresh_patient_relief
-from afterglow.reminders.service import replan_patient
 
 log = logging.getLogger(__name__)
+
+Updater = Callable[[AsyncSession, int, datetime], Awaitable[object]]
+
+
+@cache
+def _updater(consumer: Consumer) -> Updater:
+    module, name = CONSUMERS[consumer].split(":")
+    found: Updater = getattr(import_module(module), name)
+    return found
 
 
 async def bring_up_to_date(
@@ -28,9 +38,12 @@ async def bring_up_to_date(
     patient's summary is marked stale, and a read or the background job derives it again.
     """
     for patient_id in sorted(marks):
+        wanted = marks[patient_id]
+        due = [c for c in CONSUMERS if c in wanted and COVERED_BY.get(c) not in wanted]
         try:
             async with db.begin_nested():
-                await _bring_patient_up_to_date(db, patient_id, marks[patient_id], now)
+                for consumer in due:
+                    await _updater(consumer)(db, patient_id, now)
         except Exception as error:
             log.error(
                 "derived state of patient %s could not be brought up to date (%s); "
@@ -43,17 +56,3 @@ async def bring_up_to_date(
                 .where(col(PatientSummary.patient_id) == patient_id)
                 .values(derived_with=None)
             )
-
-
-async def _bring_patient_up_to_date(
-    db: AsyncSession, patient_id: int, consumers: set[Consumer], now: datetime
-) -> None:
-    if "relief" in consumers:
-        await refresh_patient_relief(db, patient_id, now)
-    else:
-        if "last_checkin" in consumers:
-            await note_checkin(db, patient_id, now)
-        if "alert_count" in consumers:
-            await recount_open_alerts(db, patient_id, now)
-    if "reminder_plan" in consumers:
-        await replan_patient(db, patient_id, now)
