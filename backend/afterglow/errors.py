@@ -1,13 +1,18 @@
-"""Errors: client errors with messages that say what to fix, and the one place that turns
-anything else into a logged 500 carrying a request id.
+"""Errors: what services refuse, in words that say what to fix; the one handler that answers
+each with its 4xx; and the one place that turns anything else into a logged 500 carrying a
+request id.
 
-Litestar turns the client errors raised here into 4xx responses; `EXCEPTION_HANDLERS`,
+Services raise the domain errors below (`DomainError` and its kinds), never HTTP exceptions: the
+CLI prints them, and `domain_error` answers them over HTTP in the body shape Litestar gives its own
+client errors (`status_code`, `detail`, and `extra` naming the fields). `EXCEPTION_HANDLERS`,
 `AfterglowRequest` and `add_request_id` are wired in app.py.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +25,11 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
     SerializationException,
+    TooManyRequestsException,
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.exceptions.responses import create_exception_response
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
@@ -36,12 +43,72 @@ from afterglow.text import ClientRequest
 REQUEST_ID_HEADER = "x-request-id"
 
 
-def invalid(field: str, message: str) -> ValidationException:
+class DomainError(Exception):
+    """Something a service refuses, said for the person who can fix it. Not HTTP: over HTTP
+    `domain_error` answers each kind with its 4xx; the CLI prints `message` and exits non-zero."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix: the field (`email`, `checkins[3].taken_at`) and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class InvalidInput(DomainError):
+    """400: input to fix, each problem naming its field."""
+
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+class Invalid(InvalidInput):
+    """400: one field to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"Invalid {field}: {message}", [Problem(field, message)])
+        self.field = field
+        self.reason = message
+
+
+class NotFound(DomainError):
+    """404: nothing by that id that the caller may see (other clinics' ids are not found either)."""
+
+
+class Clash(DomainError):
+    """409: the request clashes with what is stored (a used link, a taken email, a replayed
+    key). `choices`, when given, lists what the caller may choose from to try again."""
+
+    def __init__(self, message: str, choices: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.choices = list(choices)
+
+
+class Forbidden(DomainError):
+    """403: the caller is signed in but their role may not do this."""
+
+
+class NotSignedIn(DomainError):
+    """401: wrong credentials, or no session."""
+
+
+class TooManyAttempts(DomainError):
+    """429: try again in `retry_after_seconds` (sent as Retry-After)."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+def invalid(field: str, message: str) -> Invalid:
     """400 naming the field, in the same shape Litestar uses for schema validation errors."""
-    return ValidationException(
-        detail=f"Invalid {field}: {message}",
-        extra=[{"key": field, "message": message}],
-    )
+    return Invalid(field, message)
 
 
 def aware(value: datetime | None, field: str) -> datetime | None:
@@ -55,14 +122,39 @@ def aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
+def conflict(message: str) -> Clash:
+    return Clash(message)
+
+
 class Conflict(ClientException):
-    """409: the request clashes with what is stored (a used link, a taken email, a replayed key)."""
+    """409 as routes document it (`raises=[Conflict]`); services raise `Clash`."""
 
     status_code = HTTP_409_CONFLICT
 
 
-def conflict(message: str) -> HTTPException:
-    return Conflict(detail=message)
+def http_error(error: DomainError) -> HTTPException:
+    """The HTTP exception a domain error is answered as: its status, detail, extra and headers."""
+    if isinstance(error, InvalidInput):
+        problems = [{"key": p.field, "message": p.message} for p in error.problems]
+        return ValidationException(detail=error.message, extra=problems)
+    if isinstance(error, NotFound):
+        return NotFoundException(detail=error.message)
+    if isinstance(error, Clash):
+        return Conflict(detail=error.message, extra=error.choices or None)
+    if isinstance(error, Forbidden):
+        return PermissionDeniedException(detail=error.message)
+    if isinstance(error, NotSignedIn):
+        return NotAuthorizedException(detail=error.message)
+    if isinstance(error, TooManyAttempts):
+        return TooManyRequestsException(
+            detail=error.message, headers={"Retry-After": str(error.retry_after_seconds)}
+        )
+    raise TypeError(f"no HTTP answer for {type(error).__name__}")
+
+
+def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    """The one handler for what services refuse: the same body Litestar gives its own 4xx."""
+    return create_exception_response(request, http_error(error))
 
 
 # Built on text.ClientRequest: the app has one request class, and its JSON bodies must still
@@ -127,8 +219,12 @@ def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[
     )
 
 
-# Status 500 also catches every exception that is not an HTTPException (Litestar's lookup rule).
-EXCEPTION_HANDLERS: ExceptionHandlersMap = {HTTP_500_INTERNAL_SERVER_ERROR: server_error}
+# A domain error finds its handler by class; status 500 catches every other exception that is not
+# an HTTPException (Litestar's lookup rule).
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: domain_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+}
 
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

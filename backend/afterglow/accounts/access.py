@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.accounts.models import Patient
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit
+from afterglow.errors import Forbidden, NotFound
 
 
 def may_see_patient(viewer: Viewer, patient: Patient) -> bool:
@@ -40,14 +40,12 @@ async def open_patient(
     The audit row is added to the request's transaction; the caller commits.
     """
     if viewer.is_admin:
-        raise PermissionDeniedException(
-            detail="Admins manage the clinic; patient records are open to clinicians only."
-        )
+        raise Forbidden("Admins manage the clinic; patient records are open to clinicians only.")
     if staff_only and viewer.is_patient:
-        raise PermissionDeniedException(detail="Only the clinic's clinicians can do this.")
+        raise Forbidden("Only the clinic's clinicians can do this.")
     patient = await db.get(Patient, patient_id)
     if patient is None or not may_see_patient(viewer, patient):
-        raise NotFoundException(detail=f"No patient {patient_id} that you can see.")
+        raise NotFound(f"No patient {patient_id} that you can see.")
     if not viewer.is_patient:
         record_audit(db, viewer, action, patient_id=patient_id, detail=detail)
     return patient
