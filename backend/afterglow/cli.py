@@ -8,8 +8,12 @@ import contextlib
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from afterglow.settings import Settings
+
+if TYPE_CHECKING:
+    from afterglow.errors import DomainError
 
 
 def serve(settings: Settings, workers: int = 1) -> None:
@@ -95,11 +99,21 @@ async def _create_admin(
         await engine.dispose()
 
 
-def create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from litestar.exceptions import HTTPException
+def refused(error: DomainError) -> int:
+    """What a service refused, on stderr (each field to fix on its own line); exit status 2."""
+    from afterglow.errors import Invalid, InvalidInput
 
+    print(error.message, file=sys.stderr)
+    if isinstance(error, InvalidInput) and not isinstance(error, Invalid):
+        for problem in error.problems:
+            print(f"  {problem.field}: {problem.message}", file=sys.stderr)
+    return 2
+
+
+def create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from afterglow.accounts.passwords import password_problem
     from afterglow.db import migrate
+    from afterglow.errors import DomainError
 
     password = args.password or getpass.getpass("Password for the new admin: ")
     problem = password_problem(password)
@@ -109,9 +123,8 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
     try:
         print(asyncio.run(_create_admin(settings, args.clinic, args.email, args.name, password)))
-    except HTTPException as error:
-        print(error.detail, file=sys.stderr)
-        return 2
+    except DomainError as error:
+        return refused(error)
     return 0
 
 
@@ -136,34 +149,15 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _import_history(settings: Settings, patient_id: int, raw: bytes) -> str:
-    from litestar.exceptions import NotFoundException
-
-    from afterglow.accounts.models import Patient
-    from afterglow.audit.service import record_operator_audit
     from afterglow.clock import utcnow
     from afterglow.db import create_engine, session_maker
-    from afterglow.history.routes import parse_import_file
-    from afterglow.history.service import import_history
+    from afterglow.history.service import import_as_operator, parse_import_file
 
     data = parse_import_file(raw)
     engine = create_engine(settings)
     try:
         async with session_maker(engine)() as db:
-            patient = await db.get(Patient, patient_id)
-            if patient is None:
-                raise NotFoundException(detail=f"No patient {patient_id}.")
-            result = await import_history(db, patient, data, utcnow(), recorded_by=None)
-            record_operator_audit(
-                db,
-                patient.clinic_id,
-                "history.import",
-                patient_id=patient_id,
-                detail={
-                    "checkins": len(data.checkins),
-                    "infusions": len(data.infusions),
-                    "events": len(data.events),
-                },
-            )
+            result = await import_as_operator(db, patient_id, data, utcnow())
             await db.commit()
     finally:
         await engine.dispose()
@@ -177,10 +171,8 @@ async def _import_history(settings: Settings, patient_id: int, raw: bytes) -> st
 
 
 def import_file(settings: Settings, args: argparse.Namespace) -> int:
-    import msgspec
-    from litestar.exceptions import HTTPException, ValidationException
-
     from afterglow.db import migrate
+    from afterglow.errors import DomainError, Invalid
 
     migrate(settings)
     try:
@@ -190,17 +182,13 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"Cannot read {args.file}: {error}", file=sys.stderr)
         return 2
-    except msgspec.ValidationError as error:
-        print(f"{args.file}: {error}", file=sys.stderr)
+    except Invalid as error:
+        if error.field != "file":
+            return refused(error)
+        print(f"{args.file}: {error.reason}", file=sys.stderr)
         return 2
-    except ValidationException as error:
-        print(error.detail, file=sys.stderr)
-        for problem in error.extra or []:
-            print(f"  {problem['key']}: {problem['message']}", file=sys.stderr)  # type: ignore[index]
-        return 2
-    except HTTPException as error:
-        print(error.detail, file=sys.stderr)
-        return 2
+    except DomainError as error:
+        return refused(error)
     return 0
 
 

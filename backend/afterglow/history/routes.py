@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import clinicians_only
-from afterglow.clock import utcnow
 from afterglow.fields import Id
 from afterglow.history import schemas
-from afterglow.history.service import import_history
-from afterglow.http import DB, CurrentViewer
-from afterglow.text import decode_client_json
+from afterglow.history.service import import_for_clinician
+from afterglow.http import DB, CurrentViewer, Now
 
 
 class HistoryController(Controller):
@@ -41,20 +37,8 @@ class HistoryController(Controller):
         data: JSONBody[schemas.HistoryImport],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.ImportResult:
-        counts = {
-            "checkins": len(data.checkins),
-            "infusions": len(data.infusions),
-            "events": len(data.events),
-        }
-        patient = await open_patient(
-            db, viewer, patient_id, "history.import", staff_only=True, detail=counts
-        )
-        result = await import_history(db, patient, data, utcnow(), viewer.user_id)
+        result = await import_for_clinician(db, viewer, patient_id, data, now)
         await db.commit()
         return result
-
-
-def parse_import_file(raw: bytes) -> schemas.HistoryImport:
-    """The CLI's reading of an import file: the same shape and text cleaning as the HTTP body."""
-    return msgspec.convert(decode_client_json(raw), type=schemas.HistoryImport)

@@ -15,20 +15,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar.exceptions import ValidationException
+import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from afterglow.accounts.access import open_patient
 from afterglow.accounts.models import Patient
+from afterglow.accounts.viewer import Viewer
 from afterglow.alerts.service import raise_safety_alert
+from afterglow.audit.service import record_operator_audit
 from afterglow.checkins.models import CheckIn
+from afterglow.derived import changed
+from afterglow.errors import InvalidInput, NotFound, Problem, invalid
 from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.history import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
-from afterglow.relief.service import refresh_patient_relief
-from afterglow.reminders.service import replan_patient
+from afterglow.text import decode_client_json
 
 MAX_FUTURE = timedelta(minutes=5)
 # An imported PHQ-9 with a positive item 9 from the last 14 days (its own recall window) is
@@ -41,17 +45,16 @@ MAX_ERRORS_LISTED = 100
 
 @dataclass
 class _Problems:
-    items: list[dict[str, str]] = field(default_factory=list)
+    items: list[Problem] = field(default_factory=list)
 
     def add(self, key: str, message: str) -> None:
-        self.items.append({"key": key, "message": message})
+        self.items.append(Problem(key, message))
 
     def raise_if_any(self) -> None:
         if self.items:
-            listed = self.items[:MAX_ERRORS_LISTED]
-            raise ValidationException(
-                detail=f"{len(self.items)} record(s) need fixing; nothing was imported.",
-                extra=listed,
+            raise InvalidInput(
+                f"{len(self.items)} record(s) need fixing; nothing was imported.",
+                self.items[:MAX_ERRORS_LISTED],
             )
 
 
@@ -81,6 +84,50 @@ def _fingerprint(scored: Scored, taken_at: datetime, note: str | None) -> str:
 
 def _table(model: type[SQLModel]) -> Any:
     return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def parse_import_file(raw: bytes) -> schemas.HistoryImport:
+    """An import file read the way the HTTP body is: the same shape and text cleaning."""
+    try:
+        return msgspec.convert(decode_client_json(raw), type=schemas.HistoryImport)
+    except msgspec.DecodeError as error:  # ValidationError is one too
+        raise invalid("file", str(error)) from None
+
+
+def _counts(data: schemas.HistoryImport) -> dict[str, Any]:
+    return {
+        "checkins": len(data.checkins),
+        "infusions": len(data.infusions),
+        "events": len(data.events),
+    }
+
+
+async def import_for_clinician(
+    db: AsyncSession,
+    viewer: Viewer,
+    patient_id: int,
+    data: schemas.HistoryImport,
+    now: datetime,
+) -> schemas.ImportResult:
+    """A clinician's import (audited with its counts); the caller commits."""
+    patient = await open_patient(
+        db, viewer, patient_id, "history.import", staff_only=True, detail=_counts(data)
+    )
+    return await import_history(db, patient, data, now, viewer.user_id)
+
+
+async def import_as_operator(
+    db: AsyncSession, patient_id: int, data: schemas.HistoryImport, now: datetime
+) -> schemas.ImportResult:
+    """An import run from the command line (`afterglow import`), audited as the operator's."""
+    patient = await db.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"No patient {patient_id}.")
+    result = await import_history(db, patient, data, now, recorded_by=None)
+    record_operator_audit(
+        db, patient.clinic_id, "history.import", patient_id=patient_id, detail=_counts(data)
+    )
+    return result
 
 
 async def import_history(
@@ -187,11 +234,13 @@ async def import_history(
         ]
         await db.execute(insert(_table(ClinicalEvent)), rows)
     alerts = await _alerts_for_recent_item9(db, patient.id, new_checkins, now)
-    if new_checkins or new_infusions or new_events:
-        await refresh_patient_relief(db, patient.id, now)
+    for instrument in {row["instrument"] for row in new_checkins}:
+        changed(db, patient.id, "phq9" if instrument == "phq9" else "checkin", now)
     if new_infusions:
         # A recent imported infusion anchors reminders like one recorded today.
-        await replan_patient(db, patient.id, now)
+        changed(db, patient.id, "infusion", now)
+    if new_events:
+        changed(db, patient.id, "event", now)
     return schemas.ImportResult(
         checkins=schemas.SectionResult(len(new_checkins), len(present_checkins)),
         infusions=schemas.SectionResult(len(new_infusions), present_infusions),
