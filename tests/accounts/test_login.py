@@ -3,13 +3,14 @@ across instances without locking the rightful user out."""
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select, update
 
 from afterglow.accounts.models import AuthSession, LoginThrottle, User
 from afterglow.app import create_app
+from afterglow.clock import SetClock
 from conftest import PASSWORD, World, csrf_ready
 
 
@@ -94,11 +95,9 @@ async def test_signing_out_everywhere_ends_every_session(make_client, world: Wor
     assert count == 0
 
 
-async def test_an_expired_session_is_refused(make_client, world: World, db):
+async def test_an_expired_session_is_refused(make_client, world: World, db, app_clock):
     client = await make_client("doc@a.test")
-    await db.execute(
-        update(AuthSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-    )
+    await db.execute(update(AuthSession).values(expires_at=app_clock.now() - timedelta(minutes=1)))
     await db.commit()
     response = await client.get("/api/me")
     assert response.status_code == 401
@@ -121,11 +120,10 @@ async def test_the_database_keeps_only_a_hash_of_the_session_token(client, world
     assert token and token not in stored and len(stored) == 1 and len(stored[0]) == 64
 
 
-async def let_the_delay_pass(db) -> None:
-    """Move every sign-in delay into the past, as if its Retry-After had been waited out."""
-    await db.execute(
-        update(LoginThrottle).values(retry_at=datetime.now(UTC) - timedelta(seconds=1))
-    )
+async def let_the_delay_pass(db, clock: SetClock) -> None:
+    """Move every sign-in delay into the app clock's past, as if its Retry-After had been waited
+    out (the clock stays put: moving it would also age the failures)."""
+    await db.execute(update(LoginThrottle).values(retry_at=clock.now() - timedelta(seconds=1)))
     await db.commit()
 
 
@@ -154,16 +152,16 @@ async def test_repeated_failures_delay_the_next_attempt_even_with_the_right_pass
     assert other_account.status_code == 200
 
 
-async def test_a_correct_password_after_the_delay_signs_in(client, world: World, db):
+async def test_a_correct_password_after_the_delay_signs_in(client, world: World, db, app_clock):
     for _ in range(12):
         await fail(client)
-        await let_the_delay_pass(db)
+        await let_the_delay_pass(db, app_clock)
     assert await fail(client) == 401
 
     delayed = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )
-    await let_the_delay_pass(db)
+    await let_the_delay_pass(db, app_clock)
     after_the_delay = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )
@@ -173,7 +171,9 @@ async def test_a_correct_password_after_the_delay_signs_in(client, world: World,
     assert after_the_delay.status_code == 200, after_the_delay.text
 
 
-async def test_the_delay_doubles_with_each_failure_up_to_five_minutes(client, world: World, db):
+async def test_the_delay_doubles_with_each_failure_up_to_five_minutes(
+    client, world: World, db, app_clock
+):
     for _ in range(5):
         assert await fail(client) == 401
     waits = []
@@ -183,7 +183,7 @@ async def test_the_delay_doubles_with_each_failure_up_to_five_minutes(client, wo
         )
         assert waiting.status_code == 429
         waits.append(int(waiting.headers["retry-after"]))
-        await let_the_delay_pass(db)
+        await let_the_delay_pass(db, app_clock)
         assert await fail(client) == 401
 
     expected = [5, 10, 20, 40, 80, 160, 300, 300, 300]
@@ -191,12 +191,12 @@ async def test_the_delay_doubles_with_each_failure_up_to_five_minutes(client, wo
     assert all(want - 1 <= got <= want for got, want in zip(waits, expected, strict=True)), waits
 
 
-async def test_attempts_during_the_delay_do_not_make_it_longer(client, world: World, db):
+async def test_attempts_during_the_delay_do_not_make_it_longer(client, world: World, db, app_clock):
     for _ in range(5):
         await fail(client)
 
     during = [await fail(client) for _ in range(10)]
-    await let_the_delay_pass(db)
+    await let_the_delay_pass(db, app_clock)
     next_failure = await fail(client)
     waiting = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
@@ -207,11 +207,11 @@ async def test_attempts_during_the_delay_do_not_make_it_longer(client, world: Wo
     assert 9 <= int(waiting.headers["retry-after"]) <= 10
 
 
-async def test_concurrent_guesses_get_one_try_per_delay(make_client, world: World, db):
+async def test_concurrent_guesses_get_one_try_per_delay(make_client, world: World, db, app_clock):
     client = await make_client()
     for _ in range(5):
         await fail(client)
-    await let_the_delay_pass(db)
+    await let_the_delay_pass(db, app_clock)
 
     answers = await asyncio.gather(*(fail(client) for _ in range(8)))
 
@@ -260,20 +260,20 @@ async def test_a_flood_from_one_address_is_throttled_across_accounts(
 
 
 async def test_many_failures_from_one_address_do_not_lock_out_another_account(
-    client, world: World, db
+    client, world: World, db, app_clock
 ):
     """Everyone behind one address (a clinic's network, a phone carrier) shares its count: it may
     make them wait, never more than a few minutes, and never locks them out."""
     emails = ["doc2@a.test", "admin@a.test", "p1@a.test", "nobody@a.test"]
     for attempt in range(30):
         assert await fail(client, emails[attempt % 4]) == 401
-        await let_the_delay_pass(db)
+        await let_the_delay_pass(db, app_clock)
     assert await fail(client, "nobody@a.test") == 401
 
     waiting = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )
-    await let_the_delay_pass(db)
+    await let_the_delay_pass(db, app_clock)
     after_the_delay = await client.post(
         "/api/auth/login", json={"email": "doc@a.test", "password": PASSWORD}
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.accounts.models import Invite
 from afterglow.audit.models import AuditEvent
+from afterglow.clock import SetClock
 from conftest import PASSWORD, ClientFactory, World
 
 NEW_PASSWORD = "a new synthetic passphrase"
@@ -82,12 +83,11 @@ async def test_a_reset_link_works_once(make_client: ClientFactory, world: World)
 
 
 async def test_a_reset_link_stops_working_after_an_hour(
-    make_client: ClientFactory, world: World, db: AsyncSession
+    make_client: ClientFactory, world: World, app_clock: SetClock
 ) -> None:
     doc = await make_client("doc@a.test")
     link = (await doc.post(f"/api/patients/{world.patient_a1.id}/password-reset")).json()
-    await db.execute(update(Invite).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
-    await db.commit()
+    app_clock.advance(timedelta(hours=1, seconds=1))
 
     response = await (await make_client()).post(
         f"/api/enrollment/{token_of(link['url'])}", json={"password": NEW_PASSWORD}

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.accounts.sessions import SESSION_COOKIE, resolve_session
 from afterglow.accounts.viewer import Viewer
-from afterglow.clock import utcnow
+from afterglow.clock import Clock
 from afterglow.settings import Settings
 
 PUBLIC = {"exclude_from_auth": True}
@@ -42,8 +42,13 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer
     if not token:
         raise NotAuthorizedException(detail="Sign in first.")
     settings: Settings = connection.app.state.settings
+    clock: Clock = connection.app.state.clock
     viewer = await resolve_session(
-        request_session(connection), settings, token, utcnow(), client_address(connection, settings)
+        request_session(connection),
+        settings,
+        token,
+        clock.now(),
+        client_address(connection, settings),
     )
     if viewer is None:
         raise NotAuthorizedException(detail="Your session has ended; sign in again.")

@@ -5,59 +5,39 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException, NotFoundException, TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from afterglow.accounts import schemas
-from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import PUBLIC, admins_only, client_address, clinicians_only
-from afterglow.accounts.clinic_settings import (
-    ClinicSettings,
-    checked_clinic_settings,
-    clinic_settings,
-)
-from afterglow.accounts.models import Clinic, Patient, User
-from afterglow.accounts.passwords import (
-    hash_password,
-    needs_rehash,
-    password_problem,
-)
+from afterglow.accounts.clinic_settings import ClinicSettings
+from afterglow.accounts.models import User
 from afterglow.accounts.service import (
-    IssuedLink,
-    accept_invite,
-    checked_email,
-    checked_on_call,
-    checked_timezone,
-    choose_a_clinic,
-    email_taken,
-    issue_invite,
-    issue_reset_link,
-    link_qr_svg,
-    matching_accounts,
-    normalise_email,
-    open_invite,
-    reset_account,
+    add_patient,
+    clinic_patients,
+    clinic_staff,
+    invite_staff,
+    link_info,
+    open_session,
+    patient_profile,
+    patient_reset_link,
+    reissue_enrollment,
+    replace_clinic_settings,
+    set_staff_active,
+    settings_of_clinic,
+    sign_in,
+    staff_reset_link,
+    update_patient,
+    use_link,
+    viewer_me,
 )
-from afterglow.accounts.sessions import SESSION_COOKIE, end_all_sessions, end_session, start_session
-from afterglow.accounts.throttle import (
-    Throttled,
-    begin_login_attempt,
-    forgive_login_attempt,
-)
-from afterglow.audit.service import record_account_audit, record_audit
-from afterglow.clock import utcnow
-from afterglow.errors import Conflict, conflict, invalid
+from afterglow.accounts.sessions import SESSION_COOKIE, end_all_sessions, end_session
+from afterglow.errors import Conflict
 from afterglow.fields import Id, Offset
-from afterglow.http import DB, AppSettings, CurrentViewer
-from afterglow.relief.service import refresh_patient_relief
-from afterglow.reminders.service import replan_patient
+from afterglow.http import DB, AppSettings, CurrentViewer, Now
 from afterglow.settings import Settings
 
 
@@ -79,31 +59,15 @@ def cleared_session_cookie() -> Cookie:
     return Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, samesite="lax")
 
 
-async def me_out(db: AsyncSession, user: User, patient_id: int | None) -> schemas.MeOut:
-    clinic = await db.get(Clinic, user.clinic_id)
-    assert clinic is not None and clinic.id is not None and user.id is not None
-    patient = await db.get(Patient, patient_id) if patient_id is not None else None
-    return schemas.MeOut(
-        user_id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        role=user.role,
-        clinic=schemas.ClinicOut(id=clinic.id, name=clinic.name),
-        patient_id=patient_id,
-        locale=patient.locale if patient else None,
-        pain_enabled=patient.pain_enabled if patient else None,
-    )
-
-
 async def _signed_in(
     db: DB,
     settings: AppSettings,
     request: Request[Any, Any, Any],
     user: User,
+    now: Now,
     status_code: int,
 ) -> Response[schemas.MeOut]:
-    now = utcnow()
-    token, lifetime = await start_session(
+    signed_in = await open_session(
         db,
         settings,
         user,
@@ -111,12 +75,9 @@ async def _signed_in(
         user_agent=request.headers.get("user-agent"),
         address=client_address(request, settings),
     )
-    patient_id = await db.scalar(select(col(Patient.id)).where(col(Patient.user_id) == user.id))
-    body = await me_out(db, user, patient_id)
     await db.commit()
-    return Response(
-        body, status_code=status_code, cookies=[session_cookie(settings, request, token, lifetime)]
-    )
+    cookie = session_cookie(settings, request, signed_in.token, signed_in.lifetime)
+    return Response(signed_in.me, status_code=status_code, cookies=[cookie])
 
 
 class AuthController(Controller):
@@ -143,33 +104,10 @@ class AuthController(Controller):
         db: DB,
         settings: AppSettings,
         request: Request[Any, Any, Any],
+        now: Now,
     ) -> Response[schemas.MeOut]:
-        now = utcnow()
-        email = normalise_email(data.email)
-        attempt = await begin_login_attempt(
-            db, settings, email, client_address(request, settings), now
-        )
-        if isinstance(attempt, Throttled):
-            raise TooManyRequestsException(
-                detail=attempt.reason, headers={"Retry-After": str(attempt.retry_after_seconds)}
-            )
-        query = select(User).where(col(User.email) == email, col(User.is_active).is_(True))
-        if data.clinic_id is not None:
-            query = query.where(col(User.clinic_id) == data.clinic_id)
-        accounts = list((await db.execute(query)).scalars())
-        # Argon2 takes tens of milliseconds: give the connection back while it runs.
-        await db.commit()
-        matches = await matching_accounts(accounts, data.password)
-        if not matches:
-            raise NotAuthorizedException(detail="The email or password is not right.")
-        await forgive_login_attempt(db, settings, attempt, now)
-        if len(matches) > 1:
-            await db.commit()
-            raise await choose_a_clinic(db, matches)
-        [user] = matches
-        if needs_rehash(user.password_hash):
-            user.password_hash = await hash_password(data.password)
-        return await _signed_in(db, settings, request, user, HTTP_200_OK)
+        user = await sign_in(db, settings, data, client_address(request, settings), now)
+        return await _signed_in(db, settings, request, user, now, HTTP_200_OK)
 
     @post(
         "/auth/logout",
@@ -203,9 +141,7 @@ class AuthController(Controller):
         summary="The signed-in user, role, clinic, and for a patient their id, locale and pain setting",
     )
     async def me(self, db: DB, viewer: CurrentViewer) -> schemas.MeOut:
-        user = await db.get(User, viewer.user_id)
-        assert user is not None
-        return await me_out(db, user, viewer.patient_id)
+        return await viewer_me(db, viewer)
 
 
 class EnrollmentController(Controller):
@@ -221,33 +157,8 @@ class EnrollmentController(Controller):
         description="Lets the app greet the patient (or new staff member) before they set a "
         "password. A reset link (`purpose` password_reset) names the account it resets.",
     )
-    async def show(self, token: FromPath[str], db: DB) -> schemas.InviteOut:
-        now = utcnow()
-        invite = await open_invite(db, token, now)
-        clinic = await db.get(Clinic, invite.clinic_id)
-        assert clinic is not None
-        if invite.reset_user_id is not None:
-            user = await db.get(User, invite.reset_user_id)
-            assert user is not None
-            return schemas.InviteOut(
-                purpose="password_reset",
-                clinic=clinic.name,
-                role=user.role,
-                display_name=user.display_name,
-                email=user.email,
-                needs_email=False,
-                expires_at=invite.expires_at,
-            )
-        patient = await db.get(Patient, invite.patient_id) if invite.patient_id else None
-        return schemas.InviteOut(
-            purpose="enrollment",
-            clinic=clinic.name,
-            role=invite.role,
-            display_name=patient.display_name if patient else invite.display_name,
-            email=invite.email,
-            needs_email=invite.email is None,
-            expires_at=invite.expires_at,
-        )
+    async def show(self, token: FromPath[str], db: DB, now: Now) -> schemas.InviteOut:
+        return await link_info(db, token, now)
 
     @post(
         "/{token:str}",
@@ -269,43 +180,10 @@ class EnrollmentController(Controller):
         db: DB,
         settings: AppSettings,
         request: Request[Any, Any, Any],
+        now: Now,
     ) -> Response[schemas.MeOut]:
-        now = utcnow()
-        problem = password_problem(data.password)
-        if problem:
-            raise invalid("password", problem)
-        # Hash before touching the database, so no connection waits on Argon2.
-        password_hash = await hash_password(data.password)
-        invite = await open_invite(db, token, now)
-        if invite.reset_user_id is not None:
-            user = await reset_account(db, invite, now, password_hash=password_hash)
-            record_account_audit(
-                db,
-                user,
-                "account.password_reset.use",
-                address=client_address(request, settings),
-                target=f"user:{user.id}",
-            )
-        else:
-            user = await accept_invite(
-                db, invite, now, email=data.email, password_hash=password_hash
-            )
-        return await _signed_in(db, settings, request, user, HTTP_201_CREATED)
-
-
-def patient_out(patient: Patient) -> schemas.PatientOut:
-    assert patient.id is not None
-    return schemas.PatientOut(
-        id=patient.id,
-        display_name=patient.display_name,
-        email=patient.email,
-        timezone=patient.timezone,
-        locale=patient.locale,
-        pain_enabled=patient.pain_enabled,
-        is_active=patient.is_active,
-        enrolled=patient.user_id is not None,
-        created_at=patient.created_at,
-    )
+        user = await use_link(db, token, data, client_address(request, settings), now)
+        return await _signed_in(db, settings, request, user, now, HTTP_201_CREATED)
 
 
 class PatientController(Controller):
@@ -328,42 +206,11 @@ class PatientController(Controller):
         db: DB,
         settings: AppSettings,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.PatientCreated:
-        now = utcnow()
-        timezone = checked_timezone(data.timezone)
-        email = checked_email(data.email) if data.email else None
-        if email and await email_taken(db, viewer.clinic_id, email):
-            raise conflict("An account of your clinic already has this email.")
-        patient = Patient(
-            clinic_id=viewer.clinic_id,
-            display_name=data.display_name.strip(),
-            email=email,
-            timezone=timezone,
-            locale=data.locale,
-            pain_enabled=data.pain_enabled,
-            created_by=viewer.user_id,
-            created_at=now,
-        )
-        db.add(patient)
-        await db.flush()
-        assert patient.id is not None
-        link = await issue_invite(
-            db,
-            settings,
-            now,
-            clinic_id=viewer.clinic_id,
-            role="patient",
-            created_by=viewer.user_id,
-            patient_id=patient.id,
-            email=email,
-        )
-        record_audit(db, viewer, "patient.create", patient_id=patient.id)
-        await refresh_patient_relief(db, patient.id, now)
+        created = await add_patient(db, settings, viewer, data, now)
         await db.commit()
-        return schemas.PatientCreated(
-            patient=patient_out(patient),
-            enrollment=schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at),
-        )
+        return created
 
     @get(
         "/",
@@ -382,19 +229,9 @@ class PatientController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Offset = 0,
     ) -> list[schemas.PatientOut]:
-        query = select(Patient).where(col(Patient.clinic_id) == viewer.clinic_id)
-        if not include_inactive:
-            query = query.where(col(Patient.is_active).is_(True))
-        if q:
-            pattern = f"%{q.strip().lower()}%"
-            query = query.where(
-                or_(col(Patient.display_name).ilike(pattern), col(Patient.email).ilike(pattern))
-            )
-        rows = (
-            await db.execute(query.order_by(col(Patient.display_name)).limit(limit).offset(offset))
-        ).scalars()
-        patients = [patient_out(p) for p in rows]
-        record_audit(db, viewer, "patients.list", detail={"q": q, "count": len(patients)})
+        patients = await clinic_patients(
+            db, viewer, q=q, include_inactive=include_inactive, limit=limit, offset=offset
+        )
         await db.commit()
         return patients
 
@@ -407,9 +244,9 @@ class PatientController(Controller):
     async def show(
         self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> schemas.PatientOut:
-        patient = await open_patient(db, viewer, patient_id, "patient.read")
+        patient = await patient_profile(db, viewer, patient_id)
         await db.commit()
-        return patient_out(patient)
+        return patient
 
     @patch(
         "/{patient_id:int}",
@@ -426,33 +263,11 @@ class PatientController(Controller):
         data: JSONBody[schemas.PatientUpdate],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.PatientOut:
-        patient = await open_patient(db, viewer, patient_id, "patient.update")
-        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        if "display_name" in changes:
-            changes["display_name"] = changes["display_name"].strip()
-        if "timezone" in changes:
-            changes["timezone"] = checked_timezone(changes["timezone"])
-        if "email" in changes:
-            changes["email"] = checked_email(changes["email"])
-            if patient.user_id is not None:
-                raise conflict("This patient has signed up; their sign-in email is theirs to keep.")
-        for key, value in changes.items():
-            setattr(patient, key, value)
-        if changes.get("is_active") is False and patient.user_id is not None:
-            await end_all_sessions(db, patient.user_id)
-            user = await db.get(User, patient.user_id)
-            assert user is not None
-            user.is_active = False
-        elif changes.get("is_active") is True and patient.user_id is not None:
-            user = await db.get(User, patient.user_id)
-            assert user is not None
-            user.is_active = True
-        if "timezone" in changes or "is_active" in changes:
-            await db.flush()
-            await replan_patient(db, patient_id, utcnow())
+        patient = await update_patient(db, viewer, patient_id, data, now)
         await db.commit()
-        return patient_out(patient)
+        return patient
 
     @post(
         "/{patient_id:int}/enrollment",
@@ -465,23 +280,16 @@ class PatientController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def reissue(
-        self, patient_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
+        self,
+        patient_id: FromPath[Id],
+        db: DB,
+        settings: AppSettings,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.EnrollmentLink:
-        patient = await open_patient(db, viewer, patient_id, "patient.enrollment")
-        if patient.user_id is not None:
-            raise conflict("This patient already has an account.")
-        link = await issue_invite(
-            db,
-            settings,
-            utcnow(),
-            clinic_id=patient.clinic_id,
-            role="patient",
-            created_by=viewer.user_id,
-            patient_id=patient_id,
-            email=patient.email,
-        )
+        link = await reissue_enrollment(db, settings, viewer, patient_id, now)
         await db.commit()
-        return schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at)
+        return link
 
     @post(
         "/{patient_id:int}/password-reset",
@@ -495,33 +303,16 @@ class PatientController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def password_reset(
-        self, patient_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
+        self,
+        patient_id: FromPath[Id],
+        db: DB,
+        settings: AppSettings,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.ResetLink:
-        patient = await open_patient(
-            db, viewer, patient_id, "patient.password_reset.issue", staff_only=True
-        )
-        if patient.user_id is None:
-            raise conflict("This patient has not enrolled yet: give them a new enrollment link.")
-        user = await db.get(User, patient.user_id)
-        assert user is not None
-        link = await issue_reset_link(db, settings, utcnow(), user=user, issued_by=viewer.user_id)
+        link = await patient_reset_link(db, settings, viewer, patient_id, now)
         await db.commit()
-        return reset_link_out(link)
-
-
-def reset_link_out(link: IssuedLink) -> schemas.ResetLink:
-    return schemas.ResetLink(url=link.url, expires_at=link.expires_at, qr_svg=link_qr_svg(link.url))
-
-
-def staff_out(user: User) -> schemas.StaffOut:
-    return schemas.StaffOut(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        role=user.role,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
+        return link
 
 
 class StaffController(Controller):
@@ -536,12 +327,7 @@ class StaffController(Controller):
         summary="The clinic's clinicians and admins",
     )
     async def list_staff(self, db: DB, viewer: CurrentViewer) -> list[schemas.StaffOut]:
-        rows = await db.execute(
-            select(User)
-            .where(col(User.clinic_id) == viewer.clinic_id, col(User.role) != "patient")
-            .order_by(col(User.display_name))
-        )
-        return [staff_out(u) for u in rows.scalars()]
+        return await clinic_staff(db, viewer.clinic_id)
 
     @post(
         "/",
@@ -558,30 +344,11 @@ class StaffController(Controller):
         db: DB,
         settings: AppSettings,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.StaffCreated:
-        email = checked_email(data.email)
-        # Only the clinic's own staff list can clash here; anything else surfaces, if at all,
-        # to the invitee when they accept.
-        if await email_taken(db, viewer.clinic_id, email, staff_only=True):
-            raise conflict("A staff member of your clinic already has this email.")
-        link = await issue_invite(
-            db,
-            settings,
-            utcnow(),
-            clinic_id=viewer.clinic_id,
-            role=data.role,
-            created_by=viewer.user_id,
-            email=email,
-            display_name=data.display_name.strip(),
-        )
-        record_audit(db, viewer, "staff.invite", target=email, detail={"role": data.role})
+        created = await invite_staff(db, settings, viewer, data, now)
         await db.commit()
-        return schemas.StaffCreated(
-            email=email,
-            display_name=data.display_name.strip(),
-            role=data.role,
-            invite=schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at),
-        )
+        return created
 
     @patch(
         "/{user_id:int}",
@@ -598,23 +365,9 @@ class StaffController(Controller):
         db: DB,
         viewer: CurrentViewer,
     ) -> schemas.StaffOut:
-        user = await db.get(User, user_id)
-        if user is None or user.clinic_id != viewer.clinic_id or user.role == "patient":
-            raise NotFoundException(detail=f"No staff member {user_id} in your clinic.")
-        if user.id == viewer.user_id and not data.is_active:
-            raise conflict("You cannot deactivate your own account.")
-        user.is_active = data.is_active
-        if not data.is_active:
-            await end_all_sessions(db, user_id)
-        record_audit(
-            db,
-            viewer,
-            "staff.update",
-            target=f"user:{user_id}",
-            detail={"is_active": data.is_active},
-        )
+        staff = await set_staff_active(db, viewer, user_id, data.is_active)
         await db.commit()
-        return staff_out(user)
+        return staff
 
     @post(
         "/{user_id:int}/password-reset",
@@ -627,15 +380,16 @@ class StaffController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def password_reset(
-        self, user_id: FromPath[Id], db: DB, settings: AppSettings, viewer: CurrentViewer
+        self,
+        user_id: FromPath[Id],
+        db: DB,
+        settings: AppSettings,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.ResetLink:
-        user = await db.get(User, user_id)
-        if user is None or user.clinic_id != viewer.clinic_id or user.role == "patient":
-            raise NotFoundException(detail=f"No staff member {user_id} in your clinic.")
-        link = await issue_reset_link(db, settings, utcnow(), user=user, issued_by=viewer.user_id)
-        record_audit(db, viewer, "staff.password_reset.issue", target=f"user:{user_id}")
+        link = await staff_reset_link(db, settings, viewer, user_id, now)
         await db.commit()
-        return reset_link_out(link)
+        return link
 
 
 class ClinicSettingsController(Controller):
@@ -652,9 +406,7 @@ class ClinicSettingsController(Controller):
         "overrides of the relief thresholds.",
     )
     async def show(self, db: DB, viewer: CurrentViewer) -> ClinicSettings:
-        clinic = await db.get(Clinic, viewer.clinic_id)
-        assert clinic is not None
-        return clinic_settings(clinic.settings)
+        return await settings_of_clinic(db, viewer.clinic_id)
 
     @put(
         "/",
@@ -666,14 +418,6 @@ class ClinicSettingsController(Controller):
     async def update(
         self, data: JSONBody[ClinicSettings], db: DB, viewer: CurrentViewer
     ) -> ClinicSettings:
-        checked_clinic_settings(data)
-        if data.on_call_user_id is not None:
-            await checked_on_call(db, viewer.clinic_id, data.on_call_user_id)
-        clinic = await db.get(Clinic, viewer.clinic_id)
-        assert clinic is not None
-        stored = msgspec.to_builtins(data)
-        changed = {key: True for key, value in stored.items() if clinic.settings.get(key) != value}
-        clinic.settings = stored
-        record_audit(db, viewer, "clinic.settings.update", detail={"changes": changed})
+        stored = await replace_clinic_settings(db, viewer, data)
         await db.commit()
-        return data
+        return stored

@@ -1,4 +1,5 @@
-"""What the accounts domain does: clinics, staff, patients, one-time enrollment and reset links.
+"""What the accounts domain does: signing in, clinics, staff, the patient lifecycle (enrolment,
+profile and time zone, deactivation), one-time enrollment and reset links.
 
 Emails are unique within a clinic, not across clinics: every question about whether an email
 is taken is asked of the caller's clinic only, so no answer says anything about another clinic.
@@ -14,19 +15,37 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+import msgspec
 import segno
-from litestar.exceptions import ClientException, HTTPException
-from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from afterglow.accounts import schemas
+from afterglow.accounts.access import open_patient
+from afterglow.accounts.clinic_settings import (
+    ClinicSettings,
+    checked_clinic_settings,
+    clinic_settings,
+)
 from afterglow.accounts.models import Clinic, Invite, Patient, User
-from afterglow.accounts.passwords import hash_password, verify_password
-from afterglow.accounts.sessions import end_all_sessions, token_hash
-from afterglow.accounts.throttle import clear_account_throttle
-from afterglow.errors import conflict, invalid
+from afterglow.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from afterglow.accounts.sessions import end_all_sessions, start_session, token_hash
+from afterglow.accounts.throttle import (
+    begin_login_attempt,
+    clear_account_throttle,
+    forgive_login_attempt,
+)
+from afterglow.accounts.viewer import Viewer
+from afterglow.audit.service import record_account_audit, record_audit
+from afterglow.derived import changed
+from afterglow.errors import Clash, NotFound, NotSignedIn, conflict, invalid
 from afterglow.fields import is_iana_zone
 from afterglow.settings import Settings
 
@@ -95,7 +114,7 @@ async def matching_accounts(accounts: list[User], password: str) -> list[User]:
     return [account for account, ok in zip(accounts, checks, strict=True) if ok]
 
 
-async def choose_a_clinic(db: AsyncSession, accounts: list[User]) -> HTTPException:
+async def choose_a_clinic(db: AsyncSession, accounts: list[User]) -> Clash:
     """409 listing the clinics whose accounts this email and password open: only someone who
     knows the password of each learns of them."""
     clinics = (
@@ -105,12 +124,94 @@ async def choose_a_clinic(db: AsyncSession, accounts: list[User]) -> HTTPExcepti
             .order_by(col(Clinic.name))
         )
     ).scalars()
-    return ClientException(
-        detail="This email and password open accounts at more than one clinic: "
+    return Clash(
+        "This email and password open accounts at more than one clinic: "
         "sign in again with the clinic_id of the one you mean.",
-        status_code=HTTP_409_CONFLICT,
-        extra=[{"key": "clinic_id", "clinic_id": c.id, "clinic": c.name} for c in clinics],
+        choices=[{"key": "clinic_id", "clinic_id": c.id, "clinic": c.name} for c in clinics],
     )
+
+
+async def sign_in(
+    db: AsyncSession,
+    settings: Settings,
+    data: schemas.LoginRequest,
+    address: str | None,
+    now: datetime,
+) -> User:
+    """The account this email and password open, through the sign-in throttle (throttle.py).
+
+    Raises TooManyAttempts while the account or address must wait, NotSignedIn for a wrong
+    email or password, and Clash listing the clinics when the pair opens accounts at several.
+    Commits the attempt's count; the caller commits the rest (the forgiven count, a new hash).
+    """
+    email = normalise_email(data.email)
+    attempt = await begin_login_attempt(db, settings, email, address, now)
+    query = select(User).where(col(User.email) == email, col(User.is_active).is_(True))
+    if data.clinic_id is not None:
+        query = query.where(col(User.clinic_id) == data.clinic_id)
+    accounts = list((await db.execute(query)).scalars())
+    # Argon2 takes tens of milliseconds: give the connection back while it runs.
+    await db.commit()
+    matches = await matching_accounts(accounts, data.password)
+    if not matches:
+        raise NotSignedIn("The email or password is not right.")
+    await forgive_login_attempt(db, settings, attempt, now)
+    if len(matches) > 1:
+        await db.commit()
+        raise await choose_a_clinic(db, matches)
+    [user] = matches
+    if needs_rehash(user.password_hash):
+        user.password_hash = await hash_password(data.password)
+    return user
+
+
+async def me(db: AsyncSession, user: User, patient_id: int | None) -> schemas.MeOut:
+    """Who is signed in: account, role, clinic, and for a patient their id, locale and pain setting."""
+    clinic = await db.get(Clinic, user.clinic_id)
+    assert clinic is not None and clinic.id is not None and user.id is not None
+    patient = await db.get(Patient, patient_id) if patient_id is not None else None
+    return schemas.MeOut(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        clinic=schemas.ClinicOut(id=clinic.id, name=clinic.name),
+        patient_id=patient_id,
+        locale=patient.locale if patient else None,
+        pain_enabled=patient.pain_enabled if patient else None,
+    )
+
+
+async def viewer_me(db: AsyncSession, viewer: Viewer) -> schemas.MeOut:
+    user = await db.get(User, viewer.user_id)
+    assert user is not None
+    return await me(db, user, viewer.patient_id)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: its token and lifetime (for the cookie) and who it is for."""
+
+    token: str
+    lifetime: timedelta
+    me: schemas.MeOut
+
+
+async def open_session(
+    db: AsyncSession,
+    settings: Settings,
+    user: User,
+    now: datetime,
+    *,
+    user_agent: str | None,
+    address: str | None,
+) -> SignedIn:
+    """Start a session for this account (the caller commits and sets the cookie)."""
+    token, lifetime = await start_session(
+        db, settings, user, now, user_agent=user_agent, address=address
+    )
+    patient_id = await db.scalar(select(col(Patient.id)).where(col(Patient.user_id) == user.id))
+    return SignedIn(token, lifetime, await me(db, user, patient_id))
 
 
 @dataclass(frozen=True)
@@ -334,3 +435,338 @@ async def create_clinic_with_admin(
     db.add(admin)
     await db.flush()
     return clinic, admin
+
+
+# One-time links, as the person holding one sees them.
+
+
+async def link_info(db: AsyncSession, token: str, now: datetime) -> schemas.InviteOut:
+    """What a link is for: the enrollment it opens, or the account a reset link resets."""
+    invite = await open_invite(db, token, now)
+    clinic = await db.get(Clinic, invite.clinic_id)
+    assert clinic is not None
+    if invite.reset_user_id is not None:
+        user = await db.get(User, invite.reset_user_id)
+        assert user is not None
+        return schemas.InviteOut(
+            purpose="password_reset",
+            clinic=clinic.name,
+            role=user.role,
+            display_name=user.display_name,
+            email=user.email,
+            needs_email=False,
+            expires_at=invite.expires_at,
+        )
+    patient = await db.get(Patient, invite.patient_id) if invite.patient_id else None
+    return schemas.InviteOut(
+        purpose="enrollment",
+        clinic=clinic.name,
+        role=invite.role,
+        display_name=patient.display_name if patient else invite.display_name,
+        email=invite.email,
+        needs_email=invite.email is None,
+        expires_at=invite.expires_at,
+    )
+
+
+async def use_link(
+    db: AsyncSession,
+    token: str,
+    data: schemas.InviteAccept,
+    address: str | None,
+    now: datetime,
+) -> User:
+    """Set a password through a link: a new account (enrollment) or a new password (reset,
+    audited). The caller starts the session and commits."""
+    problem = password_problem(data.password)
+    if problem:
+        raise invalid("password", problem)
+    # Hash before touching the database, so no connection waits on Argon2.
+    password_hash = await hash_password(data.password)
+    invite = await open_invite(db, token, now)
+    if invite.reset_user_id is None:
+        return await accept_invite(db, invite, now, email=data.email, password_hash=password_hash)
+    user = await reset_account(db, invite, now, password_hash=password_hash)
+    record_account_audit(
+        db, user, "account.password_reset.use", address=address, target=f"user:{user.id}"
+    )
+    return user
+
+
+def enrollment_link(link: IssuedLink) -> schemas.EnrollmentLink:
+    return schemas.EnrollmentLink(url=link.url, expires_at=link.expires_at)
+
+
+def reset_link_out(link: IssuedLink) -> schemas.ResetLink:
+    return schemas.ResetLink(url=link.url, expires_at=link.expires_at, qr_svg=link_qr_svg(link.url))
+
+
+# The patient lifecycle: enrolment, profile and time zone, deactivation and back.
+
+
+def patient_out(patient: Patient) -> schemas.PatientOut:
+    assert patient.id is not None
+    return schemas.PatientOut(
+        id=patient.id,
+        display_name=patient.display_name,
+        email=patient.email,
+        timezone=patient.timezone,
+        locale=patient.locale,
+        pain_enabled=patient.pain_enabled,
+        is_active=patient.is_active,
+        enrolled=patient.user_id is not None,
+        created_at=patient.created_at,
+    )
+
+
+async def add_patient(
+    db: AsyncSession,
+    settings: Settings,
+    viewer: Viewer,
+    data: schemas.PatientCreate,
+    now: datetime,
+) -> schemas.PatientCreated:
+    """A new patient of the viewer's clinic and their enrollment link (caller commits)."""
+    timezone = checked_timezone(data.timezone)
+    email = checked_email(data.email) if data.email else None
+    if email and await email_taken(db, viewer.clinic_id, email):
+        raise conflict("An account of your clinic already has this email.")
+    patient = Patient(
+        clinic_id=viewer.clinic_id,
+        display_name=data.display_name.strip(),
+        email=email,
+        timezone=timezone,
+        locale=data.locale,
+        pain_enabled=data.pain_enabled,
+        created_by=viewer.user_id,
+        created_at=now,
+    )
+    db.add(patient)
+    await db.flush()
+    assert patient.id is not None
+    link = await issue_invite(
+        db,
+        settings,
+        now,
+        clinic_id=viewer.clinic_id,
+        role="patient",
+        created_by=viewer.user_id,
+        patient_id=patient.id,
+        email=email,
+    )
+    record_audit(db, viewer, "patient.create", patient_id=patient.id)
+    changed(db, patient.id, "patient", now)
+    return schemas.PatientCreated(patient=patient_out(patient), enrollment=enrollment_link(link))
+
+
+async def clinic_patients(
+    db: AsyncSession,
+    viewer: Viewer,
+    *,
+    q: str | None,
+    include_inactive: bool,
+    limit: int,
+    offset: int,
+) -> list[schemas.PatientOut]:
+    """The clinic's patients by name, filtered by name or email; audited as a read of the list."""
+    query = select(Patient).where(col(Patient.clinic_id) == viewer.clinic_id)
+    if not include_inactive:
+        query = query.where(col(Patient.is_active).is_(True))
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(col(Patient.display_name).ilike(pattern), col(Patient.email).ilike(pattern))
+        )
+    rows = (
+        await db.execute(query.order_by(col(Patient.display_name)).limit(limit).offset(offset))
+    ).scalars()
+    patients = [patient_out(p) for p in rows]
+    record_audit(db, viewer, "patients.list", detail={"q": q, "count": len(patients)})
+    return patients
+
+
+async def patient_profile(db: AsyncSession, viewer: Viewer, patient_id: int) -> schemas.PatientOut:
+    return patient_out(await open_patient(db, viewer, patient_id, "patient.read"))
+
+
+async def _set_account_active(db: AsyncSession, patient: Patient, active: bool) -> None:
+    """A patient deactivated cannot sign in (their sessions end); reactivated, they can again."""
+    if patient.user_id is None:
+        return
+    user = await db.get(User, patient.user_id)
+    assert user is not None
+    user.is_active = active
+    if not active:
+        await end_all_sessions(db, patient.user_id)
+
+
+async def update_patient(
+    db: AsyncSession,
+    viewer: Viewer,
+    patient_id: int,
+    data: schemas.PatientUpdate,
+    now: datetime,
+) -> schemas.PatientOut:
+    """Change a patient's profile. A new time zone, a deactivation or a reactivation changes
+    what is derived from the patient (reminders, relief). The caller commits."""
+    patient = await open_patient(db, viewer, patient_id, "patient.update")
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+    if "display_name" in changes:
+        changes["display_name"] = changes["display_name"].strip()
+    if "timezone" in changes:
+        changes["timezone"] = checked_timezone(changes["timezone"])
+    if "email" in changes:
+        changes["email"] = checked_email(changes["email"])
+        if patient.user_id is not None:
+            raise conflict("This patient has signed up; their sign-in email is theirs to keep.")
+    for key, value in changes.items():
+        setattr(patient, key, value)
+    if "is_active" in changes:
+        await _set_account_active(db, patient, changes["is_active"])
+    if "timezone" in changes or "is_active" in changes:
+        changed(db, patient_id, "patient", now)
+    return patient_out(patient)
+
+
+async def reissue_enrollment(
+    db: AsyncSession, settings: Settings, viewer: Viewer, patient_id: int, now: datetime
+) -> schemas.EnrollmentLink:
+    """A new enrollment link for a patient not yet enrolled; earlier links stop working."""
+    patient = await open_patient(db, viewer, patient_id, "patient.enrollment")
+    if patient.user_id is not None:
+        raise conflict("This patient already has an account.")
+    link = await issue_invite(
+        db,
+        settings,
+        now,
+        clinic_id=patient.clinic_id,
+        role="patient",
+        created_by=viewer.user_id,
+        patient_id=patient_id,
+        email=patient.email,
+    )
+    return enrollment_link(link)
+
+
+async def patient_reset_link(
+    db: AsyncSession, settings: Settings, viewer: Viewer, patient_id: int, now: datetime
+) -> schemas.ResetLink:
+    """A password reset link for an enrolled patient, issued by one of their clinicians."""
+    patient = await open_patient(
+        db, viewer, patient_id, "patient.password_reset.issue", staff_only=True
+    )
+    if patient.user_id is None:
+        raise conflict("This patient has not enrolled yet: give them a new enrollment link.")
+    user = await db.get(User, patient.user_id)
+    assert user is not None
+    link = await issue_reset_link(db, settings, now, user=user, issued_by=viewer.user_id)
+    return reset_link_out(link)
+
+
+# Staff (clinicians and admins), as the clinic's admins manage them.
+
+
+def staff_out(user: User) -> schemas.StaffOut:
+    return schemas.StaffOut(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        is_active=user.is_active,
+        created_at=user.created_at,
+    )
+
+
+async def clinic_staff(db: AsyncSession, clinic_id: int) -> list[schemas.StaffOut]:
+    rows = await db.execute(
+        select(User)
+        .where(col(User.clinic_id) == clinic_id, col(User.role) != "patient")
+        .order_by(col(User.display_name))
+    )
+    return [staff_out(u) for u in rows.scalars()]
+
+
+async def _staff_member(db: AsyncSession, clinic_id: int, user_id: int) -> User:
+    user = await db.get(User, user_id)
+    if user is None or user.clinic_id != clinic_id or user.role == "patient":
+        raise NotFound(f"No staff member {user_id} in your clinic.")
+    return user
+
+
+async def invite_staff(
+    db: AsyncSession,
+    settings: Settings,
+    viewer: Viewer,
+    data: schemas.StaffCreate,
+    now: datetime,
+) -> schemas.StaffCreated:
+    """A one-time link for a new clinician or admin (audited; the caller commits)."""
+    email = checked_email(data.email)
+    # Only the clinic's own staff list can clash here; anything else surfaces, if at all,
+    # to the invitee when they accept.
+    if await email_taken(db, viewer.clinic_id, email, staff_only=True):
+        raise conflict("A staff member of your clinic already has this email.")
+    display_name = data.display_name.strip()
+    link = await issue_invite(
+        db,
+        settings,
+        now,
+        clinic_id=viewer.clinic_id,
+        role=data.role,
+        created_by=viewer.user_id,
+        email=email,
+        display_name=display_name,
+    )
+    record_audit(db, viewer, "staff.invite", target=email, detail={"role": data.role})
+    return schemas.StaffCreated(
+        email=email, display_name=display_name, role=data.role, invite=enrollment_link(link)
+    )
+
+
+async def set_staff_active(
+    db: AsyncSession, viewer: Viewer, user_id: int, active: bool
+) -> schemas.StaffOut:
+    """Deactivate (ending every session at once) or reactivate a staff account; audited."""
+    user = await _staff_member(db, viewer.clinic_id, user_id)
+    if user.id == viewer.user_id and not active:
+        raise conflict("You cannot deactivate your own account.")
+    user.is_active = active
+    if not active:
+        await end_all_sessions(db, user_id)
+    record_audit(db, viewer, "staff.update", target=f"user:{user_id}", detail={"is_active": active})
+    return staff_out(user)
+
+
+async def staff_reset_link(
+    db: AsyncSession, settings: Settings, viewer: Viewer, user_id: int, now: datetime
+) -> schemas.ResetLink:
+    """A password reset link for a staff member of the admin's clinic; audited."""
+    user = await _staff_member(db, viewer.clinic_id, user_id)
+    link = await issue_reset_link(db, settings, now, user=user, issued_by=viewer.user_id)
+    record_audit(db, viewer, "staff.password_reset.issue", target=f"user:{user_id}")
+    return reset_link_out(link)
+
+
+# The clinic's settings.
+
+
+async def settings_of_clinic(db: AsyncSession, clinic_id: int) -> ClinicSettings:
+    clinic = await db.get(Clinic, clinic_id)
+    assert clinic is not None
+    return clinic_settings(clinic.settings)
+
+
+async def replace_clinic_settings(
+    db: AsyncSession, viewer: Viewer, data: ClinicSettings
+) -> ClinicSettings:
+    """Check and store the whole settings object; the audit row names the keys that changed."""
+    checked_clinic_settings(data)
+    if data.on_call_user_id is not None:
+        await checked_on_call(db, viewer.clinic_id, data.on_call_user_id)
+    clinic = await db.get(Clinic, viewer.clinic_id)
+    assert clinic is not None
+    stored = msgspec.to_builtins(data)
+    changes = {key: True for key, value in stored.items() if clinic.settings.get(key) != value}
+    clinic.settings = stored
+    record_audit(db, viewer, "clinic.settings.update", detail={"changes": changes})
+    return data

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from afterglow.accounts.models import LoginThrottle
+from afterglow.errors import TooManyAttempts
 from afterglow.settings import Settings
 
 # The first delayed attempt waits this long; each failure after it doubles the wait, up to the cap.
@@ -38,12 +39,6 @@ def account_key(email: str) -> str:
 
 def address_key(address: str | None) -> str:
     return f"address:{address or 'unknown'}"
-
-
-@dataclass(frozen=True)
-class Throttled:
-    retry_after_seconds: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -83,8 +78,9 @@ async def _insert_if_missing(db: AsyncSession, key: str, now: datetime) -> None:
 
 async def begin_login_attempt(
     db: AsyncSession, settings: Settings, email: str, address: str | None, now: datetime
-) -> LoginAttempt | Throttled:
-    """Let one attempt through and count it (committed), or say how long to wait."""
+) -> LoginAttempt:
+    """Let one attempt through and count it (committed), or raise TooManyAttempts saying how
+    long to wait."""
     limits = _limits(settings, email, address)
     forget_before = now - timedelta(minutes=settings.login_window_minutes)
     for _ in range(CLAIM_TRIES):
@@ -109,8 +105,8 @@ async def begin_login_attempt(
             retry_at, who = max(waits)
             await db.rollback()
             wait = max(1, math.ceil((retry_at - now).total_seconds()))
-            return Throttled(
-                wait, f"Too many failed sign-ins for {who}. Try again in {wait} seconds."
+            raise TooManyAttempts(
+                f"Too many failed sign-ins for {who}. Try again in {wait} seconds.", wait
             )
         claimed = 0
         for key, (free, _) in limits.items():
@@ -138,7 +134,7 @@ async def begin_login_attempt(
             )
         # Another attempt on the same account or address counted itself first: look again.
         await db.rollback()
-    return Throttled(1, "Another sign-in is being checked. Try again in a second.")
+    raise TooManyAttempts("Another sign-in is being checked. Try again in a second.", 1)
 
 
 async def forgive_login_attempt(
