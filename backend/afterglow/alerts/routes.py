@@ -11,10 +11,9 @@ from litestar.status_codes import HTTP_200_OK
 from afterglow.accounts.auth import clinicians_only
 from afterglow.alerts.schemas import AlertAck, AlertOut
 from afterglow.alerts.service import acknowledge_alert, alert_inbox, view_alert
-from afterglow.clock import utcnow
 from afterglow.errors import Conflict
 from afterglow.fields import Id, IdFilter, Offset
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 
 
 class AlertController(Controller):
@@ -33,14 +32,17 @@ class AlertController(Controller):
         self,
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
         status: FromQuery[Literal["open", "acknowledged", "all"]] = "all",
         patient_id: IdFilter = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> list[AlertOut]:
-        return await alert_inbox(
-            db, viewer, utcnow(), status=status, patient_id=patient_id, limit=limit, offset=offset
+        alerts = await alert_inbox(
+            db, viewer, now, status=status, patient_id=patient_id, limit=limit, offset=offset
         )
+        await db.commit()
+        return alerts
 
     @get(
         "/{alert_id:int}",
@@ -48,8 +50,12 @@ class AlertController(Controller):
         policy="clinic-clinician",
         summary="One safety alert (audited)",
     )
-    async def show(self, alert_id: FromPath[Id], db: DB, viewer: CurrentViewer) -> AlertOut:
-        return await view_alert(db, viewer, alert_id, utcnow())
+    async def show(
+        self, alert_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
+    ) -> AlertOut:
+        alert = await view_alert(db, viewer, alert_id, now)
+        await db.commit()
+        return alert
 
     @post(
         "/{alert_id:int}/ack",
@@ -61,6 +67,13 @@ class AlertController(Controller):
         status_code=HTTP_200_OK,
     )
     async def acknowledge(
-        self, alert_id: FromPath[Id], data: JSONBody[AlertAck], db: DB, viewer: CurrentViewer
+        self,
+        alert_id: FromPath[Id],
+        data: JSONBody[AlertAck],
+        db: DB,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> AlertOut:
-        return await acknowledge_alert(db, viewer, alert_id, data.note, utcnow())
+        alert = await acknowledge_alert(db, viewer, alert_id, data.note, now)
+        await db.commit()
+        return alert

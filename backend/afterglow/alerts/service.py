@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -20,7 +19,7 @@ from afterglow.alerts.models import SafetyAlert
 from afterglow.alerts.schemas import AlertOut
 from afterglow.audit.service import record_audit
 from afterglow.derived import changed
-from afterglow.errors import conflict, invalid
+from afterglow.errors import NotFound, conflict, invalid
 
 URGENT_FROM_ITEM9 = 2
 
@@ -86,7 +85,7 @@ async def alert_inbox(
 ) -> list[AlertOut]:
     """Open alerts first, urgent before warning, oldest first; then acknowledged, newest first.
 
-    Every alert shown is an audited view.
+    Every alert shown is an audited view (the caller commits).
     """
     query: Any = (
         select(SafetyAlert, col(Patient.display_name))
@@ -109,11 +108,11 @@ async def alert_inbox(
         record_audit(
             db, viewer, "alert.view", patient_id=alert.patient_id, target=f"alert:{alert.id}"
         )
-    await db.commit()
     return alerts
 
 
 async def view_alert(db: AsyncSession, viewer: Viewer, alert_id: int, now: datetime) -> AlertOut:
+    """One alert of the viewer's clinic, an audited view (the caller commits)."""
     row = (
         await db.execute(
             select(SafetyAlert, col(Patient.display_name))
@@ -122,23 +121,23 @@ async def view_alert(db: AsyncSession, viewer: Viewer, alert_id: int, now: datet
         )
     ).first()
     if row is None:
-        raise NotFoundException(detail=f"No safety alert {alert_id} in your clinic.")
+        raise NotFound(f"No safety alert {alert_id} in your clinic.")
     alert, name = row
     record_audit(db, viewer, "alert.view", patient_id=alert.patient_id, target=f"alert:{alert_id}")
-    await db.commit()
     return _alert_out(alert, name, now)
 
 
 async def acknowledge_alert(
     db: AsyncSession, viewer: Viewer, alert_id: int, note: str, now: datetime
 ) -> AlertOut:
-    """Acknowledge once: a conditional UPDATE, so two clinicians acking at once cannot both win."""
+    """Acknowledge once: a conditional UPDATE, so two clinicians acking at once cannot both win.
+    The caller commits."""
     note = note.strip()
     if not note:
         raise invalid("note", "say what you did (called the patient, safety plan reviewed, ...)")
     alert = await db.get(SafetyAlert, alert_id)
     if alert is None or alert.clinic_id != viewer.clinic_id:
-        raise NotFoundException(detail=f"No safety alert {alert_id} in your clinic.")
+        raise NotFound(f"No safety alert {alert_id} in your clinic.")
     result: Any = await db.execute(
         update(SafetyAlert)
         .where(col(SafetyAlert.id) == alert_id, col(SafetyAlert.status) == "open")
@@ -161,7 +160,6 @@ async def acknowledge_alert(
         detail={"note": note},
     )
     changed(db, alert.patient_id, "alert", now)
-    await db.commit()
     await db.refresh(alert)
     return await _alert_with_name(db, alert, now)
 

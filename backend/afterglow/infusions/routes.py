@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from afterglow.accounts.access import open_patient
-from afterglow.clock import utcnow
 from afterglow.fields import Id
-from afterglow.http import DB, CurrentViewer
+from afterglow.http import DB, CurrentViewer, Now
 from afterglow.infusions import schemas
 from afterglow.infusions.service import (
-    add_event,
-    add_infusion,
-    apply_infusion_changes,
-    event_out,
-    find_event,
-    find_infusion,
-    infusion_changes,
-    infusion_out,
-    mark_entered_in_error,
-    patient_events,
-    patient_infusions,
+    correct_infusion,
+    events_of,
+    infusions_of,
+    record_event,
+    record_infusion,
+    remove_event,
+    remove_infusion,
 )
-from afterglow.relief.service import refresh_patient_relief
-from afterglow.reminders.service import replan_patient
 
 INFUSIONS = "/api/patients/{patient_id:int}/infusions"
 EVENTS = "/api/patients/{patient_id:int}/events"
@@ -49,14 +40,11 @@ class InfusionController(Controller):
         data: JSONBody[schemas.InfusionCreate],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.InfusionOut:
-        await open_patient(db, viewer, patient_id, "infusion.create", staff_only=True)
-        now = utcnow()
-        infusion = await add_infusion(db, patient_id, data, viewer.user_id, now)
-        await refresh_patient_relief(db, patient_id, now)
-        await replan_patient(db, patient_id, now)
+        infusion = await record_infusion(db, viewer, patient_id, data, now)
         await db.commit()
-        return infusion_out(infusion)
+        return infusion
 
     @get(
         INFUSIONS,
@@ -67,10 +55,9 @@ class InfusionController(Controller):
     async def list_infusions(
         self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> list[schemas.InfusionOut]:
-        await open_patient(db, viewer, patient_id, "infusions.read")
-        infusions = await patient_infusions(db, patient_id)
+        infusions = await infusions_of(db, viewer, patient_id)
         await db.commit()
-        return [infusion_out(i) for i in infusions]
+        return infusions
 
     @patch(
         INFUSIONS + "/{infusion_id:int}",
@@ -86,24 +73,11 @@ class InfusionController(Controller):
         data: JSONBody[schemas.InfusionUpdate],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.InfusionOut:
-        now = utcnow()
-        changes = infusion_changes(data, now)
-        await open_patient(
-            db,
-            viewer,
-            patient_id,
-            "infusion.update",
-            staff_only=True,
-            detail={"infusion_id": infusion_id, "changes": msgspec.to_builtins(changes)},
-        )
-        infusion = await find_infusion(db, patient_id, infusion_id)
-        apply_infusion_changes(infusion, changes, now)
-        await db.flush()
-        await refresh_patient_relief(db, patient_id, now)
-        await replan_patient(db, patient_id, now)
+        infusion = await correct_infusion(db, viewer, patient_id, infusion_id, data, now)
         await db.commit()
-        return infusion_out(infusion)
+        return infusion
 
     @delete(
         INFUSIONS + "/{infusion_id:int}",
@@ -114,22 +88,14 @@ class InfusionController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def remove(
-        self, patient_id: FromPath[Id], infusion_id: FromPath[Id], db: DB, viewer: CurrentViewer
+        self,
+        patient_id: FromPath[Id],
+        infusion_id: FromPath[Id],
+        db: DB,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> None:
-        await open_patient(
-            db,
-            viewer,
-            patient_id,
-            "infusion.delete",
-            staff_only=True,
-            detail={"infusion_id": infusion_id},
-        )
-        infusion = await find_infusion(db, patient_id, infusion_id)
-        now = utcnow()
-        mark_entered_in_error(infusion, viewer.user_id, now)
-        await db.flush()
-        await refresh_patient_relief(db, patient_id, now)
-        await replan_patient(db, patient_id, now)
+        await remove_infusion(db, viewer, patient_id, infusion_id, now)
         await db.commit()
 
 
@@ -150,15 +116,11 @@ class EventController(Controller):
         data: JSONBody[schemas.EventCreate],
         db: DB,
         viewer: CurrentViewer,
+        now: Now,
     ) -> schemas.EventOut:
-        await open_patient(
-            db, viewer, patient_id, "event.create", staff_only=True, detail={"kind": data.kind}
-        )
-        now = utcnow()
-        event = await add_event(db, patient_id, data, viewer.user_id, now)
-        await refresh_patient_relief(db, patient_id, now)
+        event = await record_event(db, viewer, patient_id, data, now)
         await db.commit()
-        return event_out(event)
+        return event
 
     @get(
         EVENTS,
@@ -169,10 +131,9 @@ class EventController(Controller):
     async def list_events(
         self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer
     ) -> list[schemas.EventOut]:
-        await open_patient(db, viewer, patient_id, "events.read", staff_only=True)
-        events = await patient_events(db, patient_id)
+        events = await events_of(db, viewer, patient_id)
         await db.commit()
-        return [event_out(e) for e in events]
+        return events
 
     @delete(
         EVENTS + "/{event_id:int}",
@@ -182,14 +143,12 @@ class EventController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def remove(
-        self, patient_id: FromPath[Id], event_id: FromPath[Id], db: DB, viewer: CurrentViewer
+        self,
+        patient_id: FromPath[Id],
+        event_id: FromPath[Id],
+        db: DB,
+        viewer: CurrentViewer,
+        now: Now,
     ) -> None:
-        await open_patient(
-            db, viewer, patient_id, "event.delete", staff_only=True, detail={"event_id": event_id}
-        )
-        event = await find_event(db, patient_id, event_id)
-        now = utcnow()
-        mark_entered_in_error(event, viewer.user_id, now)
-        await db.flush()
-        await refresh_patient_relief(db, patient_id, now)
+        await remove_event(db, viewer, patient_id, event_id, now)
         await db.commit()
