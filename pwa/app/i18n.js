@@ -1,10 +1,13 @@
-// Every string the patient reads comes from a catalogue (i18n/<lang>.json); this picks the
-// language and formats numbers and dates the way that language writes them.
+// Every string the patient reads comes from a catalogue (i18n/<lang>.json), the same files the
+// server reads for reminder pushes and the crisis message; this picks the language and formats
+// numbers and dates the way that language writes them. A text the language lacks is English.
 export const LANGUAGES = ['en', 'es'];
 
 let lang = 'en';
 let catalogue = {};
 let plural = new Intl.PluralRules('en');
+let english = {};
+const englishPlural = new Intl.PluralRules('en');
 
 /** "es-MX" -> "es" when we ship it, else null. */
 export function supported(locale) {
@@ -12,20 +15,34 @@ export function supported(locale) {
   return LANGUAGES.includes(base) ? base : null;
 }
 
-/** The patient's own locale first, then the phone's languages, then English. */
+/**
+ * A patient's language is their locale, else English, as on the server (pushes, the crisis
+ * message), so the app never mixes languages with what the server sends. Before anyone has
+ * signed in, the phone's languages, then English.
+ */
 export function chooseLanguage(patientLocale) {
-  const candidates = [patientLocale, ...(navigator.languages || []), navigator.language];
-  for (const candidate of candidates) {
+  if (patientLocale) return supported(patientLocale) || 'en';
+  for (const candidate of [...(navigator.languages || []), navigator.language]) {
     const found = supported(candidate);
     if (found) return found;
   }
   return 'en';
 }
 
+async function fetchCatalogue(code) {
+  const response = await fetch(new URL(`./i18n/${code}.json`, import.meta.url));
+  return response.json();
+}
+
 export async function loadLanguage(next) {
   if (next === lang && Object.keys(catalogue).length) return;
-  const response = await fetch(new URL(`./i18n/${next}.json`, import.meta.url));
-  catalogue = await response.json();
+  const [strings, fallback] = await Promise.all([
+    fetchCatalogue(next),
+    next === 'en' || Object.keys(english).length ? null : fetchCatalogue('en'),
+  ]);
+  catalogue = strings;
+  if (next === 'en') english = strings;
+  else if (fallback) english = fallback;
   lang = next;
   plural = new Intl.PluralRules(lang);
   document.documentElement.lang = lang;
@@ -33,21 +50,47 @@ export async function loadLanguage(next) {
 
 export const currentLanguage = () => lang;
 
-/**
- * t('today.days_since', {count: 3}) picks "today.days_since.one" or ".other" by the language's
- * plural rules, then fills {placeholders}. A missing key shows the key, so it is easy to spot.
- */
-export function t(key, params) {
-  let text = catalogue[key];
+function lookup(strings, rules, key, params) {
+  let text = strings[key];
   if (params && typeof params.count === 'number' && text === undefined) {
-    text = catalogue[`${key}.${plural.select(params.count)}`] ?? catalogue[`${key}.other`];
+    text = strings[`${key}.${rules.select(params.count)}`] ?? strings[`${key}.other`];
   }
-  if (text === undefined) return key;
+  return text;
+}
+
+function fill(text, params) {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
-export const has = (key) => key in catalogue;
+/**
+ * t('today.days_since', {count: 3}) picks "today.days_since.one" or ".other" by the language's
+ * plural rules, then fills {placeholders}. A key the language lacks is English; a key no
+ * catalogue has shows the key, so it is easy to spot.
+ */
+export function t(key, params) {
+  const text = lookup(catalogue, plural, key, params) ?? lookup(english, englishPlural, key, params);
+  return text === undefined ? key : fill(text, params);
+}
+
+export const has = (key) => key in catalogue || key in english;
+
+/**
+ * The crisis screen's language: the patient's when its catalogue has the whole crisis text
+ * (every "crisis." key English has), else English, so the screen is never half-translated.
+ */
+export function crisisLanguage() {
+  const complete = Object.keys(english)
+    .filter((key) => key.startsWith('crisis.'))
+    .every((key) => key in catalogue);
+  return complete ? lang : 'en';
+}
+
+/** A crisis screen text, in crisisLanguage(). */
+export function tCrisis(key, params) {
+  const text = crisisLanguage() === lang ? catalogue[key] : english[key];
+  return text === undefined ? key : fill(text, params);
+}
 
 export function formatDate(value, options = { weekday: 'short', day: 'numeric', month: 'short' }) {
   return new Intl.DateTimeFormat(lang, options).format(new Date(value));

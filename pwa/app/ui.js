@@ -10,7 +10,7 @@ import { useAppState } from './store.js';
 export const wordingLang = (instrument) => instrument?.lang || 'en';
 
 /** A screen: its heading takes focus when it opens, so screen readers announce the new screen. */
-export function Screen({ title, titleLang, children, headingRef, className = '' }) {
+export function Screen({ title, titleLang, lang, children, headingRef, className = '' }) {
   const ownRef = useRef(null);
   const ref = headingRef || ownRef;
   useEffect(() => {
@@ -18,7 +18,7 @@ export function Screen({ title, titleLang, children, headingRef, className = '' 
     ref.current?.focus({ preventScroll: false });
   }, [title]);
   return html`
-    <main id="main" class=${`screen ${className}`}>
+    <main id="main" class=${`screen ${className}`} lang=${lang}>
       <h1 tabindex="-1" ref=${ref} lang=${titleLang}>${title}</h1>
       ${children}
     </main>

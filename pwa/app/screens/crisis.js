@@ -1,8 +1,9 @@
 // The crisis screen (CLINICAL.md §5): shown first whenever PHQ-9 item 9 is 1 or more, with the
 // clinic's own resources from the check-in response. Offline, the default resources from the
-// catalogue stand in until the check-in reaches the clinic.
+// catalogue stand in until the check-in reaches the clinic. Every word of Afterglow's own here is
+// in the patient's language when its catalogue has the whole crisis text, else all in English.
 import { html } from '../html.js';
-import { t } from '../i18n.js';
+import { crisisLanguage, tCrisis } from '../i18n.js';
 import { Screen } from '../ui.js';
 
 function href(resource) {
@@ -22,15 +23,15 @@ function href(resource) {
 export function lastKnownSafety(lastKnown) {
   if (lastKnown) return { ...lastKnown };
   return {
-    message: t('crisis.offline_message'),
+    message: tCrisis('crisis.message'),
     resources: [
-      { label: t('crisis.default_call'), contact: '988', kind: 'phone' },
-      { label: t('crisis.default_text'), contact: '988', kind: 'text' },
-      { label: t('crisis.default_chat'), contact: 'https://988lifeline.org', kind: 'chat' },
-      { label: t('crisis.default_veterans'), contact: '988', kind: 'phone' },
-      { label: t('crisis.default_emergency'), contact: '911', kind: 'emergency' },
+      { label: tCrisis('crisis.default_call'), contact: '988', kind: 'phone' },
+      { label: tCrisis('crisis.default_text'), contact: '988', kind: 'text' },
+      { label: tCrisis('crisis.default_chat'), contact: 'https://988lifeline.org', kind: 'chat' },
+      { label: tCrisis('crisis.default_veterans'), contact: '988', kind: 'phone' },
+      { label: tCrisis('crisis.default_emergency'), contact: '911', kind: 'emergency' },
     ],
-    not_emergency_care: t('crisis.not_emergency'),
+    not_emergency_care: tCrisis('crisis.not_emergency'),
   };
 }
 
@@ -48,7 +49,7 @@ export function refusedSafety(lastKnown) {
 
 export default function Crisis({ safety, onContinue }) {
   return html`
-    <${Screen} title=${t('crisis.title')} className="crisis">
+    <${Screen} title=${tCrisis('crisis.title')} lang=${crisisLanguage()} className="crisis">
       <p class="crisis-message">${safety.message}</p>
       <ul class="crisis-resources">
         ${safety.resources.map((resource) => {
@@ -63,9 +64,9 @@ export default function Crisis({ safety, onContinue }) {
         })}
       </ul>
       <p class="not-emergency"><strong>${safety.not_emergency_care}</strong></p>
-      ${safety.offline && html`<p class="muted">${t('crisis.offline_note')}</p>`}
-      ${safety.refused && html`<p class="error">${t('crisis.refused_note')}</p>`}
-      <button type="button" class="button" onClick=${onContinue}>${t('crisis.continue')}</button>
+      ${safety.offline && html`<p class="muted">${tCrisis('crisis.offline_note')}</p>`}
+      ${safety.refused && html`<p class="error">${tCrisis('crisis.refused_note')}</p>`}
+      <button type="button" class="button" onClick=${onContinue}>${tCrisis('crisis.continue')}</button>
     <//>
   `;
 }
