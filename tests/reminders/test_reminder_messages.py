@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from afterglow.catalogue import catalogue
 from afterglow.reminders.messages import language_of, reminder_payload
 from afterglow.reminders.schedule import URL, InfusionAnchor, ReminderKind, Slot
 
@@ -52,3 +53,24 @@ def test_post_infusion_reminders_count_days_in_the_patients_calendar() -> None:
 
 def test_unknown_languages_fall_back_to_english() -> None:
     assert [language_of(x) for x in ("es", "es-419", "fr-CA", "EN-gb")] == ["es", "es", "en", "en"]
+
+
+def test_reminders_say_the_catalogues_words_in_the_patients_language_else_english() -> None:
+    slot = Slot(
+        ReminderKind.DAILY_MOOD,
+        date(2026, 11, 23),
+        datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
+        datetime(2026, 11, 24, 5, 0, tzinfo=UTC),
+        "mood:2026-11-23",
+        URL[ReminderKind.DAILY_MOOD],
+        None,
+    )
+    strings = catalogue().strings
+
+    for locale, lang in (("es-MX", "es"), ("en-US", "en"), ("fr-CA", "en")):
+        payload = reminder_payload(slot, locale, "America/New_York")
+        assert (payload["title"], payload["body"], payload["lang"]) == (
+            strings[lang]["notification.daily_mood.title"],
+            strings[lang]["notification.daily_mood.body"],
+            lang,
+        )

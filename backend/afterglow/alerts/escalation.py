@@ -21,6 +21,7 @@ from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, User
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.service import record_operator_audit
+from afterglow.catalogue import ENGLISH, catalogue
 from afterglow.operations.failures import failure_summary
 from afterglow.push.outbox import ClaimedMessage, Notification, queue_notifications
 
@@ -175,18 +176,26 @@ async def _on_call(db: AsyncSession, clinic_id: int) -> int | None:
 
 def _escalation(alert: DueAlert, user_id: int, now: datetime) -> Notification:
     urgent = alert.level == "urgent"
+    # Staff read these; staff have no language setting, so the catalogue's English.
+    _, (title, body) = catalogue().texts(
+        ENGLISH,
+        "notification.alert_escalation.title_urgent"
+        if urgent
+        else "notification.alert_escalation.title",
+        "notification.alert_escalation.body",
+    )
     return Notification(
         recipient_user_id=user_id,
         patient_id=alert.patient_id,
         kind="alert_escalation",
         send_key=f"alert-{alert.id}-escalation",
         payload={
-            "title": "Urgent safety alert waiting" if urgent else "Safety alert waiting",
-            "body": "A PHQ-9 item 9 alert has not been acknowledged. Open Afterglow to review it.",
+            "title": title,
+            "body": body,
             "url": f"/#/alerts/{alert.id}",
             "kind": "alert_escalation",
             "tag": f"alert-{alert.id}",
-            "lang": "en",
+            "lang": ENGLISH,
         },
         topic=f"alert-{alert.id}",
         urgency="high",

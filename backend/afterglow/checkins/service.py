@@ -24,6 +24,7 @@ from sqlmodel import SQLModel, col
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient
 from afterglow.alerts.service import raise_safety_alert
+from afterglow.catalogue import catalogue
 from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.derived import changed
@@ -118,18 +119,13 @@ async def safety_block(db: AsyncSession, patient_id: int, item9: int) -> schemas
     assert patient is not None
     clinic = await db.get(Clinic, patient.clinic_id)
     assert clinic is not None
-    settings = clinic_settings(clinic.settings)
+    # In the patient's language from the catalogue, or all in English (never half-translated).
+    words = catalogue().crisis_words(patient.locale, clinic_settings(clinic.settings))
     return schemas.SafetyOut(
         item9=item9,
-        message=(
-            "You said you have had thoughts that you would be better off dead or of hurting "
-            "yourself. You do not have to face this alone: please reach out now."
-        ),
-        resources=[
-            schemas.CrisisResourceOut(r.label, r.contact, r.kind)
-            for r in settings.crisis_resources_for(patient.locale)
-        ],
-        not_emergency_care=settings.not_emergency_notice,
+        message=words.message,
+        resources=[schemas.CrisisResourceOut(r.label, r.contact, r.kind) for r in words.resources],
+        not_emergency_care=words.not_emergency_care,
     )
 
 
