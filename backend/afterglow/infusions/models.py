@@ -17,8 +17,8 @@ class Infusion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     given_at: datetime
-    route: str = Field(max_length=16)  # iv | im | intranasal | oral | sublingual
-    kind: str = Field(max_length=32)  # induction | scheduled_booster | symptom_triggered_booster
+    route: str = Field(max_length=16)  # one of kinds.ROUTES
+    kind: str = Field(max_length=32)  # one of kinds.INFUSION_KINDS
     dose_mg_per_kg: float | None = None
     dose_mg: float | None = None
     bp_systolic_before: int | None = None
@@ -42,7 +42,7 @@ class ClinicalEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
-    kind: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # one of kinds.EVENT_KINDS
     occurred_at: datetime
     notes: str | None = Field(default=None, max_length=4000)
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer, Now
 from afterglow.infusions import schemas
+from afterglow.infusions.kinds import EVENT_KINDS, INFUSION_KINDS, either
 from afterglow.infusions.service import (
     correct_infusion,
     events_of,
@@ -31,7 +32,7 @@ class InfusionController(Controller):
         operation_id="recordInfusion",
         policy="clinic-clinician",
         summary="Record an infusion (clinician)",
-        description="`kind` drives the relief analysis: induction, scheduled_booster or symptom_triggered_booster.",
+        description=f"`kind` drives the relief analysis: {either(INFUSION_KINDS)}.",
         status_code=HTTP_201_CREATED,
     )
     async def create(
@@ -107,7 +108,7 @@ class EventController(Controller):
         operation_id="recordEvent",
         policy="clinic-clinician",
         summary="Record a clinical event (clinician)",
-        description="hospitalisation, suicide_attempt, medication_change or ect_tms_start.",
+        description=f"{either(EVENT_KINDS)}.",
         status_code=HTTP_201_CREATED,
     )
     async def create(

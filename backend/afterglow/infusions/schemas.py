@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-Route = Literal["iv", "im", "intranasal", "oral", "sublingual"]
-InfusionKind = Literal["induction", "scheduled_booster", "symptom_triggered_booster"]
-EventKind = Literal["hospitalisation", "suicide_attempt", "medication_change", "ect_tms_start"]
+from afterglow.infusions.kinds import EventKind as EventKind
+from afterglow.infusions.kinds import InfusionKind as InfusionKind
+from afterglow.infusions.kinds import Route as Route
 
 DosePerKg = Annotated[float, msgspec.Meta(gt=0, le=10)]
 DoseMg = Annotated[float, msgspec.Meta(gt=0, le=1000)]

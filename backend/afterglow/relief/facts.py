@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-INFUSION_KINDS = ("induction", "scheduled_booster", "symptom_triggered_booster")
-EVENT_KINDS = ("hospitalisation", "suicide_attempt", "medication_change", "ect_tms_start")
+# One list of each, kept with the treatments (pure: no database there either).
+from afterglow.infusions.kinds import EVENT_KINDS as EVENT_KINDS
+from afterglow.infusions.kinds import INFUSION_KINDS as INFUSION_KINDS
 
 
 def require_aware(name: str, moment: datetime) -> None:
