@@ -2,6 +2,9 @@
 
 Admins read the trail but do not open patient records, so a row must not carry what a record
 says (a note, a dose, a blood pressure, the kind of a clinical event, an alert's level).
+
+A row's `at` is the real time it was written (`utcnow`), not the app's settable clock: the trail
+says when someone really did something, whatever clock a test or a simulation runs the app on.
 """
 
 from __future__ import annotations
