@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from afterglow.accounts.models import Patient
 from afterglow.audit.models import AuditEvent
+from afterglow.clock import SetClock
 from afterglow.infusions.models import Infusion
 from conftest import ClientFactory, World
 
@@ -337,3 +338,24 @@ async def test_it_keeps_patient_records_from_an_admin(
     recorded = await admin.post(infusions_url(world.patient_a1), json=infusion_body())
 
     assert (listed.status_code, recorded.status_code) == (403, 403)
+
+
+async def test_the_future_is_the_app_clocks(
+    make_client: ClientFactory, world: World, app_clock: SetClock
+) -> None:
+    """Routes read the app's clock: with it set a month ahead, last week there is not the future."""
+    app_clock.set(datetime.now(UTC) + timedelta(days=30))
+    doc = await make_client("doc@a.test")  # sessions age by the app's clock too
+    last_week_there = (app_clock.now() - timedelta(days=7)).isoformat()
+    beyond_it = (app_clock.now() + timedelta(hours=1)).isoformat()
+
+    recorded = await doc.post(
+        infusions_url(world.patient_a1), json=infusion_body(given_at=last_week_there)
+    )
+    refused = await doc.post(
+        infusions_url(world.patient_a1), json=infusion_body(given_at=beyond_it)
+    )
+
+    assert recorded.status_code == 201, recorded.text
+    assert datetime.fromisoformat(recorded.json()["created_at"]) == app_clock.now()
+    assert refused.status_code == 400 and field_errors(refused) == {"given_at"}
