@@ -1,15 +1,19 @@
 """Sending one encrypted message to one device's push service, and what its answer means.
 
-One shared aiohttp session and a bound on messages in flight; `pywebpush.webpush_async` encrypts
-(aes128gcm) each message. The VAPID token is signed once per push-service origin and reused for
-every message to it until an hour before it expires (RFC 8292 allows tokens up to 24 h). How an answer is judged is a pure function
-(`outcome_of`), so the rules are tested without a network. Whatever goes wrong with one device is
-that device's result, never an exception: one bad device must not stop the messages of others.
+One shared aiohttp session (connections kept open and reused) and a bound on messages in
+flight. Each message is encrypted with `http_ece` (RFC 8291 aes128gcm, a new ECDH key per
+message) and posted as it is: pywebpush's wrapper would copy the subscription, parse its keys and
+build its headers anew for every message. The VAPID token (RFC 8292) is signed once per
+push-service origin and reused for every message to it until an hour before it expires. How an
+answer is judged is a pure function (`outcome_of`), so the rules are tested without a network.
+Whatever goes wrong with one device is that device's result, never an exception: one bad device
+must not stop the messages of others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Callable
@@ -18,11 +22,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Any
+from typing import cast
 from urllib.parse import urlsplit
 
 import aiohttp
-from pywebpush import WebPushException, webpush_async
+import http_ece
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from afterglow.clock import utcnow
 from afterglow.push.vapid import VapidIdentity
@@ -155,6 +160,8 @@ class PushSender:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._concurrency),
+                # Push services set no cookies worth keeping; a jar costs time on every request.
+                cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
             )
         return self._session
@@ -187,43 +194,29 @@ class PushSender:
     async def _post(
         self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
     ) -> DeviceResult:
-        subscription: dict[str, Any] = {
-            "endpoint": device.endpoint,
-            "keys": {"p256dh": device.p256dh, "auth": device.auth},
-        }
-        headers: dict[str, str | int | float] = {
+        origin = _origin(device.endpoint)
+        headers = {
+            "TTL": str(ttl),
+            "Content-Encoding": "aes128gcm",
             "Topic": topic,
             "Urgency": urgency,
-            "Authorization": self.authorization(_origin(device.endpoint)),
+            "Authorization": self.authorization(origin),
         }
+        # Before any request: keys that cannot be used raise here, this device's result.
+        body = encrypt(payload, device)
         try:
-            # No vapid_private_key nor vapid_claims: given them, pywebpush signs every message.
-            # It only encrypts here and sends our ready Authorization header as it is.
-            response = await webpush_async(
-                subscription_info=subscription,
-                data=payload.decode(),
-                ttl=ttl,
-                headers=headers,
-                timeout=self.timeout_seconds,
-                aiohttp_session=self._shared_session(),
-            )
-        except WebPushException as error:
-            status = error.status_code
-            if status is None:
-                # pywebpush raises without a response only over the subscription itself.
-                return _unusable(device, error)
-            outcome = outcome_of(status)
-            retry_after = retry_after_seconds(error.retry_after, datetime.now(UTC))
-            if outcome is Outcome.REJECTED:
-                log.error(
-                    "push service %s refused a message with %s: check the VAPID key and subject "
-                    "(AFTERGLOW_VAPID_PRIVATE_KEY, AFTERGLOW_VAPID_SUBJECT)",
-                    _origin(device.endpoint),
-                    status,
-                )
-            return DeviceResult(
-                device.subscription_id, outcome, status, retry_after, _reason(error)
-            )
+            # A push service does not redirect; following one would send our token elsewhere.
+            async with self._shared_session().post(
+                device.endpoint, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                # Read to the end, so that the connection can carry the next message.
+                await response.read()
+                status = response.status
+                if status in (200, 201, 202):
+                    return DeviceResult(device.subscription_id, Outcome.DELIVERED, status)
+                # The body is not kept: a push service may echo the request in it.
+                reason = f"Push failed: {status} {response.reason or ''}".strip()
+                retry_after = response.headers.get("Retry-After")
         except aiohttp.InvalidURL as error:
             return _unusable(device, error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
@@ -232,7 +225,39 @@ class PushSender:
                 Outcome.RETRY,
                 error=f"{type(error).__name__}: {error}"[:300] or "timeout",
             )
-        return DeviceResult(device.subscription_id, outcome_of(response.status), response.status)
+        outcome = outcome_of(status)
+        if outcome is Outcome.REJECTED:
+            log.error(
+                "push service %s refused a message with %s: check the VAPID key and subject "
+                "(AFTERGLOW_VAPID_PRIVATE_KEY, AFTERGLOW_VAPID_SUBJECT)",
+                origin,
+                status,
+            )
+        return DeviceResult(
+            device.subscription_id,
+            outcome,
+            status,
+            retry_after_seconds(retry_after, datetime.now(UTC)),
+            reason[:300],
+        )
+
+
+def encrypt(payload: bytes, device: Device) -> bytes:
+    """The message body for one device: RFC 8291 aes128gcm, with a new ECDH key of our own."""
+    return cast(
+        bytes,
+        http_ece.encrypt(
+            payload,
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            dh=_b64url_decode(device.p256dh),
+            auth_secret=_b64url_decode(device.auth),
+            version="aes128gcm",
+        ),
+    )
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _origin(endpoint: str) -> str:
@@ -271,8 +296,3 @@ def _without_endpoint(text: str, endpoint: str) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
-
-
-def _reason(error: WebPushException) -> str:
-    # The first line names the status and reason; the response body may echo the request.
-    return str(error).splitlines()[0][:300]
