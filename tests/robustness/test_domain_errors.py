@@ -192,3 +192,21 @@ def test_only_the_http_layer_imports_litestar_exceptions() -> None:
         if _imports_litestar_exceptions(path):
             offenders.add(name)
     assert offenders <= NOT_YET_CONVERTED, sorted(offenders - NOT_YET_CONVERTED)
+
+
+class Unmapped(DomainError):
+    """A kind of refusal nobody gave an HTTP answer: a bug, so a logged 500 with a request id."""
+
+
+@get("/unmapped", sync_to_thread=False)
+def unmapped() -> None:
+    raise Unmapped("synthetic")
+
+
+async def test_a_domain_error_with_no_http_answer_is_a_500_with_a_request_id() -> None:
+    app = Litestar([unmapped], exception_handlers=EXCEPTION_HANDLERS)
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/unmapped")
+    assert response.status_code == 500
+    assert response.json()["detail"] == "Internal Server Error"
+    assert "synthetic" not in response.text and response.json()["request_id"]
