@@ -16,7 +16,7 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -61,6 +61,17 @@ class Device:
     endpoint: str
     p256dh: str
     auth: str
+
+
+@dataclass(frozen=True)
+class Send:
+    """One message to one device."""
+
+    device: Device
+    payload: bytes
+    ttl: int
+    topic: str
+    urgency: str
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,24 @@ class PushSender:
             )
         return self._session
 
+    async def send_all(self, sends: Sequence[Send]) -> list[DeviceResult]:
+        """Send each message, in as many lanes as may be in flight; results in the same order.
+
+        A lane takes the next message when its last one is answered: a batch of thousands costs
+        as many tasks as lanes, not one task (and one wait on the bound) per message.
+        """
+        results: list[DeviceResult | None] = [None] * len(sends)
+        waiting = iter(enumerate(sends))
+
+        async def lane() -> None:
+            for index, s in waiting:
+                results[index] = await self.send(
+                    s.device, s.payload, ttl=s.ttl, topic=s.topic, urgency=s.urgency
+                )
+
+        await asyncio.gather(*(lane() for _ in range(min(len(sends), self._concurrency))))
+        return [result for result in results if result is not None]
+
     async def send(
         self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
     ) -> DeviceResult:
@@ -186,15 +215,16 @@ class PushSender:
                 return DeviceResult(device.subscription_id, Outcome.RATE_LIMITED, 429, wait)
             del self._resting_until[origin]
         async with self._slots:
-            result = await self._post(device, payload, ttl=ttl, topic=topic, urgency=urgency)
+            result = await self._post(
+                device, origin, payload, ttl=ttl, topic=topic, urgency=urgency
+            )
         if result.outcome is Outcome.RATE_LIMITED:
             self._resting_until[origin] = time.monotonic() + (result.retry_after or 60.0)
         return result
 
     async def _post(
-        self, device: Device, payload: bytes, *, ttl: int, topic: str, urgency: str
+        self, device: Device, origin: str, payload: bytes, *, ttl: int, topic: str, urgency: str
     ) -> DeviceResult:
-        origin = _origin(device.endpoint)
         headers = {
             "TTL": str(ttl),
             "Content-Encoding": "aes128gcm",

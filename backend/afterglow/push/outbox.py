@@ -10,7 +10,6 @@ device or one message stays with it: the rest of the batch is sent and recorded 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import defaultdict
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel, col
 
 from afterglow.db import session_maker
-from afterglow.push.delivery import Device, DeviceResult, Outcome, PushSender
+from afterglow.push.delivery import Device, DeviceResult, Outcome, PushSender, Send
 from afterglow.push.models import PushMessage, PushSubscription
 
 log = logging.getLogger(__name__)
@@ -269,33 +268,26 @@ async def send_claimed(
     async with sessions() as db:
         devices = await _devices_of(db, {m.recipient_user_id for m in claimed})
 
-    # One send per (message, device), all gathered at once; the sender bounds how many are in
-    # flight and turns any failure into that device's result, so none aborts the batch.
+    # One send per (message, device), all handed to the sender at once; it bounds how many are
+    # in flight and turns any failure into that device's result, so none aborts the batch.
     # A message whose moment passed while no tick could send it is not sent (None).
     outcomes: list[list[DeviceResult] | None] = []
-    sends = []
+    sends: list[Send] = []
+    sent_for: list[list[DeviceResult]] = []  # the outcome list of each send's message
     started = clock()
     for message in claimed:
         ttl = int((message.expires_at - started).total_seconds())
         if ttl < SHORTEST_TTL.total_seconds():
             outcomes.append(None)
             continue
-        outcomes.append([])
+        results: list[DeviceResult] = []
+        outcomes.append(results)
         body = json.dumps(message.payload, separators=(",", ":")).encode()
         for device in devices.get(message.recipient_user_id, ()):
-            sends.append(
-                (
-                    len(outcomes) - 1,
-                    sender.send(
-                        device, body, ttl=ttl, topic=message.topic, urgency=message.urgency
-                    ),
-                )
-            )
-    results = await asyncio.gather(*(send for _, send in sends))
-    for (index, _), result in zip(sends, results, strict=True):
-        outcome = outcomes[index]
-        assert outcome is not None
-        outcome.append(result)
+            sends.append(Send(device, body, ttl, message.topic, message.urgency))
+            sent_for.append(results)
+    for results, result in zip(sent_for, await sender.send_all(sends), strict=True):
+        results.append(result)
     await _record_outcomes(sessions, claimed, outcomes, owner, clock())
 
 
