@@ -12,6 +12,8 @@ in messages per second:
 
 The tick runs in one process, then in `--instances` processes at once (default: one per core),
 as app instances or `afterglow worker`s on one database would; the database shares the work out.
+With each rate it prints the CPU time the tick processes spent per message (the database's and
+the sink's not counted), to tell a slow tick from one waiting for a core on a busy machine.
 Prints each rate, `vs_sequential=<tick / sequential>` (target >= 100) and last
 `ratio=<tick / crypto floor>` (target >= 0.5), both for `--instances`. The machine is shared and
 noisy: only ratios within one run mean anything.
@@ -93,8 +95,9 @@ def sequential(settings: Settings, endpoint: str, keys: tuple[str, str], count: 
 
 def tick_rate(
     settings: Settings, sink: str, keys: tuple[str, str], count: int, instances: int
-) -> float:
-    """Messages per second of `instances` processes ticking at once over `count` due reminders."""
+) -> tuple[float, float]:
+    """Messages per second of `instances` processes ticking at once over `count` due reminders,
+    and the CPU seconds those processes spent per message (the database's own is not counted)."""
     engine_ready = asyncio.run(_seed(settings, sink, keys, count))
     assert engine_ready
     env = {
@@ -119,12 +122,14 @@ def tick_rate(
         child.stdin.write(b"go\n")
         child.stdin.flush()
     delivered = 0
+    cpu = 0.0
     for child in children:
         out, _ = child.communicate(timeout=600)
-        delivered += int(out.split()[-1])
+        delivered += int(out.split()[-2])
+        cpu += float(out.split()[-1])
     elapsed = time.perf_counter() - started
     assert delivered == count, (delivered, count)
-    return count / elapsed
+    return count / elapsed, cpu / count
 
 
 async def _seed(settings: Settings, sink: str, keys: tuple[str, str], count: int) -> bool:
@@ -139,7 +144,8 @@ async def _seed(settings: Settings, sink: str, keys: tuple[str, str], count: int
 
 
 async def one_instance() -> None:
-    """A tick process of `tick_rate`: connect, warm up, wait for `go`, tick once, print the count."""
+    """A tick process of `tick_rate`: connect, warm up, wait for `go`, tick once, print the count
+    and the CPU seconds the tick took."""
     settings = Settings.from_env()
     engine = create_engine(settings)
     async with PushSender(load_vapid(settings)) as sender:
@@ -148,9 +154,11 @@ async def one_instance() -> None:
             pass
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        cpu_before = time.process_time()
         report = await tick()
+        cpu = time.process_time() - cpu_before
     await engine.dispose()
-    print(report.delivered, flush=True)
+    print(report.delivered, cpu, flush=True)
 
 
 def main() -> None:
@@ -191,11 +199,15 @@ def main() -> None:
         for instances in sorted({1, args.instances}):
             before = int(urllib.request.urlopen(f"{base}/count").read())
             with bench_database() as settings:
-                rates[instances] = tick_rate(settings, base, keys, args.messages, instances)
+                rates[instances], cpu = tick_rate(settings, base, keys, args.messages, instances)
             accepted = int(urllib.request.urlopen(f"{base}/count").read()) - before
+            # CPU per message says where a low rate comes from on a busy machine: time the
+            # tick spent, or time it waited for a core (or the database).
             print(
                 f"tick, {instances} instance(s): {rates[instances]:,.0f} messages/s "
-                f"({args.messages:,} due, {accepted:,} accepted by the sink)",
+                f"({args.messages:,} due, {accepted:,} accepted by the sink; "
+                f"{cpu * 1000:.2f} ms CPU per message in the tick processes, "
+                f"crypto floor {1000 / floor:.2f} ms)",
                 flush=True,
             )
         rate = rates[args.instances]
