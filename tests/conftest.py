@@ -37,11 +37,11 @@ from afterglow.app import create_app
 from afterglow.checkins.models import CheckIn
 from afterglow.clock import SetClock
 from afterglow.db import alembic_config, create_engine, migrate, session_maker
-from afterglow.derived import changed
 from afterglow.push.delivery import PushSender
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.push.service import subscribe_device
 from afterglow.push.vapid import load_vapid
+from afterglow.relief.service import refresh_patient_relief
 from afterglow.settings import Settings
 from afterglow.worker import ReminderTick
 from fake_push_service import FakePushService
@@ -287,9 +287,10 @@ async def world(db: AsyncSession) -> World:
         clinician_b=await add_user(db, clinic_b, "doc@b.test", "clinician", "Dr Synthetic B"),
         patient_b1=await add_patient(db, clinic_b, "p1@b.test", "Patient B1"),
     )
-    # As `POST /api/patients` does: every patient has a triage summary from the start.
+    # Every patient has a triage summary from the start, as after `POST /api/patients` (whose
+    # reminder plan is left out here: tests set the schedules and clocks they need).
     for patient in (w.patient_a1, w.patient_a2, w.patient_b1):
-        changed(db, patient.id or 0, "patient", NOW)
+        await refresh_patient_relief(db, patient.id or 0, NOW)
     await db.commit()
     return w
 
