@@ -1,12 +1,15 @@
 """The reminder tick: one APScheduler interval job per process, the database deciding who sends.
 
 Each tick (1) escalates safety alerts whose window ran out, (2) turns due reminder plans into
-queued notifications, (3) delivers due notifications, (4) re-derives, in small batches, relief
-that went stale (a clinic changed its thresholds, the analysis changed, or time moved an
-ongoing episode on); each phase runs whatever the one before met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
+queued notifications, (3) delivers due notifications; each phase runs whatever the one before
+met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
 plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease, and every
 notification has a unique send key. It runs inside `afterglow serve` unless
 `AFTERGLOW_SCHEDULER=off`, and alone as `afterglow worker`.
+
+A second job beside it, `StaleRelief`, re-derives in small batches the relief that went stale
+(a clinic changed its thresholds, a new analysis version, an ongoing episode time has moved on),
+so a clinic-wide change never delays a reminder, an escalation or a check-in.
 """
 
 from __future__ import annotations
@@ -41,14 +44,14 @@ from afterglow.push.outbox import (
     send_claimed,
 )
 from afterglow.push.vapid import load_vapid
-from afterglow.relief.service import rederive_stale
+from afterglow.relief.service import REDERIVE_BATCH, rederive_stale
 from afterglow.reminders.service import PLAN_BATCH, plan_due_reminders
 from afterglow.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DELIVERY_ROUNDS = 3
-REDERIVE_PER_TICK = 500
+REDERIVE_BUDGET = timedelta(seconds=2)
 
 
 @dataclass
@@ -57,7 +60,6 @@ class TickReport:
     escalated: int = 0
     delivered: int = 0
     set_aside: int = 0  # reminder plans that could not be worked, tried again later
-    rederived: int = 0  # patients whose stale relief was re-derived
     failed_phases: list[str] = field(default_factory=list)
 
 
@@ -97,7 +99,6 @@ class ReminderTick:
             ("escalation", self._escalate),
             ("planning", self._plan),
             ("delivery", self._deliver),
-            ("relief", self._rederive),
         ):
             try:
                 await work(report)
@@ -149,21 +150,6 @@ class ReminderTick:
                 if isinstance(failed, BaseException):
                     raise failed
 
-    async def _rederive(self, report: TickReport) -> None:
-        """Stale relief, at most REDERIVE_PER_TICK patients a tick, REDERIVE_BATCH to a
-        transaction: a clinic-wide change catches up over a few ticks without ever holding the
-        write lock long enough to delay a check-in or a safety alert."""
-        async with self._sessions() as db:
-            clinics = list(
-                (await db.execute(select(col(Clinic.id)).order_by(col(Clinic.id)))).scalars()
-            )
-            await db.commit()
-            for clinic_id in clinics:
-                left = REDERIVE_PER_TICK - report.rederived
-                if left <= 0 or clinic_id is None:
-                    break
-                report.rederived += await rederive_stale(db, clinic_id, self.clock(), most=left)
-
     async def _deliver(self, report: TickReport) -> None:
         """Retries, and messages leased to an instance that died."""
         report.delivered += await self._deliver_all()
@@ -204,35 +190,88 @@ class ReminderTick:
                 await asyncio.gather(*rounds, return_exceptions=True)
 
 
+class StaleRelief:
+    """The background job that re-derives stale relief, clinic by clinic, REDERIVE_BATCH patients
+    to a transaction, for at most `budget` a run (the rest waits for the next run; reads
+    re-derive what they show meanwhile). Instances share the work (rows are taken with SKIP
+    LOCKED on PostgreSQL)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        budget: timedelta = REDERIVE_BUDGET,
+    ) -> None:
+        self.clock = clock
+        self.budget = budget
+        self._sessions = session_maker(engine)
+
+    async def __call__(self) -> int:
+        """How many patients were re-derived."""
+        stop_at = time.monotonic() + self.budget.total_seconds()
+        done = 0
+        async with self._sessions() as db:
+            clinics = [
+                c
+                for c in (
+                    await db.execute(select(col(Clinic.id)).order_by(col(Clinic.id)))
+                ).scalars()
+                if c
+            ]
+            await db.commit()
+            for clinic_id in clinics:
+                while time.monotonic() < stop_at:
+                    found = await rederive_stale(db, clinic_id, self.clock(), most=REDERIVE_BATCH)
+                    done += found
+                    if found < REDERIVE_BATCH:
+                        break
+        return done
+
+
+async def _catch_up_logged(job: StaleRelief) -> None:
+    try:
+        done = await job()
+    except Exception as error:
+        TICK_FAILURES.labels("relief").inc()
+        log.error("stale relief: the run failed (%s); tried again next run", failure_summary(error))
+        return
+    if done:
+        log.info("stale relief: %s patients re-derived", done)
+
+
 async def _tick_logged(tick: ReminderTick) -> None:
     report = await tick()
-    if report.planned or report.escalated or report.delivered or report.rederived:
+    if report.planned or report.escalated or report.delivered:
         log.info(
-            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or "
-            "retried, %s patients' stale relief re-derived",
+            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or retried",
             report.planned,
             report.set_aside,
             report.escalated,
             report.delivered,
-            report.rederived,
         )
 
 
-def start_scheduler(tick: ReminderTick, seconds: float) -> AsyncIOScheduler:
-    """One interval job; a tick still running when the next is due is not started twice."""
-    # APScheduler logs every run at INFO; the tick logs what it did when it did something.
+def start_scheduler(tick: ReminderTick, relief: StaleRelief, seconds: float) -> AsyncIOScheduler:
+    """Two interval jobs, the reminder tick and the stale-relief catch-up; a run still going
+    when the next is due is not started twice, and neither waits for the other."""
+    # APScheduler logs every run at INFO; the jobs log what they did when they did something.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler()
-    scheduler.add_job(
-        _tick_logged,
-        "interval",
-        args=[tick],
-        seconds=seconds,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow(),
-        id="reminder-tick",
-    )
+    for job, target, job_id in (
+        (_tick_logged, tick, "reminder-tick"),
+        (_catch_up_logged, relief, "stale-relief"),
+    ):
+        scheduler.add_job(
+            job,
+            "interval",
+            args=[target],
+            seconds=seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+            id=job_id,
+        )
     scheduler.start()
     return scheduler
 
@@ -248,7 +287,8 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         tick = ReminderTick(app.state.engine, sender, clock=app.state.clock.now)
         # Readiness asks it whether ticks still finish (see health.py).
         app.state.tick = tick
-        scheduler = start_scheduler(tick, settings.tick_seconds)
+        relief = StaleRelief(app.state.engine, clock=app.state.clock.now)
+        scheduler = start_scheduler(tick, relief, settings.tick_seconds)
         try:
             yield
         finally:
@@ -258,7 +298,9 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
 async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
     """`afterglow worker`: the tick without HTTP, until cancelled."""
     async with PushSender(load_vapid(settings)) as sender:
-        scheduler = start_scheduler(ReminderTick(engine, sender), settings.tick_seconds)
+        scheduler = start_scheduler(
+            ReminderTick(engine, sender), StaleRelief(engine), settings.tick_seconds
+        )
         try:
             await asyncio.Event().wait()
         finally:

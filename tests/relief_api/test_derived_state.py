@@ -15,7 +15,7 @@ from afterglow.relief.models import PatientSummary, ReliefEpisode
 from afterglow.relief.outlook import status_now
 from afterglow.relief.service import derivation_fingerprint, rederive_stale
 from afterglow.relief.summary import status_now_sql
-from afterglow.worker import ReminderTick, TickReport
+from afterglow.worker import StaleRelief
 from conftest import World, checkin_key
 
 
@@ -82,14 +82,12 @@ async def test_the_background_job_rederives_a_clinic_after_a_change_in_small_bat
             ).all()
             assert {f for c, f in stored if c == world.clinic_a.id} == {fresh}
             assert {f for c, f in stored if c == world.clinic_b.id} == {"an older analysis"}
-        # The tick's relief phase does the same for every clinic.
+        # The scheduler's stale-relief job does the same for every clinic.
         async with session_maker(engine)() as db:
             await db.execute(update(PatientSummary).values(derived_with=None))
             await db.commit()
-        report = TickReport()
-        tick = ReminderTick(engine, sender=None, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type]
-        await tick._rederive(report)
-        assert report.rederived == 6
+        assert await StaleRelief(engine)() == 6
+        assert await StaleRelief(engine)() == 0
     finally:
         await engine.dispose()
     relief = (await clinician.get(f"/api/patients/{patients[0]}/relief")).json()
