@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from afterglow.accounts.access import open_patient
-from afterglow.accounts.auth import PUBLIC, authenticate, request_session
-from afterglow.accounts.sessions import SESSION_COOKIE, token_hash
+from afterglow.accounts.auth import PUBLIC, client_address
+from afterglow.accounts.sessions import SESSION_COOKIE
 from afterglow.checkins import schemas
-from afterglow.checkins.service import list_checkins, prepare_checkin, record_checkin
-from afterglow.checkins.sqlite_write import record_new_checkin
-from afterglow.clock import utcnow
-from afterglow.errors import Conflict, aware
+from afterglow.checkins.service import list_checkins, prepare_checkin, record_for_session
+from afterglow.checkins.unit_of_work import run_unit
+from afterglow.errors import Conflict, NotSignedIn, aware
 from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
+from afterglow.settings import Settings
 
 
 class CheckinController(Controller):
@@ -27,8 +27,7 @@ class CheckinController(Controller):
 
     @post(
         "/api/checkins",
-        # Signs the patient in itself: on SQLite the session lookup shares the insert's
-        # transaction (see checkins/sqlite_write.py).
+        # Signs the patient in itself, in the check-in's own unit of work (record_for_session).
         opt=PUBLIC,
         operation_id="createCheckin",
         raises=[Conflict],
@@ -50,19 +49,23 @@ class CheckinController(Controller):
         # No injected dependencies here: on the hot path each costs more than the insert.
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
-            raise NotAuthorizedException(detail="Sign in first.")
-        now = utcnow()
-        prepared = prepare_checkin(data, idempotency_key, now)
+            raise NotSignedIn("Sign in first.")
         state = request.app.state
-        if state.settings.is_sqlite:
-            stored = await record_new_checkin(state.engine, token_hash(token), prepared, now)
-            if stored is not None:
-                return Response(stored, status_code=HTTP_201_CREATED)
-        viewer = await authenticate(request)
-        if not viewer.is_patient or viewer.patient_id is None:
-            raise PermissionDeniedException(detail="This is for patients, from their own account.")
-        db = request_session(request)
-        recorded = await record_checkin(db, viewer.patient_id, prepared, now)
+        settings: Settings = state.settings
+        now = state.clock.now()
+        prepared = prepare_checkin(data, idempotency_key, now)
+        address = client_address(request, settings)
+        recorded = await run_unit(
+            state.engine,
+            partial(
+                record_for_session,
+                settings=settings,
+                token=token,
+                address=address,
+                prepared=prepared,
+                now=now,
+            ),
+        )
         return Response(
             recorded.checkin, status_code=HTTP_201_CREATED if recorded.created else HTTP_200_OK
         )

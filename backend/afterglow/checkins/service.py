@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from litestar.exceptions import HTTPException
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,13 +22,15 @@ from sqlmodel import SQLModel, col
 
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient
+from afterglow.accounts.sessions import resolve_session
 from afterglow.alerts.service import raise_safety_alert
 from afterglow.catalogue import catalogue
 from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.derived import changed
-from afterglow.errors import conflict, invalid
+from afterglow.errors import Forbidden, Invalid, NotSignedIn, conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
+from afterglow.settings import Settings
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -196,11 +197,33 @@ def prepare_checkin(
     )
 
 
-def instrument_not_enabled(prepared: PreparedCheckin) -> HTTPException:
+def instrument_not_enabled(prepared: PreparedCheckin) -> Invalid:
     return invalid(
         "instrument",
         f"{prepared.scored.instrument.name} is not switched on for you; your clinic can enable it",
     )
+
+
+async def record_for_session(
+    db: AsyncSession,
+    settings: Settings,
+    token: str,
+    address: str | None,
+    prepared: PreparedCheckin,
+    now: datetime,
+) -> Recorded:
+    """The check-in API's whole unit of work: who the session is, then `record_checkin`.
+
+    The session is checked here rather than by the auth middleware so that on SQLite the
+    lookup, the insert, the derived summary and the commit run in one hop to the database
+    (checkins/unit_of_work.py); it is the same check (`resolve_session`) either way.
+    """
+    viewer = await resolve_session(db, settings, token, now, address)
+    if viewer is None:
+        raise NotSignedIn("Your session has ended; sign in again.")
+    if not viewer.is_patient or viewer.patient_id is None:
+        raise Forbidden("This is for patients, from their own account.")
+    return await record_checkin(db, viewer.patient_id, prepared, now)
 
 
 async def record_checkin(

@@ -7,11 +7,14 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import Text, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import SQLModel, col
 
 from afterglow.accounts.clinic_settings import clinic_settings
@@ -40,7 +43,6 @@ from afterglow.relief.summary import (
     after_checkin,
     as_of,
     is_fresh,
-    last_taken,
     needs_moods,
     open_alert_count,
     store_summary,
@@ -333,40 +335,86 @@ async def pooled_relief(
     )
 
 
+def _latest_taken(*instrument: str) -> Any:
+    query = select(func.max(col(CheckIn.taken_at))).where(
+        col(CheckIn.patient_id) == bindparam("patient_id"),
+        *(col(CheckIn.instrument) == i for i in instrument),
+    )
+    return query.scalar_subquery()
+
+
+# Everything note_checkin reads, in one statement: the summary, the patient's time zone, the
+# clinic's settings as stored (their thresholds are parsed once per distinct text), and the last
+# check-in and daily mood times. Built once: it runs for every check-in.
+_NOTE_CHECKIN_READ = (
+    select(
+        col(PatientSummary.phq9_status),
+        col(PatientSummary.last_infusion_at),
+        col(PatientSummary.last_checkin_at),
+        col(PatientSummary.stale_after),
+        col(PatientSummary.open_alerts),
+        col(Patient.timezone),
+        cast_(col(Clinic.settings), Text),
+        _latest_taken(),
+        _latest_taken("mood"),
+    )
+    .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
+    .join(Clinic, col(Clinic.id) == col(Patient.clinic_id))
+    .where(col(PatientSummary.patient_id) == bindparam("patient_id"))
+)
+_SUMMARY_TABLE = SQLModel.metadata.tables[PatientSummary.__tablename__]
+_SUMMARY_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+@lru_cache(maxsize=256)
+def _thresholds_of_stored(settings_text: str) -> ReliefThresholds:
+    return thresholds_from(clinic_settings(json.loads(settings_text)).relief)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None:
     """Bring the summary up to date after check-ins other than a PHQ-9 (derived.updater).
 
     They only move the last check-in time and how long the data stay recent, and a mood can
-    turn a holding episode waning (or back); a PHQ-9 re-derives everything instead.
+    turn a holding episode waning (or back); a PHQ-9 re-derives everything instead. The busiest
+    write's updater: one read, the moods only when they can change the status, one UPDATE.
     """
-    stored = await db.get(PatientSummary, patient_id)
-    if stored is None:
+    found = (await db.execute(_NOTE_CHECKIN_READ, {"patient_id": patient_id})).first()
+    if found is None:
         await refresh_patient_relief(db, patient_id, now)
         return
-    patient = await db.get(Patient, patient_id)
-    assert patient is not None
+    phq9, infusion_at, last_checkin, stale_after, alerts, tz_name, settings, last, last_mood = found
     summary = StoredSummary(
-        cast(ReliefStatus, stored.phq9_status),
-        stored.last_infusion_at,
-        stored.last_checkin_at,
-        stored.stale_after,
-        stored.open_alerts,
+        cast(ReliefStatus, phq9), _utc(infusion_at), _utc(last_checkin), _utc(stale_after), alerts
     )
     moods = []
     if needs_moods(summary.phq9_status, summary.last_infusion_at):
         moods = await moods_since(db, patient_id, summary.last_infusion_at)
-    limits = await clinic_thresholds(db, patient.clinic_id)
     changes = after_checkin(
         summary,
-        await last_taken(db, patient_id, None),
-        await last_taken(db, patient_id, "mood"),
+        _utc(last),
+        _utc(last_mood),
         moods,
-        patient.timezone,
+        tz_name,
         now,
-        limits,
+        _thresholds_of_stored(settings),
     )
-    for key, value in changes.items():
-        setattr(stored, key, value)
+    names = tuple(changes)
+    statement = _SUMMARY_UPDATES.get(names)
+    if statement is None:
+        statement = _SUMMARY_UPDATES[names] = (
+            update(_SUMMARY_TABLE)
+            .where(_SUMMARY_TABLE.c.patient_id == bindparam("summary_of"))
+            .values({name: bindparam(name) for name in names})
+        )
+    await db.execute(statement, {**changes, "summary_of": patient_id})
+    # The row changed under any copy this session holds: read it afresh when next asked.
+    loaded = db.identity_map.get(identity_key(PatientSummary, patient_id))
+    if loaded is not None:
+        db.expire(loaded)
 
 
 async def recount_open_alerts(db: AsyncSession, patient_id: int, now: datetime) -> None:
