@@ -10,7 +10,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -18,7 +17,7 @@ from sqlmodel import col
 from afterglow.accounts.models import User
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit, record_operator_audit
-from afterglow.errors import invalid
+from afterglow.errors import NotFound, invalid
 from afterglow.push.models import PushSubscription
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.reminders.service import devices_changed
@@ -205,7 +204,7 @@ async def unsubscribe_device(
 ) -> None:
     device = await db.get(PushSubscription, subscription_id)
     if device is None or device.user_id != user_id:
-        raise NotFoundException(detail=f"No device {subscription_id} of yours.")
+        raise NotFound(f"No device {subscription_id} of yours.")
     await db.delete(device)
     await db.flush()
     await devices_changed(db, user_id, now)
