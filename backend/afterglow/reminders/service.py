@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 from typing import cast
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -22,7 +22,7 @@ from afterglow.infusions.models import Infusion
 from afterglow.operations.failures import failure_summary
 from afterglow.operations.metrics import PLANS_SET_ASIDE
 from afterglow.push.models import PushMessage, PushSubscription
-from afterglow.push.outbox import ClaimedMessage, queue_notifications
+from afterglow.push.outbox import ClaimedMessage, among, queue_notifications
 from afterglow.relief.models import PatientSummary
 from afterglow.reminders import schemas
 from afterglow.reminders.models import ReminderPlan
@@ -164,35 +164,68 @@ async def _work_plans(
 ) -> list[ClaimedMessage]:
     """Queue the due notifications of these plans and move them on; a plan whose reminders
     cannot be worked out goes into `failed` untouched."""
+    # Rows, not ORM objects: read once, never flushed (the plans move by one UPDATE below).
+    dialect = db.get_bind().dialect.name
     plans = (
-        await db.execute(select(ReminderPlan).where(col(ReminderPlan.patient_id).in_(patient_ids)))
-    ).scalars()
+        await db.execute(select(_PLANS).where(among(_PLANS.c.patient_id, patient_ids, dialect)))
+    ).all()
     patients = await patients_for_reminders(db, patient_ids, now)
     notifications = []
-    changes = []
+    moved: list[tuple[int, PlanState]] = []
     for plan in plans:
         try:
-            due, state = due_notifications(plan, patients[plan.patient_id], now)
+            due, state = due_notifications(cast(ReminderPlan, plan), patients[plan.patient_id], now)
         except Exception as error:
             failed[plan.patient_id] = error
             continue
         notifications.extend(due)
-        changes.append(
+        moved.append((plan.patient_id, state))
+    claimed = await queue_notifications(db, notifications, claim_for=claim_for, now=now)
+    if moved:
+        await _move_plans(db, moved, now, dialect)
+    return claimed
+
+
+async def _move_plans(
+    db: AsyncSession, moved: list[tuple[int, PlanState]], now: datetime, dialect: str
+) -> None:
+    """Write the worked plans' new state: one statement whatever their number."""
+    if dialect == "postgresql":
+        # One array per column: no parameter per plan and column to bind.
+        columns: dict[str, object] = {"patient_id": [patient_id for patient_id, _ in moved]}
+        for name in _PLAN_COLUMNS:
+            columns[name] = [getattr(state, name) for _, state in moved]
+        await db.execute(_MOVE_PLANS, {**columns, "now": now})
+        return
+    await db.execute(
+        update(_PLANS)
+        .where(_PLANS.c.patient_id == bindparam("plan_id"))
+        .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
+        [
             {
-                "plan_id": plan.patient_id,
+                "plan_id": patient_id,
                 **{f"new_{name}": value for name, value in _columns(state).items()},
                 "new_updated_at": now,
             }
-        )
-    claimed = await queue_notifications(db, notifications, claim_for=claim_for, now=now)
-    if changes:
-        await db.execute(
-            update(_PLANS)
-            .where(_PLANS.c.patient_id == bindparam("plan_id"))
-            .values({name: bindparam(f"new_{name}") for name in (*_PLAN_COLUMNS, "updated_at")}),
-            changes,
-        )
-    return claimed
+            for patient_id, state in moved
+        ],
+    )
+
+
+_MOVE_PLANS = text(
+    "UPDATE reminder_plan AS plan SET planned_timezone = moved.planned_timezone, "
+    "previous_timezone = moved.previous_timezone, zone_changed_at = moved.zone_changed_at, "
+    "waning_since = moved.waning_since, relief_status_seen = moved.relief_status_seen, "
+    "planned_through = moved.planned_through, next_fire_at = moved.next_fire_at, "
+    "updated_at = CAST(:now AS timestamptz) "
+    "FROM unnest(CAST(:patient_id AS integer[]), CAST(:planned_timezone AS text[]), "
+    "CAST(:previous_timezone AS text[]), CAST(:zone_changed_at AS timestamptz[]), "
+    "CAST(:waning_since AS timestamptz[]), CAST(:relief_status_seen AS text[]), "
+    "CAST(:planned_through AS timestamptz[]), CAST(:next_fire_at AS timestamptz[])) "
+    "AS moved (patient_id, planned_timezone, previous_timezone, zone_changed_at, waning_since, "
+    "relief_status_seen, planned_through, next_fire_at) "
+    "WHERE plan.patient_id = moved.patient_id"
+)
 
 
 async def _set_aside(db: AsyncSession, failed: dict[int, Exception], now: datetime) -> None:
@@ -223,6 +256,7 @@ async def patients_for_reminders(
     db: AsyncSession, patient_ids: Sequence[int], now: datetime
 ) -> dict[int, PatientForReminders]:
     """What planning needs to know of each patient, in four queries however many patients."""
+    dialect = db.get_bind().dialect.name
     rows = (
         await db.execute(
             select(
@@ -236,7 +270,7 @@ async def patients_for_reminders(
             )
             .outerjoin(User, col(User.id) == col(Patient.user_id))
             .outerjoin(PatientSummary, col(PatientSummary.patient_id) == col(Patient.id))
-            .where(col(Patient.id).in_(patient_ids))
+            .where(among(col(Patient.id), patient_ids, dialect))
         )
     ).all()
     user_ids = [row[1] for row in rows if row[1] is not None]
@@ -245,7 +279,7 @@ async def patients_for_reminders(
             await db.execute(
                 select(col(PushSubscription.user_id))
                 .where(
-                    col(PushSubscription.user_id).in_(user_ids),
+                    among(col(PushSubscription.user_id), user_ids, dialect),
                     col(PushSubscription.broken_at).is_(None),
                 )
                 .distinct()
@@ -255,7 +289,7 @@ async def patients_for_reminders(
     infusions: dict[int, list[InfusionAnchor]] = defaultdict(list)
     for patient_id, infusion_id, given_at in await db.execute(
         select(col(Infusion.patient_id), col(Infusion.id), col(Infusion.given_at)).where(
-            col(Infusion.patient_id).in_(patient_ids),
+            among(col(Infusion.patient_id), patient_ids, dialect),
             col(Infusion.deleted_at).is_(None),
             col(Infusion.given_at) > now - HISTORY,
             col(Infusion.given_at) <= now + LOOKAHEAD,
@@ -266,7 +300,7 @@ async def patients_for_reminders(
     for patient_id, instrument, taken_at in await db.execute(
         select(col(CheckIn.patient_id), col(CheckIn.instrument), col(CheckIn.taken_at)).where(
             and_(
-                col(CheckIn.patient_id).in_(patient_ids),
+                among(col(CheckIn.patient_id), patient_ids, dialect),
                 col(CheckIn.instrument).in_(_ASKED_FOR),
                 col(CheckIn.taken_at) > now - HISTORY,
             )
