@@ -380,7 +380,8 @@ async def _devices_of(db: AsyncSession, user_ids: set[int]) -> dict[int, list[De
             col(PushSubscription.p256dh),
             col(PushSubscription.auth),
         ).where(
-            col(PushSubscription.user_id).in_(user_ids), col(PushSubscription.broken_at).is_(None)
+            among(col(PushSubscription.user_id), user_ids, db.get_bind().dialect.name),
+            col(PushSubscription.broken_at).is_(None),
         )
     )
     devices: dict[int, list[Device]] = defaultdict(list)
@@ -459,9 +460,19 @@ async def _record_verdicts(sessions: Any, verdicts: list[dict[str, Any]]) -> Non
 
 
 async def _update_messages(db: AsyncSession, verdicts: list[dict[str, Any]]) -> None:
-    table = _MESSAGES
     # Only while this tick still holds the lease: had it run out and another tick claimed
     # the message, that tick's outcome is the one to keep.
+    if db.get_bind().dialect.name == "postgresql":
+        # One statement of one array per column (a batch shares its owner and time).
+        columns = {
+            name: [verdict[f"new_{name}"] for verdict in verdicts] for name in _VERDICT_COLUMNS
+        }
+        columns["id"] = [verdict["message_id"] for verdict in verdicts]
+        await db.execute(
+            _RECORD_UNNESTED, {**columns, "owner": verdicts[0]["owner"], "now": verdicts[0]["now"]}
+        )
+        return
+    table = _MESSAGES
     await db.execute(
         update(table)
         .where(
@@ -482,17 +493,37 @@ async def _update_messages(db: AsyncSession, verdicts: list[dict[str, Any]]) -> 
     )
 
 
+_VERDICT_COLUMNS = ("status", "next_attempt_at", "last_status", "last_error", "sent_at")
+_RECORD_UNNESTED = text(
+    "UPDATE push_message SET status = verdict.status, "
+    "next_attempt_at = verdict.next_attempt_at, last_status = verdict.last_status, "
+    "last_error = verdict.last_error, sent_at = verdict.sent_at, lease_until = NULL, "
+    "lease_owner = NULL, updated_at = CAST(:now AS timestamptz) "
+    "FROM unnest(CAST(:id AS integer[]), CAST(:status AS text[]), "
+    "CAST(:next_attempt_at AS timestamptz[]), CAST(:last_status AS integer[]), "
+    "CAST(:last_error AS text[]), CAST(:sent_at AS timestamptz[])) "
+    "AS verdict (id, status, next_attempt_at, last_status, last_error, sent_at) "
+    "WHERE push_message.id = verdict.id AND push_message.lease_owner = CAST(:owner AS text)"
+)
+
+
 async def _record_devices(
     db: AsyncSession, gone: set[int], delivered: set[int], unusable: dict[int, int], now: datetime
 ) -> None:
     """Forget unsubscribed devices; count failures in a row; break a device after too many."""
+    dialect = db.get_bind().dialect.name
     if gone:
-        await db.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
+        await db.execute(
+            delete(PushSubscription)
+            .where(among(col(PushSubscription.id), gone, dialect))
+            .execution_options(synchronize_session=False)
+        )
     if delivered:
         await db.execute(
             update(PushSubscription)
-            .where(col(PushSubscription.id).in_(delivered))
+            .where(among(col(PushSubscription.id), delivered, dialect))
             .values(last_sent_at=now, failure_count=0)
+            .execution_options(synchronize_session=False)
         )
     failing = {device: n for device, n in unusable.items() if device not in delivered | gone}
     if not failing:
