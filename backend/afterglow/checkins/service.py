@@ -7,8 +7,6 @@ and the alert is written in the same transaction as the check-in it comes from.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +25,7 @@ from afterglow.alerts.service import raise_safety_alert
 from afterglow.catalogue import catalogue
 from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
+from afterglow.checkins.rows import checkin_fingerprint, checkin_row
 from afterglow.derived import changed
 from afterglow.errors import Forbidden, Invalid, NotSignedIn, conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
@@ -80,13 +79,8 @@ def checked_taken_at(taken_at: datetime | None, now: datetime) -> datetime:
 
 def request_fingerprint(data: schemas.CheckinCreate) -> str:
     """Same fingerprint for the same check-in, however the phone formatted it."""
-    canonical = {
-        "instrument": data.instrument,
-        "answers": list(data.answers),
-        "taken_at": data.taken_at.timestamp() if data.taken_at and data.taken_at.tzinfo else None,
-        "note": data.note or None,
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+    taken_at = data.taken_at if data.taken_at and data.taken_at.tzinfo else None
+    return checkin_fingerprint(data.instrument, data.answers, taken_at, data.note)
 
 
 def score_or_400(instrument: str, answers: list[int]) -> Scored:
@@ -151,20 +145,16 @@ class PreparedCheckin:
         return self.scored.instrument.id == "phq9"
 
     def row_values(self, patient_id: int) -> dict[str, Any]:
-        return {
-            "patient_id": patient_id,
-            "instrument": self.scored.instrument.id,
-            "answers": list(self.scored.answers),
-            "score": self.scored.score,
-            "band": self.scored.band,
-            "item9": self.scored.item9,
-            "note": self.note,
-            "taken_at": self.taken_at,
-            "received_at": self.received_at,
-            "idempotency_key": self.idempotency_key,
-            "request_hash": self.fingerprint,
-            "source": "app",
-        }
+        return checkin_row(
+            patient_id,
+            self.scored,
+            taken_at=self.taken_at,
+            received_at=self.received_at,
+            note=self.note,
+            idempotency_key=self.idempotency_key,
+            request_hash=self.fingerprint,
+            source="app",
+        )
 
     def out(self, checkin_id: int, patient_id: int) -> schemas.CheckinOut:
         return schemas.CheckinOut(

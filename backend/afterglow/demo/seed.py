@@ -6,8 +6,6 @@ Bulk inserts in batches so that a 5000-patient clinic loads in reasonable time.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import random
 import sys
 import uuid
@@ -28,12 +26,13 @@ from afterglow.accounts.passwords import hash_password_sync
 from afterglow.alerts.models import SafetyAlert
 from afterglow.alerts.service import alert_level
 from afterglow.checkins.models import CheckIn
+from afterglow.checkins.rows import checkin_fingerprint, checkin_row
 from afterglow.clock import utcnow
 from afterglow.db import create_engine, session_maker
 from afterglow.demo.generator import PatientHistory, generate_clinic, number_width
 from afterglow.derived import changed
 from afterglow.infusions.models import ClinicalEvent, Infusion
-from afterglow.instruments.scoring import score_answers
+from afterglow.instruments.scoring import Scored, score_answers
 from afterglow.settings import Settings
 
 DEMO_CLINIC_NAME = "Demo Clinic"
@@ -214,9 +213,7 @@ class _Seeder:
         self.alert_windows = clinic_settings({})  # the demo clinic keeps the default windows
         self.rng = random.Random(f"afterglow-demo/{seed}/alerts")  # noqa: S311 (repeatable demo)
         # Scoring is pure, and mood or pain answers repeat endlessly: score each answer set once.
-        self.scored: dict[
-            tuple[str, tuple[int, ...]], tuple[int | None, str | None, int | None]
-        ] = {}
+        self.scored: dict[tuple[str, tuple[int, ...]], Scored] = {}
         self.checkins = self.infusions = self.alerts = self.open_alerts = self.events = 0
 
     async def add_patients(self, db: AsyncSession, batch: Sequence[PatientHistory]) -> None:
@@ -318,27 +315,22 @@ class _Seeder:
             cache_key = (checkin.instrument, answers)
             scored = self.scored.get(cache_key)
             if scored is None:
-                result = score_answers(checkin.instrument, answers)
-                scored = self.scored[cache_key] = (result.score, result.band, result.item9)
+                scored = self.scored[cache_key] = score_answers(checkin.instrument, answers)
             key = str(uuid.uuid5(CHECKIN_KEY_NAMESPACE, f"{self.seed}/{number}/{index}"))
             if checkin.awaiting_review:
                 awaiting_review.add(key)
-            yield {
-                "patient_id": patient_id,
-                "instrument": checkin.instrument,
-                "answers": list(answers),
-                "score": scored[0],
-                "band": scored[1],
-                "item9": scored[2],
-                "note": checkin.note,
-                "taken_at": checkin.taken_at,
-                "received_at": checkin.taken_at,
-                "idempotency_key": key,
-                "request_hash": _request_hash(
+            yield checkin_row(
+                patient_id,
+                scored,
+                taken_at=checkin.taken_at,
+                received_at=checkin.taken_at,
+                note=checkin.note,
+                idempotency_key=key,
+                request_hash=checkin_fingerprint(
                     checkin.instrument, answers, checkin.taken_at, checkin.note
                 ),
-                "source": "demo",
-            }
+                source="demo",
+            )
 
     async def add_alerts(
         self, db: AsyncSession, clinicians: dict[int, int], awaiting_review: set[str]
@@ -483,19 +475,6 @@ def _more_line(hidden: int, last: Sequence[str] = ()) -> list[str]:
         return []
     up_to = f", up to {last[0]}" if last else ""
     return [f"... and {hidden} more patient logins{up_to}"]
-
-
-def _request_hash(
-    instrument: str, answers: tuple[int, ...], taken_at: datetime, note: str | None
-) -> str:
-    """The fingerprint the check-in API would compute for the same request (same canonical JSON)."""
-    canonical = {
-        "instrument": instrument,
-        "answers": list(answers),
-        "taken_at": taken_at.timestamp(),
-        "note": note or None,
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 def _batches(items: Iterable[PatientHistory], size: int) -> Iterator[list[PatientHistory]]:

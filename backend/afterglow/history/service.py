@@ -8,8 +8,6 @@ error for that record, never a silent overwrite.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,12 +24,13 @@ from afterglow.accounts.viewer import Viewer
 from afterglow.alerts.service import raise_safety_alert
 from afterglow.audit.service import record_operator_audit
 from afterglow.checkins.models import CheckIn
+from afterglow.checkins.rows import checkin_fingerprint, checkin_row
 from afterglow.derived import changed
 from afterglow.errors import InvalidInput, NotFound, Problem, invalid
 from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.history import schemas
 from afterglow.infusions.models import ClinicalEvent, Infusion
-from afterglow.instruments.scoring import AnswerError, Scored, score_answers
+from afterglow.instruments.scoring import AnswerError, score_answers
 from afterglow.text import decode_client_json
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -70,16 +69,6 @@ def _check_time(value: datetime, key: str, now: datetime, problems: _Problems) -
 def checkin_import_key(instrument: str, taken_at: datetime) -> str:
     """The same instrument at the same instant is the same record, however often it is imported."""
     return str(uuid.uuid5(IMPORT_KEY_NAMESPACE, f"{instrument}|{taken_at.timestamp():.6f}"))
-
-
-def _fingerprint(scored: Scored, taken_at: datetime, note: str | None) -> str:
-    canonical = {
-        "instrument": scored.instrument.id,
-        "answers": list(scored.answers),
-        "taken_at": taken_at.timestamp(),
-        "note": note or None,
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 def _table(model: type[SQLModel]) -> Any:
@@ -158,20 +147,18 @@ async def import_history(
         if record.taken_at.tzinfo is None:
             continue
         key = checkin_import_key(scored.instrument.id, record.taken_at)
-        row = {
-            "patient_id": patient.id,
-            "instrument": scored.instrument.id,
-            "answers": list(scored.answers),
-            "score": scored.score,
-            "band": scored.band,
-            "item9": scored.item9,
-            "note": record.note or None,
-            "taken_at": record.taken_at,
-            "received_at": now,
-            "idempotency_key": key,
-            "request_hash": _fingerprint(scored, record.taken_at, record.note),
-            "source": "import",
-        }
+        row = checkin_row(
+            patient.id,
+            scored,
+            taken_at=record.taken_at,
+            received_at=now,
+            note=record.note,
+            idempotency_key=key,
+            request_hash=checkin_fingerprint(
+                scored.instrument.id, scored.answers, record.taken_at, record.note
+            ),
+            source="import",
+        )
         if key in checkins and checkins[key]["request_hash"] != row["request_hash"]:
             problems.add(
                 f"checkins[{i}]",
