@@ -11,7 +11,8 @@ in messages per second:
   process that answers each message after 50 ms, as a real push service would.
 
 The tick runs in one process, then in `--instances` processes at once (default: one per core),
-as app instances or `afterglow worker`s on one database would; the database shares the work out.
+as app instances or `afterglow worker`s on one database would (on uvloop, as they run); the
+database shares the work out.
 With each rate it prints the CPU time the tick processes spent per message (the database's and
 the sink's not counted), to tell a slow tick from one waiting for a core on a busy machine.
 Prints each rate, `vs_sequential=<tick / sequential>` (target >= 100) and last
@@ -38,6 +39,7 @@ from pywebpush import WebPusher, webpush
 
 from _reminder_load import bench_database, seed_patients
 from _server import free_port
+from afterglow.cli import run_on_uvloop
 from afterglow.db import create_engine
 from afterglow.push.delivery import PushSender
 from afterglow.push.vapid import load_vapid
@@ -174,7 +176,8 @@ def main() -> None:
     parser.add_argument("--instance", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.instance:
-        asyncio.run(one_instance())
+        # As `afterglow worker` runs the tick: on uvloop where installed.
+        run_on_uvloop(one_instance())
         return
     port = free_port()
     sink = subprocess.Popen(

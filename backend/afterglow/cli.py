@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import getpass
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 from afterglow.settings import Settings
 
@@ -76,8 +76,19 @@ def worker(settings: Settings) -> int:
             await engine.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+        run_on_uvloop(run())
     return 0
+
+
+def run_on_uvloop(main: Coroutine[Any, Any, None]) -> None:
+    """On uvloop where installed (with uvicorn[standard], as `afterglow serve` runs): the tick's
+    sends take less CPU on it. Plain asyncio otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 async def _create_admin(
