@@ -34,6 +34,7 @@ from afterglow.accounts.viewer import Viewer
 from afterglow.alerts.routes import AlertController
 from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
+from afterglow.clock import SYSTEM_CLOCK, Clock
 from afterglow.db import create_engine
 from afterglow.errors import (
     EXCEPTION_HANDLERS,
@@ -57,7 +58,6 @@ from afterglow.trends.routes import TrendsController
 from afterglow.web import SKIP_COMPRESSION, pwa_router
 from afterglow.web.api_docs import docs_assets_router, docs_render_plugins
 from afterglow.web.headers import security_headers
-from afterglow.clock import SYSTEM_CLOCK, Clock
 from afterglow.worker import scheduler_lifespan
 
 OPENAPI_TAGS = [
