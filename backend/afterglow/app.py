@@ -97,6 +97,10 @@ def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
     return viewer
 
 
+async def dispose_engine(app: Litestar) -> None:
+    await app.state.engine.dispose()
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """The app. `clock` is where every route's `now` comes from (the system clock unless a test
     or a simulation passes its own); the scheduler's tick reads the same clock."""
@@ -136,6 +140,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PatientRemindersController,
         ],
         lifespan=[scheduler_lifespan],
+        # The SQLAlchemy plugin leaves an engine it was handed open at shutdown: close its
+        # connections, so nothing holds the database once the app has stopped.
+        on_shutdown=[dispose_engine],
         plugins=[SQLAlchemyPlugin(config=db_config), OperationsPlugin()],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
