@@ -222,7 +222,9 @@ class StaleRelief:
             await db.commit()
             for clinic_id in clinics:
                 while time.monotonic() < stop_at:
-                    found = await rederive_stale(db, clinic_id, self.clock(), most=REDERIVE_BATCH)
+                    found = await rederive_stale(
+                        db, clinic_id, self.clock(), most=REDERIVE_BATCH, without_summary=True
+                    )
                     done += found
                     if found < REDERIVE_BATCH:
                         break

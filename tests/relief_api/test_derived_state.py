@@ -94,23 +94,47 @@ async def test_the_background_job_rederives_a_clinic_after_a_change_in_small_bat
     assert relief["episodes"][-1]["outcome"] == "relapsed"
 
 
-async def test_a_patient_without_a_summary_still_appears_in_triage(
-    make_client, world: World, settings
+async def test_a_patient_whose_first_derivation_fails_still_appears_in_triage_first(
+    make_client, world: World, db
 ):
-    engine = create_engine(settings)
-    try:
-        async with session_maker(engine)() as db:
-            await db.execute(
-                PatientSummary.__table__.delete().where(  # type: ignore[attr-defined]
-                    col(PatientSummary.patient_id) == world.patient_a2.id
-                )
-            )
-            await db.commit()
-    finally:
-        await engine.dispose()
+    from sqlalchemy import text
+
+    postgres = db.get_bind().dialect.name == "postgresql"
+    # The database refuses every derived summary (a stale placeholder has no fingerprint).
+    statements = (
+        [
+            "CREATE FUNCTION refuse_summary() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'summary refused'; END $$",
+            "CREATE TRIGGER refuse_summary BEFORE INSERT OR UPDATE ON patient_summary "
+            "FOR EACH ROW WHEN (NEW.derived_with IS NOT NULL) EXECUTE FUNCTION refuse_summary()",
+        ]
+        if postgres
+        else [
+            f"CREATE TRIGGER refuse_summary_{event} BEFORE {event} ON patient_summary "
+            "FOR EACH ROW WHEN NEW.derived_with IS NOT NULL "
+            "BEGIN SELECT RAISE(ABORT, 'summary refused'); END"
+            for event in ("INSERT", "UPDATE")
+        ]
+    )
+    for statement in statements:
+        await db.execute(text(statement))
+    await db.commit()
     clinician = await make_client("doc@a.test")
-    listed = (await clinician.get("/api/clinic/patients")).json()
-    assert world.patient_a2.id in [p["patient_id"] for p in listed["patients"]]
+    try:
+        new = await add_patient(clinician, "Synthetic Newcomer")
+    finally:
+        drops = (
+            ["DROP TRIGGER refuse_summary ON patient_summary", "DROP FUNCTION refuse_summary()"]
+            if postgres
+            else ["DROP TRIGGER refuse_summary_INSERT", "DROP TRIGGER refuse_summary_UPDATE"]
+        )
+        for statement in drops:
+            await db.execute(text(statement))
+        await db.commit()
+    listed = (await clinician.get("/api/clinic/patients", params={"sort": "urgency"})).json()
+    # Derived again on this read (it was stale), and listed like anyone else.
+    assert new in [p["patient_id"] for p in listed["patients"]]
+    assert listed["total"] == 3
 
 
 async def test_acknowledging_an_alert_lowers_the_count_without_rederiving_episodes(

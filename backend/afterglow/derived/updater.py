@@ -8,13 +8,11 @@ from datetime import datetime
 from functools import cache
 from importlib import import_module
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from afterglow.derived.changes import CONSUMERS, COVERED_BY, Consumer
 from afterglow.operations.failures import failure_summary
-from afterglow.relief.models import PatientSummary
+from afterglow.relief.summary import mark_stale
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +49,4 @@ async def bring_up_to_date(
                 patient_id,
                 failure_summary(error),
             )
-            await db.execute(
-                update(PatientSummary)
-                .where(col(PatientSummary.patient_id) == patient_id)
-                .values(derived_with=None)
-            )
+            await mark_stale(db, patient_id, now)

@@ -44,6 +44,9 @@ class PatientSummary(SQLModel, table=True):
         Index(
             "ix_patient_summary_triage", "clinic_id", "urgency_tier", "activity_at", "patient_id"
         ),
+        # Finding stale rows on every read (relief.service.stale_patients) without a scan.
+        Index("ix_patient_summary_derived_with", "clinic_id", "derived_with"),
+        Index("ix_patient_summary_rederive_after", "clinic_id", "rederive_after"),
     )
 
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)

@@ -204,29 +204,54 @@ async def refresh_patient_relief(
 
 
 async def stale_patients(
-    db: AsyncSession, clinic_id: int, fingerprint: str, now: datetime, limit: int
+    db: AsyncSession,
+    clinic_id: int,
+    fingerprint: str,
+    now: datetime,
+    limit: int,
+    *,
+    without_summary: bool = True,
 ) -> list[int]:
-    """Patients of the clinic whose stored derived state may not be served: none yet, derived
-    with other thresholds or analysis version, or moved on by time. On PostgreSQL rows another
-    instance is re-deriving are skipped, so instances share the work."""
+    """Patients of the clinic whose stored derived state may not be served: derived with other
+    thresholds or analysis version, or moved on by time, and (`without_summary`) those with no
+    summary yet. On PostgreSQL rows another instance is re-deriving are skipped, so instances
+    share the work.
+
+    Without `without_summary` this is an index lookup (ix_patient_summary_derived_with,
+    ix_patient_summary_rederive_after), cheap enough for every read of the triage list in a
+    clinic of any size; finding patients with no summary at all scans the clinic's patients, so
+    only the background job asks for them (every patient gets a summary when enrolled).
+    """
     summary = PatientSummary
-    query = (
-        select(col(Patient.id))
-        .outerjoin(summary, col(summary.patient_id) == col(Patient.id))
-        .where(
-            col(Patient.clinic_id) == clinic_id,
-            or_(
-                col(summary.patient_id).is_(None),
-                col(summary.derived_with).is_(None),
-                col(summary.derived_with) != fingerprint,
-                col(summary.rederive_after) < now,
-            ),
-        )
-        .order_by(col(Patient.id))
-        .limit(limit)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    stale = or_(
+        col(summary.derived_with).is_(None),
+        # Not `!=`: two ranges either side of the current fingerprint can use the index.
+        col(summary.derived_with) < fingerprint,
+        col(summary.derived_with) > fingerprint,
+        col(summary.rederive_after) < now,
     )
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, key_share=True, of=Patient)
+    if without_summary:
+        query = (
+            select(col(Patient.id))
+            .outerjoin(summary, col(summary.patient_id) == col(Patient.id))
+            .where(
+                col(Patient.clinic_id) == clinic_id, or_(col(summary.patient_id).is_(None), stale)
+            )
+            .order_by(col(Patient.id))
+            .limit(limit)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True, key_share=True, of=Patient)
+    else:
+        query = (
+            select(col(summary.patient_id))
+            .where(col(summary.clinic_id) == clinic_id, stale)
+            .order_by(col(summary.patient_id))
+            .limit(limit)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True, key_share=True)
     return [patient_id for patient_id in (await db.execute(query)).scalars() if patient_id]
 
 
@@ -240,11 +265,13 @@ async def rederive_stale(
     *,
     batch: int = REDERIVE_BATCH,
     most: int | None = None,
+    without_summary: bool = False,
 ) -> int:
     """Re-derive the clinic's stale patients in small batches, each its own transaction, so a
     clinic-wide change never holds the write lock for long (a check-in or a safety alert waits
     at most one batch). A patient whose derivation fails is logged and left for the next run;
-    the others go on. Returns how many were re-derived."""
+    the others go on. Returns how many were re-derived. Patients with no summary at all are
+    looked for only `without_summary` (the background job; see `stale_patients`)."""
     thresholds = await clinic_thresholds(db, clinic_id)
     fingerprint = derivation_fingerprint(thresholds)
     tried: set[int] = set()
@@ -253,7 +280,14 @@ async def rederive_stale(
         wanted = batch if most is None else min(batch, most - done)
         found = [
             p
-            for p in await stale_patients(db, clinic_id, fingerprint, now, wanted + len(tried))
+            for p in await stale_patients(
+                db,
+                clinic_id,
+                fingerprint,
+                now,
+                wanted + len(tried),
+                without_summary=without_summary,
+            )
             if p not in tried
         ][:wanted]
         if not found:

@@ -192,6 +192,29 @@ async def store_summary(db: AsyncSession, values: dict[str, Any]) -> None:
     )
 
 
+async def mark_stale(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """The patient's summary, marked stale so that reads and the background job derive it again;
+    a patient who has none yet gets a stale one, at the top of the triage list until derived, so
+    that a failed derivation never hides anyone."""
+    clinic_id = await db.scalar(select(col(Patient.clinic_id)).where(col(Patient.id) == patient_id))
+    if clinic_id is None:
+        return
+    table = SQLModel.metadata.tables[PatientSummary.__tablename__]
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    await db.execute(
+        insert.values(
+            patient_id=patient_id,
+            clinic_id=clinic_id,
+            urgency_tier=URGENCY_TIERS["alert"],
+            activity_at=NEVER,
+            episodes=[],
+            updated_at=now,
+            derived_with=None,
+        ).on_conflict_do_update(index_elements=["patient_id"], set_={"derived_with": None})
+    )
+
+
 async def open_alert_count(db: AsyncSession, patient_id: int) -> int:
     count = await db.scalar(
         select(func.count()).where(

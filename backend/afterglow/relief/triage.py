@@ -21,7 +21,7 @@ from afterglow.http import DB, CurrentViewer, Now
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.outlook import ReliefStatus
 from afterglow.relief.service import rederive_stale
-from afterglow.relief.summary import NEVER, URGENCY_TIERS, status_now_sql
+from afterglow.relief.summary import NEVER, status_now_sql
 
 QUIET_AFTER = timedelta(days=3)
 
@@ -56,14 +56,14 @@ class TriageList(msgspec.Struct):
 def triage_columns(now: datetime) -> tuple[Any, ...]:
     """The columns the list shows: never the stored episodes, which only the relief view needs."""
     return (
-        col(Patient.id).label("patient_id"),
+        col(PatientSummary.patient_id),
         col(PatientSummary.latest_phq9_score),
         col(PatientSummary.latest_phq9_band),
         col(PatientSummary.latest_phq9_at),
         col(PatientSummary.baseline_score),
         col(PatientSummary.last_infusion_at),
-        func.coalesce(status_now_sql(now), "none").label("relief_status"),
-        func.coalesce(col(PatientSummary.open_alerts), 0).label("open_alerts"),
+        status_now_sql(now).label("relief_status"),
+        col(PatientSummary.open_alerts),
         col(PatientSummary.last_checkin_at),
         col(Patient.display_name),
     )
@@ -144,39 +144,37 @@ class TriageController(Controller):
         # background job usually got there already), so no row is served stale.
         await rederive_stale(db, viewer.clinic_id, now)
         conditions: list[Any] = [
-            col(Patient.clinic_id) == viewer.clinic_id,
+            col(PatientSummary.clinic_id) == viewer.clinic_id,
             col(Patient.is_active).is_(True),
         ]
         if q:
             conditions.append(col(Patient.display_name).ilike(f"%{q.strip()}%"))
         if status:
-            conditions.append(func.coalesce(status_now_sql(now), "none") == status)
+            conditions.append(status_now_sql(now) == status)
         order: list[Any] = (
-            [
-                func.coalesce(col(PatientSummary.urgency_tier), URGENCY_TIERS["alert"]),
-                func.coalesce(col(PatientSummary.activity_at), NEVER),
-            ]
+            [col(PatientSummary.urgency_tier), col(PatientSummary.activity_at)]
             if sort == "urgency"
             else [col(Patient.display_name)]
         )
-        # Every patient is listed, with or without a summary yet (one that could not be derived
-        # comes first, so nobody is hidden by a failure).
+        # Every patient has a summary from enrollment on; one whose derivation failed has a
+        # stale one at the top of the list (relief.summary.mark_stale), so nobody is hidden.
+        # Driven by the summary's triage index, so a page costs the same in any clinic size.
         summary_join = col(PatientSummary.patient_id) == col(Patient.id)
         rows = (
             await db.execute(
                 select(*triage_columns(now))
-                .select_from(Patient)
-                .outerjoin(PatientSummary, summary_join)
+                .select_from(PatientSummary)
+                .join(Patient, summary_join)
                 .where(*conditions)
-                .order_by(*order, col(Patient.id))
+                .order_by(*order, col(PatientSummary.patient_id))
                 .limit(limit)
                 .offset(offset)
             )
         ).all()
         total = await db.scalar(
             select(func.count())
-            .select_from(Patient)
-            .outerjoin(PatientSummary, summary_join)
+            .select_from(PatientSummary)
+            .join(Patient, summary_join)
             .where(*conditions)
         )
         recent = await checkins_since(db, [row.patient_id for row in rows], now - timedelta(days=7))
