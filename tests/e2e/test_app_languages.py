@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -32,7 +33,7 @@ def finish_with_item9(page: Any) -> None:
 
 
 def test_a_spanish_speaking_patient_meets_the_crisis_screen_all_in_spanish(
-    context: Any, server: str, new_patient: Callable[..., Patient]
+    context: Any, server: str, new_patient: Callable[..., Patient], tmp_path: Path
 ) -> None:
     page = context.new_page()
     enroll_in_browser(page, server, new_patient(locale="es-MX"), heading="Hoy")
@@ -51,6 +52,8 @@ def test_a_spanish_speaking_patient_meets_the_crisis_screen_all_in_spanish(
     expect(page.get_by_text("emergency care")).to_have_count(0)
     expect(page.get_by_text("Suicide & Crisis Lifeline")).to_have_count(0)
     check_accessibility(page, "crisis in Spanish")
+    # Looked at by hand (the longest Spanish labels wrap; every word fits the phone's width).
+    page.screenshot(path=str(tmp_path / "crisis-es-390px.png"), full_page=True)
     page.get_by_role("button", name="Continuar").click()
     expect(page.get_by_text("Nivel: Mínimo")).to_be_visible()
 
