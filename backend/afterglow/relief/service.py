@@ -65,7 +65,14 @@ class PatientFacts:
 async def clinic_thresholds(db: AsyncSession, clinic_id: int) -> ReliefThresholds:
     clinic = await db.get(Clinic, clinic_id)
     assert clinic is not None
-    return thresholds_from(clinic_settings(clinic.settings).relief)
+    return thresholds_of_stored(json.dumps(clinic.settings, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def thresholds_of_stored(settings_text: str) -> ReliefThresholds:
+    """A clinic's thresholds from its stored settings (JSON text), parsed and checked once per
+    distinct text rather than on every request."""
+    return thresholds_from(clinic_settings(json.loads(settings_text)).relief)
 
 
 def thresholds_from(overrides: Mapping[str, Any]) -> ReliefThresholds:
@@ -139,6 +146,7 @@ def patient_km(episodes: Sequence[Episode], thresholds: ReliefThresholds) -> Kap
     )
 
 
+@lru_cache(maxsize=256)
 def derivation_fingerprint(thresholds: ReliefThresholds) -> str:
     """What derived rows are derived with: the analysis version and every threshold."""
     text = json.dumps([ANALYSIS_VERSION, asdict(thresholds)], sort_keys=True, default=list)
@@ -400,11 +408,6 @@ _SUMMARY_TABLE = SQLModel.metadata.tables[PatientSummary.__tablename__]
 _SUMMARY_UPDATES: dict[tuple[str, ...], Any] = {}
 
 
-@lru_cache(maxsize=256)
-def _thresholds_of_stored(settings_text: str) -> ReliefThresholds:
-    return thresholds_from(clinic_settings(json.loads(settings_text)).relief)
-
-
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -434,7 +437,7 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
         moods,
         tz_name,
         now,
-        _thresholds_of_stored(settings),
+        thresholds_of_stored(settings),
     )
     names = tuple(changes)
     statement = _SUMMARY_UPDATES.get(names)
