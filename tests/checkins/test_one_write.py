@@ -8,12 +8,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from afterglow.checkins.models import CheckIn
-from afterglow.checkins.unit_of_work import run_unit
 from afterglow.clock import SetClock
 from afterglow.history import schemas
 from afterglow.history.service import checkin_import_key, import_history
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.service import refresh_patient_relief
+from afterglow.unit_of_work import run_unit
 from conftest import World, checkin_key
 
 SUMMARY_AFTER_CHECKIN = (

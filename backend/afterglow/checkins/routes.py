@@ -15,11 +15,11 @@ from afterglow.accounts.auth import PUBLIC, client_address
 from afterglow.accounts.sessions import SESSION_COOKIE
 from afterglow.checkins import schemas
 from afterglow.checkins.service import list_checkins, prepare_checkin, record_for_session
-from afterglow.checkins.unit_of_work import run_unit
 from afterglow.errors import Conflict, NotSignedIn, aware
 from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
 from afterglow.settings import Settings
+from afterglow.unit_of_work import run_unit
 
 
 class CheckinController(Controller):

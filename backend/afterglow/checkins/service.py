@@ -206,7 +206,7 @@ async def record_for_session(
 
     The session is checked here rather than by the auth middleware so that on SQLite the
     lookup, the insert, the derived summary and the commit run in one hop to the database
-    (checkins/unit_of_work.py); it is the same check (`resolve_session`) either way.
+    (afterglow/unit_of_work.py); it is the same check (`resolve_session`) either way.
     """
     viewer = await resolve_session(db, settings, token, now, address)
     if viewer is None:

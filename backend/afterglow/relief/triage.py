@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from sqlmodel import col
 
 from afterglow.accounts.auth import clinicians_only
 from afterglow.accounts.models import Patient
+from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit
 from afterglow.checkins.models import CheckIn
 from afterglow.fields import Offset
@@ -22,6 +24,7 @@ from afterglow.relief.models import PatientSummary
 from afterglow.relief.outlook import ReliefStatus
 from afterglow.relief.service import rederive_stale
 from afterglow.relief.summary import NEVER, status_now_sql
+from afterglow.unit_of_work import run_unit
 
 QUIET_AFTER = timedelta(days=3)
 
@@ -131,6 +134,7 @@ class TriageController(Controller):
     )
     async def triage(
         self,
+        request: Request[Any, Any, Any],
         db: DB,
         viewer: CurrentViewer,
         now: Now,
@@ -140,6 +144,28 @@ class TriageController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> TriageList:
+        # The sign-in lookup's transaction ends here; the page is one unit of work (on SQLite
+        # one hop to the database thread, as a check-in is: afterglow/unit_of_work.py).
+        await db.commit()
+        page = TriagePage(viewer, now, sort, q, status, limit, offset)
+        return await run_unit(request.app.state.engine, page.read)
+
+
+@dataclass(frozen=True)
+class TriagePage:
+    """One page of the triage list, as asked for."""
+
+    viewer: Viewer
+    now: datetime
+    sort: Literal["urgency", "name"]
+    q: str | None
+    status: ReliefStatus | None
+    limit: int
+    offset: int
+
+    async def read(self, db: AsyncSession) -> TriageList:
+        viewer, now, sort, q, status = self.viewer, self.now, self.sort, self.q, self.status
+        limit, offset = self.limit, self.offset
         # Rows derived with other thresholds or moved on by time are re-derived first (the
         # background job usually got there already), so no row is served stale.
         await rederive_stale(db, viewer.clinic_id, now)
