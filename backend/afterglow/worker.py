@@ -44,7 +44,7 @@ from afterglow.push.outbox import (
     send_claimed,
 )
 from afterglow.push.vapid import load_vapid
-from afterglow.relief.service import REDERIVE_BATCH, rederive_stale
+from afterglow.relief.service import rederive_stale
 from afterglow.reminders.service import PLAN_BATCH, plan_due_reminders
 from afterglow.settings import Settings
 
@@ -221,13 +221,11 @@ class StaleRelief:
             ]
             await db.commit()
             for clinic_id in clinics:
-                while time.monotonic() < stop_at:
-                    found = await rederive_stale(
-                        db, clinic_id, self.clock(), most=REDERIVE_BATCH, without_summary=True
-                    )
-                    done += found
-                    if found < REDERIVE_BATCH:
-                        break
+                if time.monotonic() >= stop_at:
+                    break
+                done += await rederive_stale(
+                    db, clinic_id, self.clock(), until=stop_at, without_summary=True
+                )
         return done
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -273,18 +274,20 @@ async def rederive_stale(
     *,
     batch: int = REDERIVE_BATCH,
     most: int | None = None,
+    until: float | None = None,
     without_summary: bool = False,
 ) -> int:
     """Re-derive the clinic's stale patients in small batches, each its own transaction, so a
     clinic-wide change never holds the write lock for long (a check-in or a safety alert waits
     at most one batch). A patient whose derivation fails is logged and left for the next run;
     the others go on. Returns how many were re-derived. Patients with no summary at all are
-    looked for only `without_summary` (the background job; see `stale_patients`)."""
+    looked for only `without_summary` (the background job; see `stale_patients`). `until` (a
+    `time.monotonic()` deadline) stops it between batches."""
     thresholds = await clinic_thresholds(db, clinic_id)
     fingerprint = derivation_fingerprint(thresholds)
     tried: set[int] = set()
     done = 0
-    while most is None or done < most:
+    while (most is None or done < most) and (until is None or time.monotonic() < until):
         wanted = batch if most is None else min(batch, most - done)
         found = [
             p
