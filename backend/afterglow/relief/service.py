@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -43,6 +43,7 @@ from afterglow.relief.summary import (
     StoredSummary,
     after_checkin,
     as_of,
+    as_utc,
     is_fresh,
     needs_moods,
     open_alert_count,
@@ -412,7 +413,7 @@ _SUMMARY_UPDATES: dict[tuple[str, ...], Any] = {}
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    return as_utc(moment) if moment is not None else None
 
 
 async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None:

@@ -172,12 +172,12 @@ def is_fresh(summary: PatientSummary | None, derived_with: str, now: datetime) -
     return (
         summary is not None
         and summary.derived_with == derived_with
-        and (summary.rederive_after is None or _aware(summary.rederive_after) >= now)
+        and (summary.rederive_after is None or as_utc(summary.rederive_after) >= now)
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands DateTime columns back naive (they are stored in UTC).
+def as_utc(moment: datetime) -> datetime:
+    """A stored time, aware: SQLite can hand DateTime columns back naive (stored in UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -229,7 +229,7 @@ async def last_taken(db: AsyncSession, patient_id: int, instrument: str | None) 
     if instrument is not None:
         query = query.where(col(CheckIn.instrument) == instrument)
     found = await db.scalar(query)
-    return _aware(found) if found is not None else None
+    return as_utc(found) if found is not None else None
 
 
 async def mood_reminders_on(db: AsyncSession, patient_id: int) -> bool:
@@ -255,7 +255,7 @@ async def summary_inputs(
     return SummaryInputs(
         episodes=episodes,
         moods=moods,
-        latest_phq9=(latest[0], _aware(latest[1])) if latest and latest[0] is not None else None,
+        latest_phq9=(latest[0], as_utc(latest[1])) if latest and latest[0] is not None else None,
         last_checkin_at=await last_taken(db, patient_id, None),
         last_mood_at=await last_taken(db, patient_id, "mood"),
         mood_reminders=await mood_reminders_on(db, patient_id),
@@ -294,6 +294,6 @@ def after_checkin(
         "activity_at": last,
         "relief_status": status,
         "urgency_tier": urgency_tier(status, stored.open_alerts),
-        "stale_after": max(_aware(stored.stale_after or NEVER), recent),
+        "stale_after": max(as_utc(stored.stale_after or NEVER), recent),
         "updated_at": now,
     }
