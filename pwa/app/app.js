@@ -48,7 +48,9 @@ function Content({ route, me, sessionChecked }) {
     return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.SignIn} then=${then} />`} />`;
   }
   if (me.role !== 'patient') {
-    return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.StaffNotice} />`} />`;
+    // Staff work in the clinician workspace; only once the server has confirmed the session
+    // (a cached one may have ended, and /clinic/ would send the browser straight back).
+    return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.ToWorkspace} confirmed=${sessionChecked} />`} />`;
   }
   switch (route.name) {
     case 'today':

@@ -1,10 +1,14 @@
-"""The patient app's files, read once into memory with their cache policy, ETags and gzip forms.
+"""The apps' files, read once into memory with their cache policy, ETags and gzip forms.
 
-The app has no build step, so this is where a release gets its identity: the build id is a
-hash of every file in `pwa/`. App code is served under `/app/<build>/...` (immutable, since
-the URL changes with the content), vendor code under folders named with their versions
-(immutable too); the HTML, the manifest and `sw.js` are revalidated on every load so a new
-release reaches phones on their next start.
+The apps have no build step, so this is where a release gets its identity: the build id is a
+hash of every file of the app. The patient app (`pwa/`) serves its code under `/app/<build>/...`
+(immutable, since the URL changes with the content), vendor code under folders named with their
+versions (immutable too); the HTML, the manifest and `sw.js` are revalidated on every load so a
+new release reaches phones on their next start.
+
+The clinician workspace (`pwa/clinic/`) is a bundle of its own with its own build id, served at
+`/clinic/`: a patient's phone never downloads it, and a change to it changes nothing of the
+patient app (neither its build id nor its service worker's precache list).
 """
 
 from __future__ import annotations
@@ -103,12 +107,20 @@ class Bundle:
         return self.assets.get(url_path)
 
 
-def _served_files(root: Path) -> dict[str, bytes]:
-    """Every file under `root` with a type we serve, keyed by its path relative to `root`."""
+# The folder of pwa/ that holds the clinician workspace, a bundle apart from the patient app.
+CLINIC_DIR = "clinic"
+
+
+def _served_files(root: Path, leave_out: str | None = None) -> dict[str, bytes]:
+    """Every file under `root` with a type we serve, keyed by its path relative to `root`,
+    except those in the top folder `leave_out`."""
     files = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in MEDIA_TYPES and not path.name.startswith("."):
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
+            name = path.relative_to(root).as_posix()
+            if leave_out is not None and name.split("/", 1)[0] == leave_out:
+                continue
+            files[name] = path.read_bytes()
     return files
 
 
@@ -134,7 +146,7 @@ def _cache_policy(name: str) -> str | None:
 
 def load_bundle(root: Path) -> Bundle:
     """Read `pwa/` into memory: versioned app URLs, the HTML pointing at them, sw.js with its release."""
-    files = _served_files(root)
+    files = _served_files(root, leave_out=CLINIC_DIR)
     for required in ("index.html", "sw.js", "manifest.webmanifest"):
         if required not in files:
             raise FileNotFoundError(f"{root / required} is missing")
@@ -167,4 +179,37 @@ def load_bundle(root: Path) -> Bundle:
     assets["/sw.js"] = Asset.of(
         worker.replace(RELEASE_PLACEHOLDER, release).encode(), ".js", REVALIDATE
     )
+    return Bundle(build=build, assets=assets)
+
+
+# The workspace page names its service worker here when there is one, so that the page never
+# asks for a worker that is not served (a failed registration is an error in the console).
+CLINIC_WORKER_PLACEHOLDER = "__AFTERGLOW_CLINIC_WORKER__"
+
+
+def load_clinic_bundle(root: Path) -> Bundle | None:
+    """Read `pwa/clinic/` (the clinician workspace) into memory, None when it is not there.
+
+    Its URLs are those the server answers: `/clinic/` (the page, revalidated, pointing at this
+    release's code), `/clinic/app/<build>/...` (immutable) and `/clinic/sw.js` (revalidated; only
+    when the folder has one). It shares the patient app's `/vendor/` files, which it does not hold.
+    """
+    if not (root / "index.html").is_file():
+        return None
+    files = _served_files(root)
+    build = build_id(files)
+    assets: dict[str, Asset] = {}
+    for name, body in files.items():
+        if name.startswith("app/"):
+            url = f"/clinic/app/{build}/" + name.removeprefix("app/")
+            assets[url] = Asset.of(body, Path(name).suffix, IMMUTABLE)
+    worker = files.get("sw.js")
+    if worker is not None:
+        release = json.dumps({"build": build}, separators=(",", ":"))
+        assets["/clinic/sw.js"] = Asset.of(
+            worker.decode().replace(RELEASE_PLACEHOLDER, release).encode(), ".js", REVALIDATE
+        )
+    html = files["index.html"].decode().replace('="/clinic/app/', f'="/clinic/app/{build}/')
+    html = html.replace(CLINIC_WORKER_PLACEHOLDER, "/clinic/sw.js" if worker is not None else "")
+    assets["/clinic/"] = Asset.of(html.encode(), ".html", REVALIDATE)
     return Bundle(build=build, assets=assets)

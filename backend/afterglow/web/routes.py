@@ -1,4 +1,5 @@
-"""HTTP for the patient app: the HTML shell, the service worker, the manifest and static files."""
+"""HTTP for the patient app (the HTML shell, the service worker, the manifest and static files)
+and for the clinician workspace at /clinic/, a bundle of its own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from afterglow.web.bundle import HTML_SECURITY_HEADERS, Asset, Bundle, load_bundle
+from afterglow.web.bundle import (
+    CLINIC_DIR,
+    HTML_SECURITY_HEADERS,
+    Asset,
+    Bundle,
+    load_bundle,
+    load_clinic_bundle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,5 +115,51 @@ def pwa_router(pwa_dir: Path) -> Router:
 
     return Router(
         path="/",
-        route_handlers=[app_shell, service_worker, manifest, app_code, vendor_code, icons],
+        route_handlers=[
+            app_shell,
+            service_worker,
+            manifest,
+            app_code,
+            vendor_code,
+            icons,
+            *clinic_routes(pwa_dir / CLINIC_DIR),
+        ],
     )
+
+
+def clinic_routes(clinic_dir: Path) -> list[Any]:
+    """Routes serving the clinician workspace from `clinic_dir` (`pwa/clinic/`), none without it.
+
+    Its page is at `/clinic/` (hash routes inside it), its code at `/clinic/app/<build>/...`,
+    and its own service worker, when it has one, at `/clinic/sw.js` (scope `/clinic/`).
+    """
+    bundle = load_clinic_bundle(clinic_dir)
+    if bundle is None:
+        log.warning("Clinician workspace not served: %s is missing", clinic_dir / "index.html")
+        return []
+
+    @get(["/clinic", "/clinic/"], opt=PAGE, include_in_schema=False)
+    async def workspace_shell(request: Request[Any, Any, Any]) -> Response[bytes] | Redirect:
+        if not request.scope.get("raw_path", b"/").endswith(b"/"):
+            # Relative URLs and the service worker's scope need the folder's own URL.
+            return Redirect(path="/clinic/")
+        return asset_response(request, bundle.assets["/clinic/"], HTML_SECURITY_HEADERS)
+
+    @get("/clinic/app/{path:path}", opt=STATIC, include_in_schema=False)
+    async def workspace_code(
+        request: Request[Any, Any, Any], path: FromPath[str]
+    ) -> Response[bytes]:
+        return _serve(request, bundle, "/clinic/app" + path)
+
+    handlers: list[Any] = [workspace_shell, workspace_code]
+    worker = bundle.find("/clinic/sw.js")
+    if worker is not None:
+
+        @get("/clinic/sw.js", opt=STATIC, include_in_schema=False)
+        async def workspace_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return asset_response(
+                request, worker, {"content-security-policy": "default-src 'self'"}
+            )
+
+        handlers.append(workspace_worker)
+    return handlers

@@ -182,13 +182,15 @@ export function SignIn({ then }) {
   `;
 }
 
-export function StaffNotice() {
+/** A clinician or admin signed in here: on to the clinician workspace at /clinic/. */
+export function ToWorkspace({ confirmed }) {
+  useEffect(() => {
+    if (confirmed) location.replace('/clinic/');
+  }, [confirmed]);
   return html`
     <${Screen} title=${t('staff.title')}>
       <p>${t('staff.body')}</p>
-      <button type="button" class="button" onClick=${() => signOut().then(() => go('/signin'))}>
-        ${t('account.sign_out')}
-      </button>
+      <a class="button primary" href="/clinic/">${t('staff.open')}</a>
     <//>
   `;
 }
