@@ -269,3 +269,24 @@ def test_the_explanation_is_worded_as_information_never_an_order():
 
     assert "information for the clinician's judgement, not an instruction" in explanation
     assert not re.search(r"\b(should|must|give|book|administer|recommend)\b", explanation, re.I)
+
+
+def test_no_window_is_offered_for_an_infusion_that_brought_no_response():
+    story, start = patient_with_past_relief([17, 18, 19, 20], [(2, 15)])
+
+    outlook = outlook_of(story, start, 5)
+
+    assert outlook.status == "no_response"
+    assert outlook.window is None
+    assert "did not meet the response criteria" in outlook.explanation
+
+
+def test_no_window_is_offered_once_today_is_past_it():
+    story, start = patient_with_past_relief([17, 18, 19, 20, 21, 22], [(2, 5), (9, 5), (16, 6)])
+
+    inside = outlook_of(story, start, 14)
+    past = outlook_of(story, start, 17)
+
+    assert inside.window is not None and "Today is inside that window" in inside.explanation
+    assert past.window is None
+    assert "would put one at day 13 to day 16, and today is day 17" in past.explanation

@@ -163,6 +163,15 @@ def booster_outlook(
     history = _past_relapses(current_episode, past_episodes, days_since)
     if status == "relapsed":
         window, window_text = None, "No booster window is shown after a relapse."
+    elif seen == "no_response":
+        # Past relief says nothing about an infusion that brought none.
+        window, window_text = (
+            None,
+            (
+                "No booster window is shown: this infusion did not meet the response criteria, so"
+                " past relief does not apply to it."
+            ),
+        )
     else:
         window, window_text = _suggested_window(
             current_episode, days_since, own_km, pooled_km, zone, limits
@@ -358,6 +367,13 @@ def _suggested_window(
     uncertain_start = basis.median_lower - margin if basis.median_lower is not None else end
     widened = uncertain_start < narrowest_start
     start = max(min(narrowest_start, uncertain_start), 0.0)
+    if days_since > end:
+        # A window already behind the clinician is no window to offer.
+        return None, (
+            f"No booster window is shown: past relief ({basis.whose}: {basis.summary}) would put"
+            f" one at day {start:.0f} to day {end:.0f}, and today is day {math.floor(days_since)}."
+            " This is information for the clinician's judgement, not an instruction."
+        )
     window = BoosterWindow(
         start_day=start,
         end_day=end,
@@ -388,9 +404,7 @@ def _window_text(
         )
     else:
         text += "."
-    if days_since > window.end_day:
-        text += " Today is past that window."
-    elif days_since >= window.start_day:
+    if days_since >= window.start_day:
         text += " Today is inside that window."
     return text + " This is information for the clinician's judgement, not an instruction."
 
