@@ -34,6 +34,7 @@ from afterglow.accounts.viewer import Viewer
 from afterglow.alerts.routes import AlertController
 from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
+from afterglow.clinic.routes import WorkspaceController
 from afterglow.clock import SYSTEM_CLOCK, Clock
 from afterglow.db import create_engine
 from afterglow.errors import (
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ReliefController,
             TriageController,
             TrendsController,
+            WorkspaceController,
             PushController,
             MyRemindersController,
             PatientRemindersController,
