@@ -27,6 +27,7 @@ from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.checkins.rows import checkin_fingerprint, checkin_row
 from afterglow.derived import changed
+from afterglow.derived.changes import checkin_change
 from afterglow.errors import Forbidden, Invalid, NotSignedIn, conflict, invalid
 from afterglow.instruments.scoring import AnswerError, Scored, score_answers
 from afterglow.settings import Settings
@@ -139,11 +140,6 @@ class PreparedCheckin:
     def needs_safety_alert(self) -> bool:
         return bool(self.scored.item9)
 
-    @property
-    def changes_relief(self) -> bool:
-        """A PHQ-9 can move a relief episode (nadir, relapse, censoring); other check-ins cannot."""
-        return self.scored.instrument.id == "phq9"
-
     def row_values(self, patient_id: int) -> dict[str, Any]:
         return checkin_row(
             patient_id,
@@ -244,7 +240,7 @@ async def record_checkin(
     else:
         if prepared.scored.item9:
             await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
-        changed(db, patient_id, "phq9" if prepared.changes_relief else "checkin", now)
+        changed(db, patient_id, checkin_change(prepared.scored.instrument.id), now)
     await db.commit()
     return Recorded(await checkin_out(db, row), created)
 

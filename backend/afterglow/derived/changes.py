@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_only
 
 Change = Literal[
-    "checkin",  # a check-in other than a PHQ-9: last check-in time, and mood can turn waning
+    "checkin",  # a check-in other than a PHQ-9 or GAD-7: last check-in time, and mood can turn waning
     "phq9",  # a PHQ-9 (or one imported): can move any relief episode
+    "gad7",  # a GAD-7: last check-in time, and it awaits a clinician's review
+    "review",  # a clinician marked the patient's PHQ-9s and GAD-7s reviewed
     "infusion",  # recorded, corrected or removed
     "event",  # a clinical event (hospitalisation, medication change ...)
     "alert",  # a safety alert raised or acknowledged
@@ -21,7 +23,7 @@ Change = Literal[
     "devices",  # the patient's push devices
 ]
 
-Consumer = Literal["relief", "last_checkin", "alert_count", "reminder_plan"]
+Consumer = Literal["relief", "last_checkin", "alert_count", "triage_order", "reminder_plan"]
 
 CONSUMERS: dict[Consumer, str] = {
     # Each consumer's updater, `async (db, patient_id, now) -> None`, in the order they run.
@@ -29,20 +31,24 @@ CONSUMERS: dict[Consumer, str] = {
     "relief": "afterglow.relief.service:refresh_patient_relief",
     "last_checkin": "afterglow.relief.service:note_checkin",
     "alert_count": "afterglow.relief.service:recount_open_alerts",
+    "triage_order": "afterglow.relief.triage:reorder_patient",
     "reminder_plan": "afterglow.reminders.service:replan_patient",
 }
 COVERED_BY: dict[Consumer, Consumer] = {
     # Re-deriving relief rewrites the whole triage summary, last check-in and alert count included.
     "last_checkin": "relief",
     "alert_count": "relief",
+    "triage_order": "relief",
 }
 
 AFFECTS: dict[Change, frozenset[Consumer]] = {
     "checkin": frozenset({"last_checkin"}),
     "phq9": frozenset({"relief"}),
+    "gad7": frozenset({"last_checkin", "triage_order"}),
+    "review": frozenset({"triage_order"}),
     "infusion": frozenset({"relief", "reminder_plan"}),
     "event": frozenset({"relief"}),
-    "alert": frozenset({"alert_count"}),
+    "alert": frozenset({"alert_count", "triage_order"}),
     "patient": frozenset({"relief", "reminder_plan"}),
     # Daily mood on or off changes when the data stop being recent (CLINICAL.md §4).
     "reminders": frozenset({"reminder_plan", "relief"}),
@@ -50,6 +56,12 @@ AFFECTS: dict[Change, frozenset[Consumer]] = {
 }
 """What each kind of change makes out of date. A new kind of record, or a new consumer of one, is
 a line or two in this file and nowhere else."""
+
+
+def checkin_change(instrument: str) -> Change:
+    """What a new check-in of this instrument changes."""
+    return "phq9" if instrument == "phq9" else "gad7" if instrument == "gad7" else "checkin"
+
 
 _KEY = "afterglow.changed"
 _NOW = "afterglow.changed_at"

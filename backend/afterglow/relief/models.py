@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
@@ -33,16 +34,25 @@ class ReliefEpisode(SQLModel, table=True):
 class PatientSummary(SQLModel, table=True):
     """What the triage list shows of each patient, kept current by derived.updater.
 
-    `urgency_tier` orders the list (0 open safety alert, 1 relapsed, 2 waning, 3 everyone else)
-    and `activity_at` orders within a tier, oldest first, so patients with no check-in for days
-    rise above those who checked in today. Both are in one index with the clinic, so the first
-    page costs the same in a clinic of 500 patients as in one of 5,000.
+    `urgency_tier` orders the list (0 open safety alert, 1 relapsed, 2 waning, 3 everyone else);
+    within a tier the alert nearest its escalation comes first (`alert_due_at`), then patients
+    with a PHQ-9 or GAD-7 no clinician has reviewed (`nothing_to_review` false), then the longest
+    without a check-in (`activity_at`), so patients silent for days rise above those who checked
+    in today. All are in one index with the clinic and `active`, so the first page, and the
+    counts, cost the same in a clinic of 500 patients as in one of 5,000 (relief.triage).
     """
 
     __tablename__ = "patient_summary"
     __table_args__ = (
         Index(
-            "ix_patient_summary_triage", "clinic_id", "urgency_tier", "activity_at", "patient_id"
+            "ix_patient_summary_triage",
+            "clinic_id",
+            "active",
+            "urgency_tier",
+            "alert_due_at",
+            "nothing_to_review",
+            "activity_at",
+            "patient_id",
         ),
         # Finding stale rows on every read (relief.service.stale_patients) without a scan.
         Index("ix_patient_summary_derived_with", "clinic_id", "derived_with"),
@@ -64,6 +74,25 @@ class PatientSummary(SQLModel, table=True):
     last_checkin_at: datetime | None = None
     activity_at: datetime
     urgency_tier: int = 3
+    # Triage (relief.triage): whether the patient is listed at all (a copy of Patient.is_active,
+    # so the list and its counts need not join every patient), when the earliest open safety
+    # alert escalates, and whether every PHQ-9 and GAD-7 has been reviewed. `reviewed_through`
+    # (the newest such check-in a clinician marked reviewed) and `reviewed_at` are what the
+    # clinician did; nothing re-derives them.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    alert_due_at: datetime | None = None
+    nothing_to_review: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    reviewed_through: int | None = None
+    reviewed_at: datetime | None = None
+    # PHQ-9 scores of the last 90 days as [epoch seconds, score], for the triage sparkline.
+    phq9_recent: list[list[int]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # The booster window from the patient's own relapses (days since the infusion), or, when it
+    # must come from the clinic's pooled estimate, the current episode to compute it with at read.
+    window_start_day: float | None = None
+    window_end_day: float | None = None
+    window_episode: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # Time alone changes two things, stored as the instants they change so that nothing has to
     # write when they pass: the status turns "no recent data" at `stale_after` (CLINICAL.md §4;
     # see relief.summary.recent_until), and an ongoing episode turns censored after

@@ -21,12 +21,21 @@ from afterglow.instruments.registry import REGISTRY
 from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import MoodFact, ReliefThresholds
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.outlook import ReliefStatus, phq9_status, waning_signal, with_mood
+from afterglow.relief.outlook import (
+    ReliefStatus,
+    booster_outlook,
+    phq9_status,
+    waning_signal,
+    with_mood,
+)
 from afterglow.reminders.models import ReminderPlan
 
 # With no check-in at all a patient sorts as if their last one were long ago: first in their tier.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 URGENCY_TIERS = {"alert": 0, "relapsed": 1, "waning": 2}
+# Check-ins a clinician reviews: new ones put the patient among those needing attention.
+REVIEWED_INSTRUMENTS = ("phq9", "gad7")
+SPARKLINE = timedelta(days=90)
 
 
 def urgency_tier(status: str, open_alerts: int) -> int:
@@ -105,6 +114,41 @@ def status_now_sql(now: datetime) -> Any:
 
 
 @dataclass(frozen=True)
+class TriageFacts:
+    """What orders a patient among those needing attention, besides their relief status."""
+
+    newest_reviewable: int | None  # id of the newest PHQ-9 or GAD-7
+    reviewed_through: int | None  # id of the newest one a clinician marked reviewed
+    alert_due_at: datetime | None  # when the earliest open safety alert escalates
+
+    def values(self) -> dict[str, Any]:
+        reviewed = self.newest_reviewable is None or (
+            self.reviewed_through is not None and self.newest_reviewable <= self.reviewed_through
+        )
+        return {"nothing_to_review": reviewed, "alert_due_at": self.alert_due_at}
+
+
+def triage_facts_query(patient_id: int) -> Any:
+    """`TriageFacts` of one patient in one statement (it runs on every PHQ-9, GAD-7 and alert)."""
+    newest = select(func.max(col(CheckIn.id))).where(
+        col(CheckIn.patient_id) == patient_id,
+        col(CheckIn.instrument).in_(REVIEWED_INSTRUMENTS),
+    )
+    reviewed = select(col(PatientSummary.reviewed_through)).where(
+        col(PatientSummary.patient_id) == patient_id
+    )
+    due = select(func.min(col(SafetyAlert.escalate_at))).where(
+        col(SafetyAlert.patient_id) == patient_id, col(SafetyAlert.status) == "open"
+    )
+    return select(newest.scalar_subquery(), reviewed.scalar_subquery(), due.scalar_subquery())
+
+
+async def triage_facts(db: AsyncSession, patient_id: int) -> TriageFacts:
+    newest, reviewed, due = (await db.execute(triage_facts_query(patient_id))).one()
+    return TriageFacts(newest, reviewed, as_utc(due) if due is not None else None)
+
+
+@dataclass(frozen=True)
 class SummaryInputs:
     episodes: list[Episode]
     moods: list[MoodFact]  # since the current episode's infusion
@@ -113,6 +157,46 @@ class SummaryInputs:
     last_mood_at: datetime | None
     mood_reminders: bool
     open_alerts: int
+    triage: TriageFacts
+    phq9_recent: list[list[int]]  # [epoch seconds, score] of the last 90 days
+
+
+@dataclass(frozen=True)
+class WindowBasis:
+    """The booster window as stored: from the patient's own relapses (days since the infusion),
+    or the current episode to compute it with from the clinic's pooled estimate at read."""
+
+    start_day: float | None = None
+    end_day: float | None = None
+    episode: Episode | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "window_start_day": self.start_day,
+            "window_end_day": self.end_day,
+            "window_episode": msgspec.to_builtins(self.episode) if self.episode else None,
+        }
+
+
+def window_basis(
+    current: Episode | None,
+    episodes: list[Episode],
+    tz_name: str,
+    now: datetime,
+    limits: ReliefThresholds,
+) -> WindowBasis:
+    """What the triage row needs to show the booster window the relief view shows
+    (`booster_outlook`), without re-reading the episodes on every page."""
+    if current is None or phq9_status(current) in ("relapsed", "no_response"):
+        return WindowBasis()
+    # relief.service imports this module: imported here, when first derived.
+    from afterglow.relief.service import patient_km
+
+    own = patient_km(episodes, limits)
+    if own.events < limits.min_events_for_median:
+        return WindowBasis(episode=current)
+    window = booster_outlook(current, episodes, own, None, now, [], tz_name, limits).window
+    return WindowBasis(window.start_day, window.end_day) if window else WindowBasis()
 
 
 def summary_values(
@@ -129,6 +213,7 @@ def summary_values(
     start = current.start if current else None
     status = with_mood(phq9, mood_waning(phq9, start, inputs.moods, patient.timezone, now, limits))
     latest_score, latest_at = inputs.latest_phq9 or (None, None)
+    window = window_basis(current, inputs.episodes, patient.timezone, now, limits)
     band = REGISTRY["phq9"].band_for(latest_score) if latest_score is not None else None
     return {
         "patient_id": patient.id,
@@ -151,6 +236,10 @@ def summary_values(
         "derived_with": derived_with,
         "episodes": msgspec.to_builtins(inputs.episodes),
         "updated_at": now,
+        "active": patient.is_active,
+        "phq9_recent": inputs.phq9_recent,
+        **inputs.triage.values(),
+        **window.values(),
     }
 
 
@@ -211,6 +300,9 @@ async def mark_stale(db: AsyncSession, patient_id: int, now: datetime) -> None:
             episodes=[],
             updated_at=now,
             derived_with=None,
+            active=True,
+            nothing_to_review=True,
+            phq9_recent=[],
         ).on_conflict_do_update(index_elements=["patient_id"], set_={"derived_with": None})
     )
 
@@ -252,15 +344,35 @@ async def summary_inputs(
             .limit(1)
         )
     ).first()
+    latest_phq9 = (latest[0], as_utc(latest[1])) if latest and latest[0] is not None else None
     return SummaryInputs(
         episodes=episodes,
         moods=moods,
-        latest_phq9=(latest[0], as_utc(latest[1])) if latest and latest[0] is not None else None,
+        latest_phq9=latest_phq9,
         last_checkin_at=await last_taken(db, patient_id, None),
         last_mood_at=await last_taken(db, patient_id, "mood"),
         mood_reminders=await mood_reminders_on(db, patient_id),
         open_alerts=await open_alert_count(db, patient_id),
+        triage=await triage_facts(db, patient_id),
+        # The 90 days before the latest PHQ-9 hold every one of the 90 days before any later now
+        # (the list drops the older ones as time passes), so time alone never calls for a write.
+        phq9_recent=(
+            await phq9_since(db, patient_id, latest_phq9[1] - SPARKLINE) if latest_phq9 else []
+        ),
     )
+
+
+async def phq9_since(db: AsyncSession, patient_id: int, since: datetime) -> list[list[int]]:
+    rows = await db.execute(
+        select(col(CheckIn.taken_at), col(CheckIn.score))
+        .where(
+            col(CheckIn.patient_id) == patient_id,
+            col(CheckIn.instrument) == "phq9",
+            col(CheckIn.taken_at) >= since,
+        )
+        .order_by(col(CheckIn.taken_at))
+    )
+    return [[int(as_utc(at).timestamp()), score] for at, score in rows if score is not None]
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,67 @@
-"""The clinician's triage list: every patient of the clinic, most urgent first, from stored summaries."""
+"""The clinician's triage inbox: every patient of the clinic, most urgent first, from stored summaries.
+
+Order (sort=urgency): open safety alerts (the nearest escalation first), relapsed, waning, a new
+PHQ-9 or GAD-7 no clinician has reviewed, then everyone else with the longest silent first, so
+patients without a check-in for 3 days or more come before those who checked in lately. A
+clinician marks a patient's check-ins reviewed (`POST /api/patients/{id}/review`); the patient
+needs attention again when a new PHQ-9 or GAD-7 arrives.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal, cast
+from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Controller, Request, get
-from litestar.params import FromQuery, QueryParameter
-from sqlalchemy import func, select
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import clinicians_only
 from afterglow.accounts.models import Patient
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit
 from afterglow.checkins.models import CheckIn
-from afterglow.fields import Offset
+from afterglow.derived import changed
+from afterglow.fields import Id, Offset
 from afterglow.http import DB, CurrentViewer, Now
+from afterglow.relief.episodes import DAY, Episode
+from afterglow.relief.facts import ReliefThresholds
+from afterglow.relief.kaplan_meier import KaplanMeierEstimate, kaplan_meier
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.outlook import ReliefStatus
-from afterglow.relief.service import rederive_stale
-from afterglow.relief.summary import NEVER, status_now_sql
+from afterglow.relief.outlook import ReliefStatus, booster_outlook
+from afterglow.relief.service import (
+    clinic_thresholds,
+    derivation_fingerprint,
+    pooled_relief,
+    rederive_stale,
+    refresh_patient_relief,
+)
+from afterglow.relief.summary import (
+    NEVER,
+    REVIEWED_INSTRUMENTS,
+    SPARKLINE,
+    URGENCY_TIERS,
+    as_of,
+    as_utc,
+    status_now_sql,
+    triage_facts,
+)
 from afterglow.unit_of_work import run_unit
 
 QUIET_AFTER = timedelta(days=3)
+# How long a clinic's pooled relief estimate serves the booster windows of the list before it
+# is pooled again (the relief view pools afresh; a few minutes' lag moves a median by little).
+POOLED_FOR = 300.0
+
+TriageGroup = Literal["alert", "relapsed", "waning", "unreviewed", "silent", "other"]
 
 
 class LatestPhq9(msgspec.Struct):
@@ -35,25 +70,66 @@ class LatestPhq9(msgspec.Struct):
     taken_at: datetime
 
 
+class Phq9Point(msgspec.Struct):
+    taken_at: datetime
+    score: int
+
+
+class WindowOut(msgspec.Struct):
+    """The suggested booster window of the relief view (CLINICAL.md §4), for clinicians."""
+
+    start_day: float
+    end_day: float
+    start_on: date  # the patient's local dates
+    end_on: date
+    source: Literal["own", "clinic"]
+    today_inside: bool
+
+
 class TriageRow(msgspec.Struct):
     patient_id: int
     display_name: str
+    triage_group: TriageGroup
+    relief_status: str
     latest_phq9: LatestPhq9 | None
     baseline: int | None
     change_from_baseline: int | None
+    phq9_90_days: list[Phq9Point]
+    last_infusion_at: datetime | None
     days_since_infusion: float | None
-    relief_status: str
     open_safety_alerts: int
+    alert_escalates_at: datetime | None  # the earliest open alert's
+    alert_overdue: bool
+    awaiting_review: bool
+    reviewed_at: datetime | None
     checkins_last_7_days: int
     last_checkin_at: datetime | None
+    days_since_checkin: float | None
     no_checkin_for_3_days: bool
+    booster_window: WindowOut | None
 
 
 class TriageList(msgspec.Struct):
     total: int
+    needs_attention: int
     limit: int
     offset: int
     patients: list[TriageRow]
+
+
+class ReviewOut(msgspec.Struct):
+    patient_id: int
+    reviewed_at: datetime | None
+    reviewed_through: int | None  # id of the newest PHQ-9 or GAD-7 reviewed
+    awaiting_review: bool
+
+
+def needs_attention_sql() -> Any:
+    """Open alerts, relapsed, waning or something new to review: what the inbox counts."""
+    return or_(
+        col(PatientSummary.urgency_tier) <= URGENCY_TIERS["waning"],
+        col(PatientSummary.nothing_to_review).is_(False),
+    )
 
 
 def triage_columns(now: datetime) -> tuple[Any, ...]:
@@ -66,16 +142,119 @@ def triage_columns(now: datetime) -> tuple[Any, ...]:
         col(PatientSummary.baseline_score),
         col(PatientSummary.last_infusion_at),
         status_now_sql(now).label("relief_status"),
+        col(PatientSummary.urgency_tier),
         col(PatientSummary.open_alerts),
+        col(PatientSummary.alert_due_at),
+        col(PatientSummary.nothing_to_review),
+        col(PatientSummary.reviewed_at),
         col(PatientSummary.last_checkin_at),
+        col(PatientSummary.phq9_recent),
+        col(PatientSummary.window_start_day),
+        col(PatientSummary.window_end_day),
+        col(PatientSummary.window_episode),
         col(Patient.display_name),
+        col(Patient.timezone),
     )
 
 
-def triage_row(summary: Any, recent: int, now: datetime) -> TriageRow:
+def _aware(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
+
+
+def triage_group(summary: Any, silent: bool) -> TriageGroup:
+    if summary.open_alerts:
+        return "alert"
+    if summary.urgency_tier == URGENCY_TIERS["relapsed"]:
+        return "relapsed"
+    if summary.urgency_tier == URGENCY_TIERS["waning"]:
+        return "waning"
+    if not summary.nothing_to_review:
+        return "unreviewed"
+    return "silent" if silent else "other"
+
+
+def window_out(
+    start: datetime, start_day: float, end_day: float, source: str, tz_name: str, now: datetime
+) -> WindowOut | None:
+    """The window as shown, or None once it is behind the clinician (never offered then)."""
+    days_since = (now - start) / DAY
+    if days_since > end_day:
+        return None
+    zone = ZoneInfo(tz_name)
+    return WindowOut(
+        start_day=round(start_day, 1),
+        end_day=round(end_day, 1),
+        start_on=(start + start_day * DAY).astimezone(zone).date(),
+        end_on=(start + end_day * DAY).astimezone(zone).date(),
+        source=cast(Literal["own", "clinic"], source),
+        today_inside=days_since >= start_day,
+    )
+
+
+@dataclass
+class PooledEstimates:
+    """Each clinic's pooled Kaplan-Meier, kept a few minutes per app (so per test, too): the
+    booster windows of patients with fewer than 3 relapses of their own come from it."""
+
+    kept: dict[tuple[int, str], tuple[float, KaplanMeierEstimate]] = field(default_factory=dict)
+
+    async def of(
+        self, db: AsyncSession, clinic_id: int, thresholds: ReliefThresholds
+    ) -> KaplanMeierEstimate:
+        key = (clinic_id, derivation_fingerprint(thresholds))
+        found = self.kept.get(key)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        estimate = (await pooled_relief(db, clinic_id, thresholds)).km
+        self.kept[key] = (time.monotonic() + POOLED_FOR, estimate)
+        return estimate
+
+
+async def booster_windows(
+    db: AsyncSession,
+    rows: Sequence[Any],
+    clinic_id: int,
+    pooled: PooledEstimates,
+    now: datetime,
+) -> dict[int, WindowOut | None]:
+    """Each row's window: from the stored own-relapse days, or for a patient with too few
+    relapses of their own, from the clinic's pooled estimate exactly as the relief view does."""
+    windows: dict[int, WindowOut | None] = {}
+    needs_clinic = [row for row in rows if row.window_episode is not None]
+    thresholds = await clinic_thresholds(db, clinic_id) if needs_clinic else None
+    for row in rows:
+        start = _aware(row.last_infusion_at)
+        if start is not None and row.window_start_day is not None:
+            windows[row.patient_id] = window_out(
+                start, row.window_start_day, row.window_end_day, "own", row.timezone, now
+            )
+    if thresholds is None:
+        return windows
+    clinic_km = await pooled.of(db, clinic_id, thresholds)
+    if not clinic_km.median_shown:
+        return windows
+    no_own = kaplan_meier(
+        [],
+        [],
+        min_events_for_median=thresholds.min_events_for_median,
+        landmark_days=thresholds.survival_landmark_days,
+    )
+    for row in needs_clinic:
+        episode = as_of([msgspec.convert(row.window_episode, Episode)], now)[0]
+        outlook = booster_outlook(episode, [], no_own, clinic_km, now, [], row.timezone, thresholds)
+        if outlook.window is not None:
+            window = outlook.window
+            windows[row.patient_id] = window_out(
+                episode.start, window.start_day, window.end_day, "clinic", row.timezone, now
+            )
+    return windows
+
+
+def triage_row(summary: Any, recent: int, window: WindowOut | None, now: datetime) -> TriageRow:
+    latest_at = _aware(summary.latest_phq9_at)
     latest = (
-        LatestPhq9(summary.latest_phq9_score, summary.latest_phq9_band, summary.latest_phq9_at)
-        if summary.latest_phq9_score is not None and summary.latest_phq9_at is not None
+        LatestPhq9(summary.latest_phq9_score, summary.latest_phq9_band, latest_at)
+        if summary.latest_phq9_score is not None and latest_at is not None
         else None
     )
     change = (
@@ -83,21 +262,39 @@ def triage_row(summary: Any, recent: int, now: datetime) -> TriageRow:
         if summary.latest_phq9_score is not None and summary.baseline_score is not None
         else None
     )
-    since_infusion = (
-        (now - summary.last_infusion_at) / timedelta(days=1) if summary.last_infusion_at else None
-    )
+    infusion_at = _aware(summary.last_infusion_at)
+    since_infusion = (now - infusion_at) / DAY if infusion_at else None
+    last_checkin = _aware(summary.last_checkin_at)
+    if last_checkin == NEVER:
+        last_checkin = None
+    silent = (last_checkin or NEVER) < now - QUIET_AFTER
+    due = _aware(summary.alert_due_at) if summary.open_alerts else None
+    cutoff = (now - SPARKLINE).timestamp()
     return TriageRow(
         patient_id=summary.patient_id,
         display_name=summary.display_name,
+        triage_group=triage_group(summary, silent),
+        relief_status=summary.relief_status,
         latest_phq9=latest,
         baseline=summary.baseline_score,
         change_from_baseline=change,
+        phq9_90_days=[
+            Phq9Point(datetime.fromtimestamp(at, now.tzinfo), score)
+            for at, score in summary.phq9_recent
+            if at >= cutoff
+        ],
+        last_infusion_at=infusion_at,
         days_since_infusion=round(since_infusion, 1) if since_infusion is not None else None,
-        relief_status=summary.relief_status,
         open_safety_alerts=summary.open_alerts,
+        alert_escalates_at=due,
+        alert_overdue=due is not None and due <= now,
+        awaiting_review=not summary.nothing_to_review,
+        reviewed_at=_aware(summary.reviewed_at),
         checkins_last_7_days=recent,
-        last_checkin_at=summary.last_checkin_at,
-        no_checkin_for_3_days=(summary.last_checkin_at or NEVER) < now - QUIET_AFTER,
+        last_checkin_at=last_checkin,
+        days_since_checkin=round((now - last_checkin) / DAY, 1) if last_checkin else None,
+        no_checkin_for_3_days=silent,
+        booster_window=window,
     )
 
 
@@ -114,6 +311,19 @@ async def checkins_since(
     return {patient_id: count for patient_id, count in rows}
 
 
+async def reorder_patient(db: AsyncSession, patient_id: int, now: datetime) -> None:
+    """Bring the summary's place in the inbox up to date after a GAD-7, a review or a safety
+    alert raised or acknowledged (derived.updater; a PHQ-9 re-derives the whole summary)."""
+    facts = await triage_facts(db, patient_id)
+    done = await db.execute(
+        update(PatientSummary)
+        .where(col(PatientSummary.patient_id) == patient_id)
+        .values(**facts.values(), updated_at=now)
+    )
+    if not getattr(done, "rowcount", 1):
+        await refresh_patient_relief(db, patient_id, now)
+
+
 class TriageController(Controller):
     tags = ["Relief"]
 
@@ -122,14 +332,20 @@ class TriageController(Controller):
         guards=[clinicians_only],
         operation_id="triageList",
         policy="clinic-clinician",
-        summary="The clinic's patients, most urgent first",
+        summary="The clinic's patients, most urgent first (the triage inbox)",
         description=(
-            "Order (sort=urgency): open safety alerts, relapsed, waning, then everyone else with "
-            "the longest without a check-in first, so patients silent for 3 days or more come "
-            "before those holding. Read from per-patient summaries kept current by every write, "
-            "so a page costs the same in a clinic of any size. sort=name lists alphabetically. "
+            "Order (sort=urgency): open safety alerts (the nearest escalation first; "
+            "`alert_overdue` once the acknowledgement window has run out), relapsed, waning, a "
+            "new PHQ-9 or GAD-7 not yet reviewed, then everyone else with the longest without a "
+            "check-in first, so patients silent for 3 days or more come before the rest. "
+            "`triage_group` says which of these a row is in. `needs_attention` counts the "
+            "clinic's patients with an open alert, relapsed, waning or awaiting review, whatever "
+            "the filters. Read from per-patient summaries kept current by every write, so a page "
+            "costs the same in a clinic of any size. sort=name lists alphabetically. "
             "`relief_status` is a claim about now (CLINICAL.md §4): holding or waning without "
-            "recent data shows as `no_recent_data`; filter on it with `status`."
+            "recent data shows as `no_recent_data`; filter on it with `status`, or on those "
+            "needing attention with `attention=true`. Rows carry the PHQ-9 scores of the last 90 "
+            "days and the suggested booster window when there is one."
         ),
     )
     async def triage(
@@ -139,16 +355,63 @@ class TriageController(Controller):
         viewer: CurrentViewer,
         now: Now,
         sort: FromQuery[Literal["urgency", "name"]] = "urgency",
-        q: FromQuery[str | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         status: FromQuery[ReliefStatus | None] = None,
+        attention: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> TriageList:
         # The sign-in lookup's transaction ends here; the page is one unit of work (on SQLite
         # one hop to the database thread, as a check-in is: afterglow/unit_of_work.py).
         await db.commit()
-        page = TriagePage(viewer, now, sort, q, status, limit, offset)
+        state = request.app.state
+        pooled = state.get("pooled_estimates")
+        if pooled is None:
+            pooled = state["pooled_estimates"] = PooledEstimates()
+        page = TriagePage(viewer, now, sort, q, status, attention, limit, offset, pooled)
         return await run_unit(request.app.state.engine, page.read)
+
+    @post(
+        "/api/patients/{patient_id:int}/review",
+        guards=[clinicians_only],
+        operation_id="markReviewed",
+        policy="clinic-clinician",
+        status_code=200,
+        summary="Mark a patient's check-ins reviewed",
+        description=(
+            "Every PHQ-9 and GAD-7 the patient has sent so far counts as reviewed: the patient "
+            'leaves the inbox\'s "new, not yet reviewed" group (and its needs-attention count '
+            "unless an alert, a relapse or waning keeps them there) until a new one arrives. "
+            "Audited; sending it again changes nothing more."
+        ),
+    )
+    async def review(
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
+    ) -> ReviewOut:
+        await open_patient(db, viewer, patient_id, "patient.review", staff_only=True)
+        newest = await db.scalar(
+            select(func.max(col(CheckIn.id))).where(
+                col(CheckIn.patient_id) == patient_id,
+                col(CheckIn.instrument).in_(REVIEWED_INSTRUMENTS),
+            )
+        )
+        summary = await db.get(PatientSummary, patient_id)
+        if summary is None:
+            await refresh_patient_relief(db, patient_id, now)
+            summary = await db.get(PatientSummary, patient_id)
+            assert summary is not None
+        if newest is not None and summary.reviewed_through != newest:
+            summary.reviewed_through = newest
+            summary.reviewed_at = now
+            changed(db, patient_id, "review", now)
+        await db.commit()
+        await db.refresh(summary)
+        return ReviewOut(
+            patient_id=patient_id,
+            reviewed_at=_aware(summary.reviewed_at),
+            reviewed_through=summary.reviewed_through,
+            awaiting_review=not summary.nothing_to_review,
+        )
 
 
 @dataclass(frozen=True)
@@ -160,26 +423,35 @@ class TriagePage:
     sort: Literal["urgency", "name"]
     q: str | None
     status: ReliefStatus | None
+    attention: bool
     limit: int
     offset: int
+    pooled: PooledEstimates
 
     async def read(self, db: AsyncSession) -> TriageList:
-        viewer, now, sort, q, status = self.viewer, self.now, self.sort, self.q, self.status
-        limit, offset = self.limit, self.offset
+        viewer, now, q = self.viewer, self.now, (self.q or "").strip()
         # Rows derived with other thresholds or moved on by time are re-derived first (the
         # background job usually got there already), so no row is served stale.
         await rederive_stale(db, viewer.clinic_id, now)
-        conditions: list[Any] = [
+        listed: list[Any] = [
             col(PatientSummary.clinic_id) == viewer.clinic_id,
-            col(Patient.is_active).is_(True),
+            col(PatientSummary.active).is_(True),
         ]
+        conditions = list(listed)
         if q:
-            conditions.append(col(Patient.display_name).ilike(f"%{q.strip()}%"))
-        if status:
-            conditions.append(status_now_sql(now) == status)
+            conditions.append(col(Patient.display_name).ilike(f"%{q}%"))
+        if self.status:
+            conditions.append(status_now_sql(now) == self.status)
+        if self.attention:
+            conditions.append(needs_attention_sql())
         order: list[Any] = (
-            [col(PatientSummary.urgency_tier), col(PatientSummary.activity_at)]
-            if sort == "urgency"
+            [
+                col(PatientSummary.urgency_tier),
+                col(PatientSummary.alert_due_at),
+                col(PatientSummary.nothing_to_review),
+                col(PatientSummary.activity_at),
+            ]
+            if self.sort == "urgency"
             else [col(Patient.display_name)]
         )
         # Every patient has a summary from enrollment on; one whose derivation failed has a
@@ -193,20 +465,45 @@ class TriagePage:
                 .join(Patient, summary_join)
                 .where(*conditions)
                 .order_by(*order, col(PatientSummary.patient_id))
-                .limit(limit)
-                .offset(offset)
+                .limit(self.limit)
+                .offset(self.offset)
             )
         ).all()
-        total = await db.scalar(
-            select(func.count())
-            .select_from(PatientSummary)
-            .join(Patient, summary_join)
-            .where(*conditions)
-        )
+        # Both counts read the summary's triage index alone (`active` is kept on the summary),
+        # never every patient row: one pass over the clinic's index entries.
+        everyone, needing = (
+            await db.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(case((needs_attention_sql(), 1), else_=0)), 0),
+                )
+                .select_from(PatientSummary)
+                .where(*listed)
+            )
+        ).one()
+        total = everyone
+        if len(conditions) > len(listed):
+            counted = select(func.count()).select_from(PatientSummary)
+            if q:
+                counted = counted.join(Patient, summary_join)
+            total = await db.scalar(counted.where(*conditions))
         recent = await checkins_since(db, [row.patient_id for row in rows], now - timedelta(days=7))
-        patients = [triage_row(row, recent.get(row.patient_id, 0), now) for row in rows]
+        windows = await booster_windows(db, rows, viewer.clinic_id, self.pooled, now)
+        patients = [
+            triage_row(row, recent.get(row.patient_id, 0), windows.get(row.patient_id), now)
+            for row in rows
+        ]
         record_audit(
-            db, viewer, "patients.triage", detail={"q": q, "status": status, "shown": len(patients)}
+            db,
+            viewer,
+            "patients.triage",
+            detail={"q": q or None, "status": self.status, "shown": len(patients)},
         )
         await db.commit()
-        return TriageList(total=int(total or 0), limit=limit, offset=offset, patients=patients)
+        return TriageList(
+            total=int(total or 0),
+            needs_attention=int(needing or 0),
+            limit=self.limit,
+            offset=self.offset,
+            patients=patients,
+        )
