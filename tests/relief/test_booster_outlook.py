@@ -290,3 +290,12 @@ def test_no_window_is_offered_once_today_is_past_it():
     assert inside.window is not None and "Today is inside that window" in inside.explanation
     assert past.window is None
     assert "would put one at day 13 to day 16, and today is day 17" in past.explanation
+
+
+def test_no_window_is_offered_before_a_phq9_shows_whether_the_infusion_helped():
+    story, start = patient_with_past_relief([17, 18, 19, 20], [])
+
+    outlook = outlook_of(story, start, 3)
+
+    assert outlook.window is None
+    assert "until a PHQ-9 after this infusion shows" in outlook.explanation

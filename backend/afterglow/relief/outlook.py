@@ -163,13 +163,21 @@ def booster_outlook(
     history = _past_relapses(current_episode, past_episodes, days_since)
     if status == "relapsed":
         window, window_text = None, "No booster window is shown after a relapse."
-    elif seen == "no_response":
+    elif current_episode.outcome == "no_response":
         # Past relief says nothing about an infusion that brought none.
         window, window_text = (
             None,
             (
                 "No booster window is shown: this infusion did not meet the response criteria, so"
                 " past relief does not apply to it."
+            ),
+        )
+    elif current_episode.outcome == "unassessed":
+        window, window_text = (
+            None,
+            (
+                "No booster window is shown until a PHQ-9 after this infusion shows whether it"
+                " brought a response."
             ),
         )
     else:
