@@ -112,6 +112,16 @@ class Catalogue:
             else r
             for r in settings.crisis_resources_for(locale)
         )
+        if settings.clinic_phone:
+            # The clinic's own number, before "immediate danger: call 911" (which stays last).
+            label = fill(strings["crisis.clinic_phone"], phone=settings.clinic_phone)
+            clinic = CrisisResource(label, settings.clinic_phone, "phone")
+            emergency = [r for r in resources if r.kind == "emergency"]
+            resources = (
+                *(r for r in resources if r.kind != "emergency"),
+                clinic,
+                *emergency,
+            )
         notice = settings.not_emergency_notice
         if notice == NOT_EMERGENCY_CARE:
             notice = strings["crisis.not_emergency"]

@@ -1,7 +1,7 @@
 """Imports every table so that SQLModel.metadata is complete (Alembic and tests use this)."""
 
 from afterglow.accounts.models import AuthSession, Clinic, Invite, LoginThrottle, Patient, User
-from afterglow.alerts.models import SafetyAlert
+from afterglow.alerts.models import EscalationEmail, SafetyAlert
 from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
 from afterglow.infusions.models import ClinicalEvent, Infusion
@@ -15,6 +15,7 @@ __all__ = [
     "CheckIn",
     "Clinic",
     "ClinicalEvent",
+    "EscalationEmail",
     "Infusion",
     "Invite",
     "LoginThrottle",

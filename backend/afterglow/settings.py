@@ -113,6 +113,15 @@ class Settings:
     pwa_dir: Path = DEFAULT_PWA_DIR
     # `GET /metrics` answers only requests that send `Authorization: Bearer <this>`; none: off.
     metrics_token: str | None = None
+    # Email for safety escalations to staff with no device that takes notifications; no host:
+    # no email (such escalations are recorded as not delivered). Port 465 is TLS from the start;
+    # elsewhere STARTTLS unless AFTERGLOW_SMTP_STARTTLS=off (a relay on the same host).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -146,6 +155,12 @@ class Settings:
                 else DEFAULT_PWA_DIR
             ),
             "metrics_token": env.get("AFTERGLOW_METRICS_TOKEN") or None,
+            "smtp_host": (env.get("AFTERGLOW_SMTP_HOST") or "").strip() or None,
+            "smtp_port": _whole(env, "AFTERGLOW_SMTP_PORT", 587, 1, 65535),
+            "smtp_username": env.get("AFTERGLOW_SMTP_USERNAME") or None,
+            "smtp_password": env.get("AFTERGLOW_SMTP_PASSWORD") or None,
+            "smtp_from": (env.get("AFTERGLOW_SMTP_FROM") or "").strip() or None,
+            "smtp_starttls": _flag(env.get("AFTERGLOW_SMTP_STARTTLS"), True),
             "patient_session_days": _whole(env, "AFTERGLOW_PATIENT_SESSION_DAYS", 30, 1, 365),
             "staff_session_hours": _whole(env, "AFTERGLOW_STAFF_SESSION_HOURS", 12, 1, 24 * 14),
             "enrollment_days": _whole(env, "AFTERGLOW_ENROLLMENT_DAYS", 7, 1, 90),

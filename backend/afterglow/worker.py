@@ -1,6 +1,7 @@
 """The reminder tick: one APScheduler interval job per process, the database deciding who sends.
 
-Each tick (1) escalates safety alerts whose window ran out, (2) turns due reminder plans into
+Each tick (1) escalates safety alerts whose window ran out, (1b) sends the escalation emails
+due (staff with no device, pushes that did not get through), (2) turns due reminder plans into
 queued notifications, (3) delivers due notifications; each phase runs whatever the one before
 met, and a plan that cannot be worked is set aside without stopping the others. Any number of instances may tick at once:
 plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease, and every
@@ -31,9 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from afterglow.accounts.models import Clinic
+from afterglow.alerts.email import send_escalation_emails
 from afterglow.alerts.escalation import escalate_due_alerts
 from afterglow.clock import utcnow
 from afterglow.db import session_maker
+from afterglow.mail import Mailer
 from afterglow.operations.failures import failure_summary
 from afterglow.operations.metrics import TICK_DURATION, TICK_FAILURES, TICK_LAST_SUCCESS
 from afterglow.push.delivery import PushSender
@@ -58,13 +61,15 @@ REDERIVE_BUDGET = timedelta(seconds=2)
 class TickReport:
     planned: int = 0
     escalated: int = 0
+    emailed: int = 0  # escalation emails sent or retried
     delivered: int = 0
     set_aside: int = 0  # reminder plans that could not be worked, tried again later
     failed_phases: list[str] = field(default_factory=list)
 
 
 class ReminderTick:
-    """Everything one process needs to tick: the engine, a push sender, and a name for leases."""
+    """Everything one process needs to tick: the engine, a push sender, a mailer (escalations
+    to staff without a device; by default none is set up), and a name for leases."""
 
     def __init__(
         self,
@@ -73,9 +78,11 @@ class ReminderTick:
         *,
         clock: Callable[[], datetime] = utcnow,
         owner: str | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.engine = engine
         self.sender = sender
+        self.mailer = mailer or Mailer.not_set_up()
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._sessions = session_maker(engine)
@@ -97,6 +104,7 @@ class ReminderTick:
         # Safety first: overdue alerts escalate, and their pushes go out before any reminder.
         for phase, work in (
             ("escalation", self._escalate),
+            ("escalation email", self._email),
             ("planning", self._plan),
             ("delivery", self._deliver),
         ):
@@ -123,6 +131,11 @@ class ReminderTick:
         if escalations.claimed:
             await self._send(escalations.claimed)
             report.delivered += len(escalations.claimed)
+
+    async def _email(self, report: TickReport) -> None:
+        report.emailed = await send_escalation_emails(
+            self.engine, self.mailer, self.owner, clock=self.clock
+        )
 
     async def _plan(self, report: TickReport) -> None:
         """Reminders planned in this tick are sent by it at once, a few batches in flight while
@@ -242,13 +255,15 @@ async def _catch_up_logged(job: StaleRelief) -> None:
 
 async def _tick_logged(tick: ReminderTick) -> None:
     report = await tick()
-    if report.planned or report.escalated or report.delivered:
+    if report.planned or report.escalated or report.delivered or report.emailed:
         log.info(
-            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or retried",
+            "tick: %s plans worked (%s set aside), %s alerts escalated, %s messages sent or "
+            "retried, %s escalation emails",
             report.planned,
             report.set_aside,
             report.escalated,
             report.delivered,
+            report.emailed,
         )
 
 
@@ -284,7 +299,12 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
         return
     async with PushSender(load_vapid(settings)) as sender:
-        tick = ReminderTick(app.state.engine, sender, clock=app.state.clock.now)
+        tick = ReminderTick(
+            app.state.engine,
+            sender,
+            clock=app.state.clock.now,
+            mailer=Mailer.from_settings(settings),
+        )
         # Readiness asks it whether ticks still finish (see health.py).
         app.state.tick = tick
         relief = StaleRelief(app.state.engine, clock=app.state.clock.now)
@@ -299,7 +319,9 @@ async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
     """`afterglow worker`: the tick without HTTP, until cancelled."""
     async with PushSender(load_vapid(settings)) as sender:
         scheduler = start_scheduler(
-            ReminderTick(engine, sender), StaleRelief(engine), settings.tick_seconds
+            ReminderTick(engine, sender, mailer=Mailer.from_settings(settings)),
+            StaleRelief(engine),
+            settings.tick_seconds,
         )
         try:
             await asyncio.Event().wait()

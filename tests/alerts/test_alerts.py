@@ -39,6 +39,7 @@ async def test_it_lists_open_alerts_first_and_urgent_before_warning(make_client,
     assert inbox[2]["id"] == first_warning
     assert inbox[2]["ack_note"] == "Called, safety plan reviewed."
     assert inbox[2]["acknowledged_by"] == world.clinician_a.id
+    assert inbox[2]["acknowledged_by_name"] == "Dr Synthetic A"
 
 
 async def test_acknowledging_needs_a_note_and_happens_once(make_client, world: World):
@@ -56,7 +57,9 @@ async def test_acknowledging_needs_a_note_and_happens_once(make_client, world: W
     assert second.status_code == 409
 
 
-async def test_every_view_and_acknowledgement_of_an_alert_is_audited(make_client, world: World, db):
+async def test_every_view_and_acknowledgement_of_an_alert_is_audited_a_list_in_one_row(
+    make_client, world: World, db
+):
     await raise_alert(await make_client("p1@a.test"), ITEM9_ONE)
     clinician = await make_client("doc@a.test")
     alert_id = (await clinician.get("/api/alerts")).json()[0]["id"]
@@ -64,10 +67,16 @@ async def test_every_view_and_acknowledgement_of_an_alert_is_audited(make_client
     await clinician.post(f"/api/alerts/{alert_id}/ack", json={"note": "Called."})
     rows = (await db.execute(select(AuditEvent).order_by(AuditEvent.id))).scalars().all()
     assert [(r.action, r.target, r.patient_id) for r in rows] == [
-        ("alert.view", f"alert:{alert_id}", world.patient_a1.id),
+        ("alerts.list", None, None),
         ("alert.view", f"alert:{alert_id}", world.patient_a1.id),
         ("alert.acknowledge", f"alert:{alert_id}", world.patient_a1.id),
     ]
+    # The list is one row per request, naming each alert and patient it showed.
+    assert rows[0].detail == {
+        "alert_ids": [alert_id],
+        "patient_ids": [world.patient_a1.id],
+        "shown": 1,
+    }
     # The note is on the alert; the trail that admins read keeps only who acknowledged it.
     assert rows[2].detail == {}
 

@@ -9,6 +9,7 @@ what it does not know, so one odd row never stops check-ins.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import fields
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from afterglow.fields import Id
 from afterglow.relief.facts import ReliefThresholds
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+PHONE_PATTERN = re.compile(r"\+?[0-9(][0-9 ().-]*[0-9]")
 
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     # The staff member (clinician or admin of this clinic) whose devices get escalations too.
     on_call_user_id: Id | None = None
+    # The clinic's own phone number, shown to patients on the crisis screen.
+    clinic_phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
     relief: dict[str, Any] = msgspec.field(default_factory=dict)
 
@@ -119,6 +123,14 @@ def clinic_settings(stored: dict[str, Any] | None) -> ClinicSettings:
         return msgspec.convert(fitting, ClinicSettings)
 
 
+def is_phone_number(text: str) -> bool:
+    """A number a phone can dial from a `tel:` link: 3 to 15 digits (E.164's longest), written
+    with the separators people use, a + only in front."""
+    if not PHONE_PATTERN.fullmatch(text):
+        return False
+    return 3 <= sum(ch.isdigit() for ch in text) <= 15
+
+
 def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
     """Rules that span fields: a default crisis list, and urgent alerts escalating no later."""
     if not settings.crisis_resources.get("default"):
@@ -133,6 +145,12 @@ def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
         ReliefThresholds.from_settings(settings.relief)
     except ValueError as error:
         raise invalid("relief", str(error)) from None
+    if settings.clinic_phone is not None and not is_phone_number(settings.clinic_phone):
+        raise invalid(
+            "clinic_phone",
+            "give a number patients can dial: digits, with spaces, dashes, dots, brackets or a "
+            "leading + (like +1 555 010 0199), 3 to 15 digits",
+        )
     if settings.urgent_alert_window_hours > settings.alert_window_hours:
         raise invalid(
             "urgent_alert_window_hours",

@@ -75,17 +75,18 @@ def checked_timezone(name: str, field: str = "timezone") -> str:
 
 
 async def checked_on_call(db: AsyncSession, clinic_id: int, user_id: int) -> User:
-    """The on-call staff member: an active clinician or admin of this clinic."""
+    """The on-call clinician: an active clinician of this clinic (an admin opens no patient
+    record, so could not open the alerts escalated to them)."""
     user = await db.get(User, user_id)
     if (
         user is None
         or user.clinic_id != clinic_id
-        or user.role not in ("clinician", "admin")
+        or user.role != "clinician"
         or not user.is_active
     ):
         raise invalid(
             "on_call_user_id",
-            f"{user_id} is not an active clinician or admin of this clinic; "
+            f"{user_id} is not an active clinician of this clinic; "
             "pick one from GET /api/staff",
         )
     return user

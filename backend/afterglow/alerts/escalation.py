@@ -1,9 +1,11 @@
 """Escalating safety alerts nobody acknowledged in time (CLINICAL.md §5).
 
 When an item-9 alert is still open at its `escalate_at`, the tick pushes it to every active
-clinician of the clinic and to the clinic's on-call staff member, marks it escalated and audits
-who was told, all in one transaction, so an alert escalates exactly once. The notification names
-no patient and no score: it shows on lock screens.
+clinician of the clinic, marks it escalated and audits who was told, all in one transaction, so
+an alert escalates exactly once. A clinician with no device that takes notifications gets it by
+email instead, and the clinic's on-call clinician by email as well as by push (alerts/email.py).
+The notification and the email name no patient and no score: they show on lock screens. Both
+open the alert in the clinician workspace.
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ from sqlmodel import col
 
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, User
+from afterglow.alerts.email import (
+    NO_DEVICE,
+    ON_CALL,
+    escalation_push_key,
+    queue_escalation_emails,
+)
 from afterglow.alerts.models import SafetyAlert
 from afterglow.audit.service import record_operator_audit
 from afterglow.catalogue import ENGLISH, catalogue
 from afterglow.operations.failures import failure_summary
+from afterglow.push.models import PushSubscription
 from afterglow.push.outbox import ClaimedMessage, Notification, queue_notifications
 
 log = logging.getLogger(__name__)
@@ -105,14 +114,22 @@ async def escalate_due_alerts(
 async def _escalate(
     db: AsyncSession, alert: DueAlert, now: datetime, claim_for: str | None
 ) -> list[ClaimedMessage]:
-    """Queue one alert's pushes, mark it escalated and audit who was told."""
+    """Queue one alert's pushes and emails, mark it escalated and audit who was told."""
     recipients = await escalation_recipients(db, alert.clinic_id)
+    on_call = await _on_call(db, alert.clinic_id)
+    reachable = await with_working_device(db, recipients)
     claimed = await queue_notifications(
         db,
-        [_escalation(alert, user_id, now) for user_id in recipients],
+        [_escalation(alert, user_id, now) for user_id in recipients if user_id in reachable],
         claim_for=claim_for,
         now=now,
     )
+    emailed = [
+        (user_id, ON_CALL if user_id in reachable else NO_DEVICE)
+        for user_id in recipients
+        if user_id not in reachable or user_id == on_call
+    ]
+    await queue_escalation_emails(db, alert.id, emailed, now)
     await db.execute(
         update(SafetyAlert).where(col(SafetyAlert.id) == alert.id).values(escalated_at=now)
     )
@@ -121,15 +138,35 @@ async def _escalate(
         alert.clinic_id,
         "alert.escalate",
         patient_id=alert.patient_id,
-        detail={"alert_id": alert.id, "level": alert.level, "recipients": recipients},
+        detail={
+            "alert_id": alert.id,
+            "level": alert.level,
+            "recipients": recipients,
+            "emailed_user_ids": [user_id for user_id, _ in emailed],
+        },
         actor_role="system",
     )
     await db.flush()
     return claimed
 
 
+async def with_working_device(db: AsyncSession, user_ids: list[int]) -> set[int]:
+    """Those of `user_ids` with at least one device that is not broken."""
+    if not user_ids:
+        return set()
+    rows = await db.execute(
+        select(col(PushSubscription.user_id))
+        .where(
+            col(PushSubscription.user_id).in_(user_ids),
+            col(PushSubscription.broken_at).is_(None),
+        )
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
 async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:
-    """Every active clinician of the clinic, and the on-call staff member, each once."""
+    """Every active clinician of the clinic, and the on-call clinician, each once."""
     clinicians = (
         await db.execute(
             select(col(User.id)).where(
@@ -147,7 +184,7 @@ async def escalation_recipients(db: AsyncSession, clinic_id: int) -> list[int]:
 
 
 async def _on_call(db: AsyncSession, clinic_id: int) -> int | None:
-    """The clinic's active on-call staff member, if its settings name one that can be found.
+    """The clinic's on-call clinician, if its settings name an active clinician of the clinic.
 
     Settings that cannot be read (an old shape, a hand edit, an id the database cannot hold)
     must not keep the alert from its clinicians: logged, and the alert goes to them alone. The
@@ -169,7 +206,13 @@ async def _on_call(db: AsyncSession, clinic_id: int) -> int | None:
             failure_summary(error),
         )
         return None
-    if user is not None and user.clinic_id == clinic_id and user.is_active:
+    # An admin does not open patient records: an alert's link would be no use to them.
+    if (
+        user is not None
+        and user.clinic_id == clinic_id
+        and user.is_active
+        and user.role == "clinician"
+    ):
         return on_call
     return None
 
@@ -188,11 +231,12 @@ def _escalation(alert: DueAlert, user_id: int, now: datetime) -> Notification:
         recipient_user_id=user_id,
         patient_id=alert.patient_id,
         kind="alert_escalation",
-        send_key=f"alert-{alert.id}-escalation",
+        send_key=escalation_push_key(alert.id),
         payload={
             "title": title,
             "body": body,
-            "url": f"/#/alerts/{alert.id}",
+            # The workspace's own service worker opens it (pwa/clinic/sw.js).
+            "url": f"/clinic/#/alerts/{alert.id}",
             "kind": "alert_escalation",
             "tag": f"alert-{alert.id}",
             "lang": ENGLISH,

@@ -26,7 +26,13 @@ class AlertController(Controller):
         operation_id="listAlerts",
         policy="clinic-clinician",
         summary="Safety alert inbox",
-        description="Open alerts first (urgent, then oldest), then acknowledged ones. Each alert shown is audited.",
+        description=(
+            "Open alerts whose escalation reached nobody first (`delivery: not_delivered`: no "
+            "device, no email, or every send failed), then the other open alerts (urgent, then "
+            "oldest), then acknowledged ones (newest first) with their notes. Each alert comes "
+            "with its escalation history: who was notified when, by push or email, and whether "
+            "it got through. One audit row per request names the alerts shown."
+        ),
     )
     async def inbox(
         self,
@@ -48,7 +54,7 @@ class AlertController(Controller):
         "/{alert_id:int}",
         operation_id="getAlert",
         policy="clinic-clinician",
-        summary="One safety alert (audited)",
+        summary="One safety alert with its escalation history (audited)",
     )
     async def show(
         self, alert_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now

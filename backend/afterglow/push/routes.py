@@ -6,15 +6,21 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from afterglow.accounts.auth import PUBLIC
+from afterglow.accounts.auth import PUBLIC, staff_only
 from afterglow.clock import utcnow
+from afterglow.errors import Conflict
 from afterglow.fields import Id
-from afterglow.http import DB, AppSettings, CurrentViewer
+from afterglow.http import DB, AppSettings, CurrentViewer, Now
 from afterglow.push.models import PushSubscription
-from afterglow.push.schemas import PushKey, SubscriptionIn, SubscriptionOut
-from afterglow.push.service import register_device, unsubscribe_device, user_devices
+from afterglow.push.schemas import PushKey, SubscriptionIn, SubscriptionOut, TestSent
+from afterglow.push.service import (
+    queue_test_notification,
+    register_device,
+    unsubscribe_device,
+    user_devices,
+)
 
 
 class PushController(Controller):
@@ -73,6 +79,24 @@ class PushController(Controller):
     ) -> None:
         await unsubscribe_device(db, viewer.user_id, subscription_id, utcnow())
         await db.commit()
+
+    @post(
+        "/test",
+        operation_id="sendTestNotification",
+        guards=[staff_only],
+        raises=[Conflict],
+        policy="clinic-staff",
+        summary="Send a test notification to your devices",
+        description=(
+            "Queues a notification to every device of yours with notifications on; the next "
+            "reminder tick sends it (within AFTERGLOW_TICK_SECONDS). 409 when none has them on."
+        ),
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def test(self, db: DB, viewer: CurrentViewer, now: Now) -> TestSent:
+        devices = await queue_test_notification(db, viewer, now)
+        await db.commit()
+        return TestSent(devices=devices)
 
 
 def _device_out(device: PushSubscription) -> SubscriptionOut:

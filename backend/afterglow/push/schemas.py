@@ -40,3 +40,9 @@ class SubscriptionOut(msgspec.Struct):
     last_sent_at: datetime | None
     # Set when sending to this device kept failing: it gets nothing until it subscribes again.
     broken_at: datetime | None
+
+
+class TestSent(msgspec.Struct):
+    """How many of your devices the test notification goes to."""
+
+    devices: int

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -17,8 +18,9 @@ from sqlmodel import col
 from afterglow.accounts.models import User
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_audit, record_operator_audit
-from afterglow.errors import NotFound, invalid
+from afterglow.errors import NotFound, conflict, invalid
 from afterglow.push.models import PushSubscription
+from afterglow.push.outbox import Notification, queue_notifications
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.reminders.service import devices_changed
 
@@ -208,3 +210,42 @@ async def unsubscribe_device(
     await db.delete(device)
     await db.flush()
     await devices_changed(db, user_id, now)
+
+
+TEST_NOTIFICATION_LIFETIME = timedelta(minutes=30)
+
+
+async def queue_test_notification(db: AsyncSession, viewer: Viewer, now: datetime) -> int:
+    """A notification to every working device of a staff member, so that they can see alerts
+    will reach them; sent by the next tick like any other. Returns how many devices it goes to.
+    """
+    devices = [d for d in await user_devices(db, viewer.user_id) if d.broken_at is None]
+    if not devices:
+        raise conflict(
+            "None of your devices has notifications on: turn them on for this device first."
+        )
+    await queue_notifications(
+        db,
+        [
+            Notification(
+                recipient_user_id=viewer.user_id,
+                patient_id=None,
+                kind="test",
+                send_key=f"test-{uuid.uuid4().hex}",
+                payload={
+                    "title": "Afterglow test notification",
+                    "body": "Safety alerts will reach this device.",
+                    "url": "/clinic/#/notifications",
+                    "kind": "test",
+                    "tag": "afterglow-test",
+                    "lang": "en",
+                },
+                topic="test",
+                urgency="normal",
+                fire_at=now,
+                expires_at=now + TEST_NOTIFICATION_LIFETIME,
+            )
+        ],
+    )
+    record_audit(db, viewer, "push.test", detail={"count": len(devices)})
+    return len(devices)

@@ -1,0 +1,72 @@
+"""Admins set the on-call clinician and the clinic's phone number; patients see the number on
+the crisis screen, in their language."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from afterglow.accounts.models import Patient
+from conftest import World, checkin_key
+
+ITEM9_ONE = [1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+async def crisis_resources(make_client, email: str) -> list[tuple[str, str, str]]:
+    patient = await make_client(email)
+    checkin = await patient.post(
+        "/api/checkins", json={"instrument": "phq9", "answers": ITEM9_ONE}, headers=checkin_key()
+    )
+    assert checkin.status_code == 201, checkin.text
+    return [(r["label"], r["contact"], r["kind"]) for r in checkin.json()["safety"]["resources"]]
+
+
+async def test_the_clinic_phone_shows_on_the_crisis_screen_before_emergency_in_the_patients_language(
+    make_client, world: World, db
+):
+    admin = await make_client("admin@a.test")
+    current = (await admin.get("/api/clinic/settings")).json()
+    assert current["clinic_phone"] is None
+    saved = await admin.put(
+        "/api/clinic/settings", json={**current, "clinic_phone": "(555) 010-0199"}
+    )
+    assert saved.status_code == 200, saved.text
+    await db.execute(
+        update(Patient).where(col(Patient.id) == world.patient_a2.id).values(locale="es-MX")
+    )
+    await db.commit()
+
+    english = await crisis_resources(make_client, "p1@a.test")
+    assert english[-2:] == [
+        ("Call your clinic: (555) 010-0199", "(555) 010-0199", "phone"),
+        ("Immediate danger: call 911", "911", "emergency"),
+    ]
+    spanish = await crisis_resources(make_client, "p2@a.test")
+    assert ("Llame a su clínica: (555) 010-0199", "(555) 010-0199", "phone") in spanish
+    assert spanish[-1][2] == "emergency"
+
+
+async def test_a_clinic_phone_patients_could_not_dial_is_refused_saying_what_to_fix(
+    make_client, world: World
+):
+    admin = await make_client("admin@a.test")
+    current = (await admin.get("/api/clinic/settings")).json()
+    for bad in ("call the front desk", "12", "555-0199 ext. 4", "+", "1" * 16):
+        response = await admin.put("/api/clinic/settings", json={**current, "clinic_phone": bad})
+        assert response.status_code == 400, bad
+        assert "clinic_phone" in response.text and "digits" in response.text
+    assert (await admin.get("/api/clinic/settings")).json()["clinic_phone"] is None
+
+
+async def test_the_on_call_must_be_an_active_clinician_of_the_clinic(make_client, world: World):
+    admin = await make_client("admin@a.test")
+    current = (await admin.get("/api/clinic/settings")).json()
+    refused = await admin.put(
+        "/api/clinic/settings", json={**current, "on_call_user_id": world.admin_a.id}
+    )
+    assert refused.status_code == 400 and "not an active clinician" in refused.text
+    ok = await admin.put(
+        "/api/clinic/settings", json={**current, "on_call_user_id": world.clinician_a.id}
+    )
+    assert ok.status_code == 200
+    assert ok.json()["on_call_user_id"] == world.clinician_a.id
