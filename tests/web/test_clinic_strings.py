@@ -51,3 +51,14 @@ def test_the_placeholders_are_the_same_in_both_languages(area: str) -> None:
         assert set(re.findall(r"\{(\w+)\}", english[key])) == set(
             re.findall(r"\{(\w+)\}", spanish[key])
         ), key
+
+
+def test_every_relief_threshold_has_a_label_on_the_settings_screen() -> None:
+    from dataclasses import fields
+
+    from afterglow.relief.facts import ReliefThresholds
+
+    for lang in LANGUAGES:
+        labelled = {k.removeprefix("admin.relief.") for k in strings(lang, "admin")}
+        missing = [f.name for f in fields(ReliefThresholds) if f.name not in labelled]
+        assert missing == [], f"{lang}/admin.json lacks admin.relief.<name> for {missing}"

@@ -16,6 +16,7 @@ from afterglow.accounts.auth import PUBLIC, admins_only, client_address, clinici
 from afterglow.accounts.clinic_settings import ClinicSettings
 from afterglow.accounts.models import User
 from afterglow.accounts.service import (
+    ReliefThresholdSpec,
     add_patient,
     clinic_patients,
     clinic_staff,
@@ -25,6 +26,7 @@ from afterglow.accounts.service import (
     patient_profile,
     patient_reset_link,
     reissue_enrollment,
+    relief_threshold_specs,
     replace_clinic_settings,
     set_staff_active,
     settings_of_clinic,
@@ -407,6 +409,17 @@ class ClinicSettingsController(Controller):
     )
     async def show(self, db: DB, viewer: CurrentViewer) -> ClinicSettings:
         return await settings_of_clinic(db, viewer.clinic_id)
+
+    @get(
+        "/relief-thresholds",
+        operation_id="listReliefThresholds",
+        policy="clinic-admin",
+        summary="The relief thresholds a clinic may override, with defaults and ranges",
+        description="Every name `relief` in the settings takes (CLINICAL.md §2-§4), its default, "
+        "and the lowest and highest value it accepts; `whole` means whole numbers only.",
+    )
+    async def relief_thresholds(self) -> list[ReliefThresholdSpec]:
+        return relief_threshold_specs()
 
     @put(
         "/",

@@ -11,7 +11,7 @@ import asyncio
 import io
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -47,6 +47,7 @@ from afterglow.audit.service import record_account_audit, record_audit
 from afterglow.derived import changed
 from afterglow.errors import Clash, NotFound, NotSignedIn, conflict, invalid
 from afterglow.fields import is_iana_zone
+from afterglow.relief.facts import ReliefThresholds
 from afterglow.settings import Settings
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -86,8 +87,7 @@ async def checked_on_call(db: AsyncSession, clinic_id: int, user_id: int) -> Use
     ):
         raise invalid(
             "on_call_user_id",
-            f"{user_id} is not an active clinician of this clinic; "
-            "pick one from GET /api/staff",
+            f"{user_id} is not an active clinician of this clinic; pick one from GET /api/staff",
         )
     return user
 
@@ -749,6 +749,35 @@ async def staff_reset_link(
 
 
 # The clinic's settings.
+
+
+class ReliefThresholdSpec(msgspec.Struct):
+    """One relief threshold an admin may override: its default and the values it takes."""
+
+    name: str
+    default: float | list[int]
+    low: float
+    high: float
+    # Whole numbers only (counts, points, whole days); a list of whole days when `default` is one.
+    whole: bool
+
+
+def relief_threshold_specs() -> list[ReliefThresholdSpec]:
+    """Every threshold of CLINICAL.md §2-§4 with its default and range, in the order of
+    `ReliefThresholds` (for the settings screen: an override left empty is the default)."""
+    specs = []
+    for spec in fields(ReliefThresholds):
+        default: float | tuple[int, ...] = spec.default  # type: ignore[assignment]
+        specs.append(
+            ReliefThresholdSpec(
+                name=spec.name,
+                default=list(default) if isinstance(default, tuple) else default,
+                low=spec.metadata["low"],
+                high=spec.metadata["high"],
+                whole=not isinstance(default, float),
+            )
+        )
+    return specs
 
 
 async def settings_of_clinic(db: AsyncSession, clinic_id: int) -> ClinicSettings:

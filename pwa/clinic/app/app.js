@@ -43,12 +43,22 @@ function useLocation() {
   return parseLocation();
 }
 
+/** Where an admin starts (admins have no patients' screens: those are for clinicians). */
+const ADMIN_HOME = '#/admin/staff';
+
+/** Where this staff member starts: the inbox for a clinician, staff for an admin. */
+export function homeFor(me) {
+  return isAdmin(me) ? ADMIN_HOME : HOME;
+}
+
+// Who each item is for: patients' screens are for clinicians (the API keeps them to clinicians),
+// the clinic's pooled figures for all staff, administration for admins.
 const NAV = [
-  { id: 'inbox', href: '#/inbox', label: 'common.nav.inbox' },
-  { id: 'alerts', href: '#/alerts', label: 'common.nav.alerts' },
-  { id: 'clinic', href: '#/clinic', label: 'common.nav.clinic' },
-  { id: 'enroll', href: '#/enroll', label: 'common.nav.enroll' },
-  { id: 'admin', href: '#/admin/staff', label: 'common.nav.admin', admin: true },
+  { id: 'inbox', href: '#/inbox', label: 'common.nav.inbox', roles: ['clinician'] },
+  { id: 'alerts', href: '#/alerts', label: 'common.nav.alerts', roles: ['clinician'] },
+  { id: 'clinic', href: '#/clinic', label: 'common.nav.clinic', roles: ['clinician', 'admin'] },
+  { id: 'enroll', href: '#/enroll', label: 'common.nav.enroll', roles: ['clinician'] },
+  { id: 'admin', href: ADMIN_HOME, label: 'common.nav.admin', roles: ['admin'] },
 ];
 
 function NavBar({ current }) {
@@ -56,7 +66,7 @@ function NavBar({ current }) {
   return html`
     <nav class="main-nav" aria-label=${t('common.nav.label')}>
       <ul>
-        ${NAV.filter((item) => !item.admin || isAdmin(me)).map(
+        ${NAV.filter((item) => item.roles.includes(me.role)).map(
           (item) => html`
             <li key=${item.id}>
               <a href=${item.href} aria-current=${current === item.id ? 'page' : undefined}>${t(item.label)}</a>
@@ -105,7 +115,7 @@ function Header({ current }) {
   return html`
     <header class="app-header">
       <div class="header-row">
-        <a class="brand" href=${HOME}>
+        <a class="brand" href=${homeFor(me)}>
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span class="brand-name">Afterglow</span>
           <span class="clinic-name">${me.clinic.name}</span>
@@ -126,11 +136,17 @@ function Header({ current }) {
   `;
 }
 
+function BackHome() {
+  const me = useMe();
+  const label = isAdmin(me) ? 'common.back_to_staff' : 'common.back_to_inbox';
+  return html`<p><a class="button button-primary" href=${homeFor(me)}>${t(label)}</a></p>`;
+}
+
 function NotFound() {
   return html`
     <${Page} title=${t('common.not_found')}>
       <p>${t('common.not_found_body')}</p>
-      <p><a class="button button-primary" href=${HOME}>${t('common.back_to_inbox')}</a></p>
+      <${BackHome} />
     <//>
   `;
 }
@@ -139,7 +155,7 @@ function AdminsOnly() {
   return html`
     <${Page} title=${t('common.admins_only')}>
       <p>${t('common.admins_only_body')}</p>
-      <p><a class="button button-primary" href=${HOME}>${t('common.back_to_inbox')}</a></p>
+      <${BackHome} />
     <//>
   `;
 }
@@ -198,12 +214,13 @@ function skipToContent(event) {
 }
 
 export function App() {
+  const me = useMe();
   const where = useLocation();
   const [, rerender] = useReducer((n) => n + 1, 0);
   useEffect(() => onLanguageChange(rerender), []);
   useEffect(() => {
     if (!location.hash || location.hash === '#' || location.hash === '#/') {
-      history.replaceState(null, '', HOME);
+      history.replaceState(null, '', homeFor(me));
       rerender();
     }
   }, [where.path]);

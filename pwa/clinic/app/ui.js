@@ -47,10 +47,11 @@ export function Chip({ tone = 'neutral', title, children }) {
   return html`<span class=${`chip chip-${tone}`} title=${title}>${children}</span>`;
 }
 
-/** kind: primary, secondary (default), danger or link. `busy` disables it while work runs. */
-export function Button({ kind = 'secondary', type = 'button', busy = false, disabled, children, ...rest }) {
+/** kind: primary, secondary (default), danger or link; size: small. `busy` disables it while work runs. */
+export function Button({ kind = 'secondary', size, type = 'button', busy = false, disabled, className = '', children, ...rest }) {
+  const classes = ['button', `button-${kind}`, size && `button-${size}`, className].filter(Boolean).join(' ');
   return html`
-    <button type=${type} class=${`button button-${kind}`} disabled=${disabled || busy} aria-busy=${busy ? 'true' : undefined} ...${rest}>
+    <button type=${type} class=${classes} disabled=${disabled || busy} aria-busy=${busy ? 'true' : undefined} ...${rest}>
       ${children}
     </button>
   `;
@@ -85,9 +86,23 @@ export function messageOf(error) {
   return error.detail || error.message || String(error);
 }
 
-export function ErrorNote({ error }) {
+/**
+ * The error as the server said it, with the fields it names ("alert_window_hours: Expected
+ * `float` <= 72.0") unless the screen shows those beside the fields (`withFields={false}`).
+ */
+export function ErrorNote({ error, withFields = true }) {
   if (!error) return null;
-  return html`<p class="error-note" role="alert">${messageOf(error)}</p>`;
+  const fields = withFields && error.fields ? Object.entries(error.fields) : [];
+  const detail = messageOf(error);
+  return html`
+    <div class="error-note" role="alert">
+      <p>${detail}</p>
+      ${fields.length > 0 &&
+      html`<ul>
+        ${fields.filter(([, m]) => m && m !== detail).map(([key, m]) => html`<li><code>${key}</code>: ${m}</li>`)}
+      </ul>`}
+    </div>
+  `;
 }
 
 /** A quiet, polite note (saved, sent...): `tone` is info, good or warn. */

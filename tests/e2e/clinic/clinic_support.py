@@ -47,12 +47,21 @@ def _local(url: str, server: str) -> bool:
 
 
 def watch(page: Any, server: str) -> Watch:
-    """Collect, from now on, the page's console errors, uncaught exceptions and requests to any
-    other origin (`check_screen` fails on them). The fixtures call it on every page they make;
+    """Collect, from now on, the page's console errors, uncaught exceptions, answers of 400 and
+    above ("HTTP 403 GET <url>") and requests to any other origin (`check_screen` fails on them). The fixtures call it on every page they make;
     call it yourself on a page you make otherwise (before it loads anything)."""
     found = Watch(server)
     page.on("console", lambda m: found.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: found.errors.append(f"uncaught: {e}"))
+    # The console says only "Failed to load resource: ... 403": this names the request too.
+    page.on(
+        "response",
+        lambda r: (
+            found.errors.append(f"HTTP {r.status} {r.request.method} {r.url}")
+            if r.status >= 400
+            else None
+        ),
+    )
     page.on(
         "request",
         lambda r: found.foreign.append(r.url) if not _local(r.url, server) else None,
@@ -137,8 +146,8 @@ def check_screen_in(
     allow: Iterable[str] = (),
 ) -> list[Path]:
     """axe-core finds nothing serious or critical, the page does not scroll sideways, no script
-    error and no request to another origin happened since the page was made (console messages
-    containing one of `allow` excepted, e.g. the 400 a test provoked on purpose), and a full-page
+    error, no answer of 400 or above and no request to another origin happened since the page was
+    made (problems containing one of `allow` excepted, e.g. "400" for a refusal the test provoked), and a full-page
     screenshot `<name>-<width>x<height>.png` goes to tmp_path and to $AFTERGLOW_SCREENSHOTS_DIR
     when set. With `sizes`, all of it at each size in turn (the page is left at the last)."""
     configured = os.environ.get(SCREENSHOTS_ENV) or os.environ.get("AFTERGLOW_SCREENSHOTS")

@@ -1,10 +1,11 @@
 """Fixtures of the clinician workspace's browser tests (tests/e2e/clinic/test_<area>.py).
 
-- `clinic_page(role="clinician" | "admin", size=DESKTOP, hash="#/inbox", email=None,
+- `clinic_page(role="clinician" | "admin", size=DESKTOP, hash="", email=None,
   locale="en-US")`: a new browser profile at that size with that staff member signed in (through
-  the API), opened at `/clinic/<hash>` and drawn; returns the Playwright page. `email` signs in
+  the API), opened at `/clinic/<hash>` (no hash: their start, the inbox for a clinician, staff
+  for an admin) and drawn; returns the Playwright page. `email` signs in
   another staff member (made with `clinic_support.make_staff`).
-- `clinician_page`, `admin_page`: the same at 1366x900 on the inbox.
+- `clinician_page`, `admin_page`: the same at 1366x900 on their start screen.
 - `check_screen(page, name, sizes=None, allow=())`: see `clinic_support.check_screen_in`.
 - `clinic_admin`: an httpx client signed in as the clinic's admin (`clinician` is the parent
   conftest's signed-in clinician).
@@ -52,7 +53,7 @@ def clinic_page(
     def open_page(
         role: str = "clinician",
         size: dict[str, int] = DESKTOP,
-        hash: str = "#/inbox",
+        hash: str = "",
         *,
         email: str | None = None,
         locale: str = "en-US",
@@ -78,13 +79,13 @@ def clinic_page(
 
 @pytest.fixture
 def clinician_page(clinic_page: Callable[..., Any]) -> Any:
-    """A clinician signed in to the workspace at 1366x900, on the inbox."""
+    """A clinician signed in to the workspace at 1366x900, on the inbox (their start)."""
     return clinic_page("clinician")
 
 
 @pytest.fixture
 def admin_page(clinic_page: Callable[..., Any]) -> Any:
-    """The clinic's admin signed in to the workspace at 1366x900, on the inbox."""
+    """The clinic's admin signed in to the workspace at 1366x900, on staff (their start)."""
     return clinic_page("admin")
 
 

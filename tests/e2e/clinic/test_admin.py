@@ -1,0 +1,120 @@
+"""The admin screens of the clinician workspace in Chromium: staff (invite, deactivate, reset
+link), clinic settings (saved, refused with the server's reason) and the audit trail; only admins
+get in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from ..e2e_support import PASSWORD, api_client, token_of
+from .clinic_support import BOTH, PHONE, TABLET, wait_for_workspace
+
+
+@pytest.fixture
+def settings_kept(clinic_admin: httpx.Client) -> Iterator[dict[str, Any]]:
+    """The clinic's settings as they were, put back after the test (the server is shared)."""
+    before: dict[str, Any] = clinic_admin.get("/api/clinic/settings").json()
+    yield before
+    assert clinic_admin.put("/api/clinic/settings", json=before).status_code == 200
+
+
+def test_an_admin_invites_deactivates_and_resets_a_staff_member(
+    admin_page: Any, server: str, check_screen: Callable[..., list[Path]]
+) -> None:
+    page = admin_page
+    assert page.url.endswith("/clinic/#/admin/staff")  # an admin starts here
+    nav = page.get_by_role("navigation", name="Workspace")
+    assert nav.get_by_role("link").all_inner_texts() == ["Clinic", "Admin"]
+    page.get_by_role("heading", name="Staff", level=1).wait_for()
+    staff = page.get_by_role("region", name=re.compile("Staff accounts"))
+    expect(staff.get_by_role("row", name=re.compile("E2E Admin"))).to_be_visible()
+
+    page.get_by_label("Name").fill("Nurse Synthetic")
+    page.get_by_label("Email").fill("nurse-admin-screen@e2e.test")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    link = page.get_by_label("One-time link")
+    expect(link).to_have_value(re.compile(r"/#/enroll/[A-Za-z0-9_-]+$"))
+    check_screen(page, "admin-staff-invited", sizes=(*BOTH, PHONE))
+
+    # They set their password through the link, and are in the list from then on.
+    invited = api_client(server)
+    accepted = invited.post(
+        f"/api/enrollment/{token_of(link.input_value())}", json={"password": PASSWORD}
+    )
+    assert accepted.status_code == 201, accepted.text
+    invited.close()
+    page.reload()
+    wait_for_workspace(page)
+    row = staff.get_by_role("row", name=re.compile("Nurse Synthetic"))
+    expect(row).to_contain_text("Active")
+
+    row.get_by_role("button", name="Deactivate Nurse Synthetic").click()
+    expect(row).to_contain_text("Deactivated")
+    row.get_by_role("button", name="Reactivate Nurse Synthetic").click()
+    expect(row).to_contain_text("Active")
+    row.get_by_role("button", name="Password reset link for Nurse Synthetic").click()
+    page.get_by_role("heading", name="Password reset link for Nurse Synthetic").wait_for()
+    expect(page.get_by_role("img", name="QR code of the link").locator("svg")).to_be_visible()
+    check_screen(page, "admin-staff-reset")
+
+
+def test_an_admin_changes_a_setting_and_sees_it_saved_and_in_the_audit_trail(
+    admin_page: Any,
+    clinic_admin: httpx.Client,
+    settings_kept: dict[str, Any],
+    check_screen: Callable[..., list[Path]],
+) -> None:
+    page = admin_page
+    page.goto(page.url.split("#")[0] + "#/admin/settings")
+    page.get_by_role("heading", name="Clinic settings", level=1).wait_for()
+    window = page.get_by_label("Alert window (hours)", exact=True)
+    expect(window).to_have_value(re.compile(r"^\d"))
+    check_screen(page, "admin-settings", sizes=(*BOTH, PHONE))
+
+    # Refused with the server's own reason, and nothing stored.
+    window.fill("100")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("alert")).to_contain_text("alert_window_hours")
+    assert (
+        clinic_admin.get("/api/clinic/settings").json()["alert_window_hours"]
+        == (settings_kept["alert_window_hours"])
+    )
+
+    window.fill("3")
+    page.get_by_label("Nadir window (days)").fill("10")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    stored = clinic_admin.get("/api/clinic/settings").json()
+    assert stored["alert_window_hours"] == 3.0
+    assert stored["relief"] == {"nadir_window_days": 10}
+    assert stored["crisis_resources"] == settings_kept["crisis_resources"]
+    page.reload()
+    wait_for_workspace(page)
+    expect(page.get_by_label("Alert window (hours)", exact=True)).to_have_value("3")
+
+    page.get_by_role("link", name="Audit trail").click()
+    page.get_by_role("heading", name="Audit trail", level=1).wait_for()
+    page.get_by_label("Action", exact=True).fill("clinic.settings.update")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"action=clinic.settings.update"))
+    table = page.get_by_role("region", name="Audit events")
+    expect(table.get_by_role("row").nth(1)).to_contain_text("E2E Admin")
+    expect(table.get_by_role("row").nth(1)).to_contain_text("alert_window_hours")
+    check_screen(page, "admin-audit", sizes=(*BOTH, PHONE), allow=("400",))
+
+
+def test_a_clinician_has_no_admin_screens(
+    clinic_page: Callable[..., Any], check_screen: Callable[..., list[Path]]
+) -> None:
+    page = clinic_page("clinician", TABLET, "#/admin/settings")
+    page.get_by_role("heading", name="For clinic admins only", level=1).wait_for()
+    nav = page.get_by_role("navigation", name="Workspace")
+    expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
+    check_screen(page, "admins-only", sizes=BOTH)
