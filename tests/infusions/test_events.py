@@ -89,20 +89,75 @@ async def test_it_lists_events_oldest_first(
     ]
 
 
-async def test_it_marks_a_deleted_event_as_entered_in_error(
+async def test_it_keeps_an_event_entered_in_error_out_of_the_list_but_on_record(
     make_client: ClientFactory, world: World, db: AsyncSession
 ) -> None:
     kept = await add_event(db, world, "hospitalisation", TODAY - timedelta(days=30))
     wrong = await add_event(db, world, "suicide_attempt", TODAY - timedelta(days=3))
     doc = await make_client("doc@a.test")
 
-    response = await doc.delete(f"{events_url(world.patient_a1)}/{wrong.id}")
+    response = await doc.post(
+        f"{events_url(world.patient_a1)}/{wrong.id}/entered-in-error",
+        json={"reason": "Wrong patient"},
+    )
 
-    assert response.status_code == 204
+    assert response.status_code == 200, response.text
+    struck = response.json()["entered_in_error"]
+    assert (struck["by"], struck["by_name"], struck["reason"]) == (
+        world.clinician_a.id,
+        world.clinician_a.display_name,
+        "Wrong patient",
+    )
     assert [e["id"] for e in (await doc.get(events_url(world.patient_a1))).json()] == [kept.id]
+    on_record = await doc.get(
+        events_url(world.patient_a1), params={"include_entered_in_error": True}
+    )
+    assert [(e["id"], e["entered_in_error"] is not None) for e in on_record.json()] == [
+        (kept.id, False),
+        (wrong.id, True),
+    ]
     await db.refresh(wrong)
     assert wrong.deleted_at is not None
     assert wrong.deleted_by == world.clinician_a.id
+    again = await doc.post(f"{events_url(world.patient_a1)}/{wrong.id}/entered-in-error", json={})
+    assert again.status_code == 409
+    corrected = await doc.patch(f"{events_url(world.patient_a1)}/{wrong.id}", json={"notes": "x"})
+    assert corrected.status_code == 409
+    assert "entered in error" in corrected.json()["detail"]
+
+
+async def test_it_corrects_an_event_and_audits_which_fields_changed(
+    make_client: ClientFactory, world: World, db: AsyncSession
+) -> None:
+    event = await add_event(db, world, "hospitalisation", TODAY - timedelta(days=3))
+    doc = await make_client("doc2@a.test")
+    corrected_time = TODAY - timedelta(days=4)
+
+    response = await doc.patch(
+        f"{events_url(world.patient_a1)}/{event.id}",
+        json={"kind": "medication_change", "occurred_at": corrected_time.isoformat()},
+    )
+
+    assert response.status_code == 200, response.text
+    corrected = response.json()
+    assert corrected["kind"] == "medication_change"
+    assert datetime.fromisoformat(corrected["occurred_at"]) == corrected_time
+    assert (corrected["updated_by"], corrected["updated_by_name"]) == (
+        world.clinician_a2.id,
+        world.clinician_a2.display_name,
+    )
+    assert (await doc.get(events_url(world.patient_a1))).json() == [corrected]
+    audit = (
+        await db.execute(select(AuditEvent).where(col(AuditEvent.action) == "event.update"))
+    ).scalar_one()
+    assert audit.detail == {"event_id": event.id, "changes": ["kind", "occurred_at"]}
+    cleared = await doc.patch(f"{events_url(world.patient_a1)}/{event.id}", json={"notes": None})
+    assert cleared.status_code == 200 and cleared.json()["notes"] is None
+    refused = await doc.patch(
+        f"{events_url(world.patient_a1)}/{event.id}", json={"occurred_at": None}
+    )
+    assert refused.status_code == 400
+    assert field_errors(refused) == {"occurred_at"}
 
 
 async def test_it_refuses_an_unknown_event_kind(make_client: ClientFactory, world: World) -> None:
@@ -151,7 +206,9 @@ async def test_it_hides_another_clinics_patient_events(
     doc_b = await make_client("doc@b.test")
 
     listed = await doc_b.get(events_url(world.patient_a1))
-    removed = await doc_b.delete(f"{events_url(world.patient_a1)}/{event.id}")
+    removed = await doc_b.post(
+        f"{events_url(world.patient_a1)}/{event.id}/entered-in-error", json={}
+    )
 
     assert (listed.status_code, removed.status_code) == (404, 404)
     await db.refresh(event)

@@ -72,8 +72,13 @@ async def test_it_records_an_infusion_and_echoes_it_in_utc(
             dose_mg=60,
             bp_systolic_before=128,
             bp_diastolic_before=82,
-            bp_systolic_after=135,
-            bp_diastolic_after=85,
+            bp_systolic_40min=142,
+            bp_diastolic_40min=90,
+            bp_systolic_discharge=135,
+            bp_diastolic_discharge=85,
+            drug="racemic_ketamine",
+            lot_number=" KX-2291 ",
+            dissociation_notes="Mild dissociation, settled by 50 minutes.",
             notes="Tolerated well.",
         ),
     )
@@ -86,7 +91,13 @@ async def test_it_records_an_infusion_and_echoes_it_in_utc(
     assert recorded["dose_mg_per_kg"] == 0.75
     assert recorded["dose_mg"] == 60
     assert (recorded["bp_systolic_before"], recorded["bp_diastolic_before"]) == (128, 82)
-    assert (recorded["bp_systolic_after"], recorded["bp_diastolic_after"]) == (135, 85)
+    assert (recorded["bp_systolic_40min"], recorded["bp_diastolic_40min"]) == (142, 90)
+    assert (recorded["bp_systolic_discharge"], recorded["bp_diastolic_discharge"]) == (135, 85)
+    assert recorded["drug"] == "racemic_ketamine"
+    assert recorded["lot_number"] == "KX-2291"
+    assert recorded["dissociation_notes"] == "Mild dissociation, settled by 50 minutes."
+    assert recorded["recorded_by_name"] == world.clinician_a.display_name
+    assert recorded["entered_in_error"] is None
     assert recorded["notes"] == "Tolerated well."
     assert recorded["recorded_by"] == world.clinician_a.id
     echoed = datetime.fromisoformat(recorded["given_at"])
@@ -151,22 +162,44 @@ async def test_it_corrects_an_infusion_and_audits_the_changes(
     assert audit.detail["changes"] == ["dose_mg_per_kg", "given_at", "notes"]
 
 
-async def test_it_marks_a_deleted_infusion_as_entered_in_error(
+async def test_it_marks_an_infusion_entered_in_error_and_keeps_it_on_record(
     make_client: ClientFactory, world: World, db: AsyncSession
 ) -> None:
     kept = await add_infusion(db, world, TODAY - timedelta(days=9))
     wrong = await add_infusion(db, world, TODAY - timedelta(days=2))
     doc = await make_client("doc@a.test")
 
-    response = await doc.delete(f"{infusions_url(world.patient_a1)}/{wrong.id}")
+    response = await doc.post(
+        f"{infusions_url(world.patient_a1)}/{wrong.id}/entered-in-error",
+        json={"reason": " Duplicate of the 10:00 entry "},
+    )
 
-    assert response.status_code == 204
+    assert response.status_code == 200, response.text
+    struck = response.json()["entered_in_error"]
+    assert (struck["by"], struck["by_name"], struck["reason"]) == (
+        world.clinician_a.id,
+        world.clinician_a.display_name,
+        "Duplicate of the 10:00 entry",
+    )
     assert [i["id"] for i in (await doc.get(infusions_url(world.patient_a1))).json()] == [kept.id]
+    on_record = await doc.get(
+        infusions_url(world.patient_a1), params={"include_entered_in_error": "true"}
+    )
+    assert [i["id"] for i in on_record.json()] == [kept.id, wrong.id]
     await db.refresh(wrong)
     assert wrong.deleted_at is not None
     assert wrong.deleted_by == world.clinician_a.id
-    again = await doc.delete(f"{infusions_url(world.patient_a1)}/{wrong.id}")
-    assert again.status_code == 404
+    again = await doc.post(
+        f"{infusions_url(world.patient_a1)}/{wrong.id}/entered-in-error", json={}
+    )
+    assert again.status_code == 409
+    corrected = await doc.patch(
+        f"{infusions_url(world.patient_a1)}/{wrong.id}", json={"notes": "late note"}
+    )
+    assert corrected.status_code == 409
+    # Nothing a clinician recorded is deleted.
+    deleted = await doc.delete(f"{infusions_url(world.patient_a1)}/{kept.id}")
+    assert deleted.status_code == 405
 
 
 async def test_it_refuses_an_unknown_route_naming_the_field(
@@ -297,7 +330,9 @@ async def test_it_hides_another_clinics_patient_from_a_clinician(
 
     listed = await doc_b.get(infusions_url(world.patient_a1))
     recorded = await doc_b.post(infusions_url(world.patient_a1), json=infusion_body())
-    removed = await doc_b.delete(f"{infusions_url(world.patient_a1)}/{infusion.id}")
+    removed = await doc_b.post(
+        f"{infusions_url(world.patient_a1)}/{infusion.id}/entered-in-error", json={}
+    )
 
     assert (listed.status_code, recorded.status_code, removed.status_code) == (404, 404, 404)
     await db.refresh(infusion)

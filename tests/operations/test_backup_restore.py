@@ -81,10 +81,11 @@ async def test_a_backup_restores_every_row_and_the_server_serves_them(
             json={"instrument": "mood", "answers": [1]},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        removed = await clinician.delete(
-            f"/api/patients/{patient_id}/infusions/{infusion.json()['id']}"
+        removed = await clinician.post(
+            f"/api/patients/{patient_id}/infusions/{infusion.json()['id']}/entered-in-error",
+            json={},
         )
-        assert removed.status_code == 204
+        assert removed.status_code == 200
     finally:
         server.stop()
 

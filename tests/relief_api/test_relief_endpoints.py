@@ -128,7 +128,10 @@ async def test_removing_an_infusion_entered_in_error_updates_the_pooled_estimate
         json={"given_at": day(-20), "route": "im", "kind": "scheduled_booster"},
     )
     before = (await clinician.get("/api/clinic/relief")).json()["overall"]["episodes"]
-    await clinician.delete(f"/api/patients/{world.patient_a1.id}/infusions/{booster.json()['id']}")
+    await clinician.post(
+        f"/api/patients/{world.patient_a1.id}/infusions/{booster.json()['id']}/entered-in-error",
+        json={},
+    )
     after = (await clinician.get("/api/clinic/relief")).json()["overall"]["episodes"]
     assert (before, after) == (2, 1)
 

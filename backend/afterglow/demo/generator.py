@@ -114,12 +114,15 @@ class InfusionRecord:
     given_at: datetime
     route: str  # iv | im | intranasal | oral
     kind: str  # induction | scheduled_booster | symptom_triggered_booster
+    drug: str  # esketamine (the nasal spray) | racemic_ketamine
     dose_mg_per_kg: float | None
     dose_mg: float | None
     bp_systolic_before: int
     bp_diastolic_before: int
-    bp_systolic_after: int
-    bp_diastolic_after: int
+    bp_systolic_40min: int
+    bp_diastolic_40min: int
+    bp_systolic_discharge: int
+    bp_diastolic_discharge: int
     notes: str | None = None
 
 
@@ -678,18 +681,23 @@ class _PatientStory:
                 per_kg, mg = None, float(rng.choice((150, 200, 250, 300)))
             before_sys = systolic + rng.randint(-8, 8)
             before_dia = diastolic + rng.randint(-5, 5)
+            # Ketamine raises blood pressure for a while: highest around 40 minutes, most of the
+            # way back by discharge.
+            rise_sys, rise_dia = rng.randint(4, 24), rng.randint(2, 12)
             out.append(
                 InfusionRecord(
                     given_at=self.at(visit.day, visit.minute),
                     route=visit.route,
                     kind=visit.kind,
+                    drug="esketamine" if visit.route == "intranasal" else "racemic_ketamine",
                     dose_mg_per_kg=per_kg,
                     dose_mg=mg,
                     bp_systolic_before=before_sys,
                     bp_diastolic_before=before_dia,
-                    # Ketamine raises blood pressure for a while; this is the reading at the end.
-                    bp_systolic_after=before_sys + rng.randint(4, 24),
-                    bp_diastolic_after=before_dia + rng.randint(2, 12),
+                    bp_systolic_40min=before_sys + rise_sys,
+                    bp_diastolic_40min=before_dia + rise_dia,
+                    bp_systolic_discharge=before_sys + rise_sys // 4,
+                    bp_diastolic_discharge=before_dia + rise_dia // 4,
                     notes=rng.choice(INFUSION_NOTES) if rng.random() < 0.2 else None,
                 )
             )

@@ -187,8 +187,15 @@ async def import_history(
                 # Raw inserts get no column defaults (SQLModel creates none): name every column.
                 "bp_systolic_before": None,
                 "bp_diastolic_before": None,
-                "bp_systolic_after": None,
-                "bp_diastolic_after": None,
+                "bp_systolic_40min": None,
+                "bp_diastolic_40min": None,
+                "bp_systolic_discharge": None,
+                "bp_diastolic_discharge": None,
+                "drug": None,
+                "dissociation_notes": None,
+                "lot_number": None,
+                "updated_by": None,
+                "deleted_reason": None,
                 "patient_id": patient.id,
                 "given_at": infusion.given_at,
                 "route": infusion.route,
@@ -214,8 +221,11 @@ async def import_history(
                 "notes": event.notes,
                 "recorded_by": recorded_by,
                 "created_at": now,
+                "updated_at": None,
+                "updated_by": None,
                 "deleted_at": None,
                 "deleted_by": None,
+                "deleted_reason": None,
             }
             for event in new_events
         ]
