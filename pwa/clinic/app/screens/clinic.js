@@ -38,7 +38,7 @@ function Strata({ id, title, overall, strata }) {
         ? html`<p class="empty">${t('clinic.no_episodes')}</p>`
         : html`
             <div class="strata-grid">
-              <div>
+              <div class="strata-chart">
                 <${KmChart} curves=${curves} height=${240} label=${t('clinic.km_label', { what: title })} />
                 <ul class="chart-legend">
                   ${strata.map((p, i) => html`<li><span class=${`key key-km-${(i % COLOURS.length) + 1}`} aria-hidden="true"></span>${nameOf(p)}</li>`)}
@@ -52,8 +52,8 @@ function Strata({ id, title, overall, strata }) {
                 columns=${[
                   { key: 'name', label: t('clinic.col.stratum'), render: (p) => (p === overall ? html`<strong>${nameOf(p)}</strong>` : nameOf(p)) },
                   { key: 'episodes', label: t('clinic.col.episodes'), numeric: true, render: (p) => p.episodes },
-                  { key: 'response', label: t('clinic.col.response'), numeric: true, render: (p) => html`${percent(p.response_rate)}<br /><span class="muted">${p.responding}/${p.assessed}</span>` },
-                  { key: 'remission', label: t('clinic.col.remission'), numeric: true, render: (p) => html`${percent(p.remission_rate)}<br /><span class="muted">${p.remitted}/${p.assessed}</span>` },
+                  { key: 'response', label: t('clinic.col.response'), numeric: true, render: (p) => html`${percent(p.response_rate)} <span class="muted">(${p.responding}/${p.assessed})</span>` },
+                  { key: 'remission', label: t('clinic.col.remission'), numeric: true, render: (p) => html`${percent(p.remission_rate)} <span class="muted">(${p.remitted}/${p.assessed})</span>` },
                   { key: 'relief', label: t('clinic.col.relief'), render: (p) => kmSentence(p.km) },
                   { key: 'd28', label: t('clinic.col.at28'), numeric: true, render: (p) => landmark(p.km, 28) },
                   { key: 'd56', label: t('clinic.col.at56'), numeric: true, render: (p) => landmark(p.km, 56) },
