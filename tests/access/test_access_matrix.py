@@ -171,6 +171,9 @@ BODIES: dict[str, Body] = {
         "kind": "scheduled_booster",
     },
     "correctInfusion": lambda r, a, s: {"dose_mg": 40},
+    "markInfusionEnteredInError": lambda r, a, s: {"reason": "Duplicate entry"},
+    "correctEvent": lambda r, a, s: {"notes": "Synthetic correction"},
+    "markEventEnteredInError": lambda r, a, s: {},
     "recordEvent": lambda r, a, s: {
         "kind": "medication_change",
         "occurred_at": (NOW - timedelta(days=1)).isoformat(),

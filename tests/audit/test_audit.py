@@ -135,7 +135,12 @@ async def test_admins_see_who_did_what_but_not_clinical_content_in_the_audit_tra
     )
     corrected = await doc.patch(
         f"/api/patients/{patient_id}/infusions/{infusion.json()['id']}",
-        json={"dose_mg_per_kg": 0.73, "bp_systolic_after": 187, "notes": "Synthetic dizziness"},
+        json={
+            "dose_mg_per_kg": 0.73,
+            "bp_systolic_discharge": 187,
+            "bp_diastolic_discharge": 96,
+            "notes": "Synthetic dizziness",
+        },
     )
     assert [r.status_code for r in (acked, event, infusion, corrected)] == [200, 201, 201, 200]
     admin = await make_client("admin@a.test")
@@ -152,7 +157,7 @@ async def test_admins_see_who_did_what_but_not_clinical_content_in_the_audit_tra
     ]
     assert trail[0]["detail"] == {
         "infusion_id": infusion.json()["id"],
-        "changes": ["bp_systolic_after", "dose_mg_per_kg", "notes"],
+        "changes": ["bp_diastolic_discharge", "bp_systolic_discharge", "dose_mg_per_kg", "notes"],
     }
     assert trail[3]["target"] == f"alert:{alert['id']}"
     # Times and addresses are left out of the comparison: their digits could match a dose.
