@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/tick_scale.py
 	$(BIN)/python bench/pwa_weight.py
+	$(BIN)/python bench/clinic_weight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

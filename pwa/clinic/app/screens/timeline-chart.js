@@ -59,10 +59,18 @@ function shape(ctx, kind, x, y, size) {
   ctx.fill();
 }
 
+const formats = new Map();
+
+/** Intl formats are costly to make: one per language and span, kept. */
+function dateFormat(options) {
+  const key = `${currentLanguage()} ${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(currentLanguage(), options));
+  return formats.get(key);
+}
+
 function timeAxisValues(u, splits) {
   const span = (u.scales.x.max - u.scales.x.min) / DAY;
-  const options = span > 400 ? { month: 'short', year: 'numeric' } : span > 60 ? { month: 'short', day: 'numeric' } : { month: 'short', day: 'numeric' };
-  const format = new Intl.DateTimeFormat(currentLanguage(), options);
+  const format = dateFormat(span > 400 ? { month: 'short', year: 'numeric' } : { month: 'short', day: 'numeric' });
   return splits.map((s) => format.format(new Date(s * 1000)));
 }
 
@@ -82,12 +90,12 @@ function underlay(panel, facts, isLast) {
       const bands = panel.scale.bands;
       bands.forEach((band, i) => {
         if (i === 0) return;
-        ctx.fillStyle = css(`--severity-${Math.min(i, 4)}`);
+        ctx.fillStyle = facts.colour(`--severity-${Math.min(i, 4)}`);
         const high = Math.min(band.high + 1, panel.scale.high);
         ctx.fillRect(left, y(high), width, y(band.low) - y(high));
       });
     }
-    ctx.fillStyle = css('--relief-fill');
+    ctx.fillStyle = facts.colour('--relief-fill');
     for (const span of facts.spans) {
       if (span.reliefEnd === null) continue;
       ctx.fillRect(x(span.start), top, Math.max(px, x(span.reliefEnd) - x(span.start)), height);
@@ -98,20 +106,20 @@ function underlay(panel, facts, isLast) {
         if (span.baseline === null || span.baseline === undefined) continue;
         const x0 = x(span.start);
         const x1 = x(span.end);
-        ctx.strokeStyle = css('--baseline-line');
+        ctx.strokeStyle = facts.colour('--baseline-line');
         ctx.setLineDash([6 * px, 4 * px]);
         ctx.beginPath();
         ctx.moveTo(x0, y(span.baseline));
         ctx.lineTo(x1, y(span.baseline));
         ctx.stroke();
-        ctx.strokeStyle = css('--response-line');
+        ctx.strokeStyle = facts.colour('--response-line');
         ctx.setLineDash([2 * px, 3 * px]);
         ctx.beginPath();
         ctx.moveTo(x0, y(span.response));
         ctx.lineTo(x1, y(span.response));
         ctx.stroke();
       }
-      ctx.strokeStyle = css('--remission-line');
+      ctx.strokeStyle = facts.colour('--remission-line');
       ctx.setLineDash([]);
       ctx.lineWidth = px;
       const remission = facts.remission;
@@ -123,20 +131,20 @@ function underlay(panel, facts, isLast) {
     ctx.lineWidth = px;
     for (const event of facts.events) {
       const ex = Math.round(x(event.at));
-      ctx.strokeStyle = css('--event');
+      ctx.strokeStyle = facts.colour('--event');
       ctx.setLineDash([1 * px, 3 * px]);
       ctx.beginPath();
       ctx.moveTo(ex, top);
       ctx.lineTo(ex, top + height);
       ctx.stroke();
       if (isLast) {
-        ctx.fillStyle = css('--event');
+        ctx.fillStyle = facts.colour('--event');
         shape(ctx, 'square', ex, top + height - 6 * px, 5 * px);
       }
     }
     for (const infusion of facts.infusions) {
       const ix = Math.round(x(infusion.at));
-      const colour = css(`--kind-${infusion.infusion.kind}`);
+      const colour = facts.colour(`--kind-${infusion.infusion.kind}`);
       ctx.strokeStyle = colour;
       ctx.setLineDash([4 * px, 3 * px]);
       ctx.beginPath();
@@ -168,8 +176,8 @@ function overlay(panel, facts) {
       for (const span of facts.spans) {
         if (span.relapseAt !== null) {
           const rx = x(span.relapseAt);
-          ctx.strokeStyle = css('--relapse');
-          ctx.fillStyle = css('--relapse');
+          ctx.strokeStyle = facts.colour('--relapse');
+          ctx.fillStyle = facts.colour('--relapse');
           ctx.setLineDash([]);
           ctx.lineWidth = 2 * px;
           ctx.beginPath();
@@ -179,8 +187,8 @@ function overlay(panel, facts) {
           ctx.fillText('R', rx, top + 26 * px);
         } else if (span.censorAt !== null && span.episode.outcome === 'censored') {
           const cx = x(span.censorAt);
-          ctx.strokeStyle = css('--censor');
-          ctx.fillStyle = css('--censor');
+          ctx.strokeStyle = facts.colour('--censor');
+          ctx.fillStyle = facts.colour('--censor');
           ctx.lineWidth = 2 * px;
           ctx.setLineDash([]);
           ctx.beginPath();
@@ -197,7 +205,7 @@ function overlay(panel, facts) {
     for (const mark of marks) {
       const mx = x(mark.at);
       const my = y(mark.score);
-      ctx.fillStyle = css(mark.direction === 'better' ? '--better' : '--worse');
+      ctx.fillStyle = facts.colour(mark.direction === 'better' ? '--better' : '--worse');
       ctx.beginPath();
       const s = 5 * px;
       if (mark.direction === 'better') {
@@ -218,7 +226,13 @@ function overlay(panel, facts) {
 
 /** The facts every panel draws, worked out once per timeline. */
 export function chartFacts(timeline) {
+  // Colours are read from the stylesheet once per chart, not on every draw.
+  const colours = new Map();
   return {
+    colour: (name) => {
+      if (!colours.has(name)) colours.set(name, css(name));
+      return colours.get(name);
+    },
     spans: episodeSpans(timeline),
     changes: reliableChanges(timeline),
     remission: timeline.relief.thresholds.remission_below,
