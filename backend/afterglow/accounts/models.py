@@ -39,6 +39,10 @@ class User(SQLModel, table=True):
 
 class Patient(SQLModel, table=True):
     __tablename__ = "patient"
+    __table_args__ = (
+        # Each clinic numbers its own records; several patients may have none (NULLs differ).
+        UniqueConstraint("clinic_id", "external_id", name="uq_patient_clinic_external_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinic.id", index=True)
@@ -48,6 +52,10 @@ class Patient(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=320)
     timezone: str = Field(max_length=64)
     locale: str = Field(default="en-US", max_length=16)
+    # ISO 3166-1 alpha-2: the country whose crisis help the patient is shown (CLINICAL.md §5).
+    country: str | None = Field(default=None, max_length=2)
+    # The clinic's own identifier for the patient (its record number), unique within the clinic.
+    external_id: str | None = Field(default=None, max_length=64)
     pain_enabled: bool = False
     is_active: bool = True
     created_by: int | None = Field(default=None, foreign_key="app_user.id")

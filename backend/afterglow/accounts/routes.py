@@ -20,6 +20,7 @@ from afterglow.accounts.service import (
     add_patient,
     clinic_patients,
     clinic_staff,
+    enrollment_status,
     invite_staff,
     link_info,
     open_session,
@@ -199,7 +200,10 @@ class PatientController(Controller):
         raises=[Conflict],
         policy="clinic-clinician",
         summary="Add a patient and get their enrollment link",
-        description="The link is valid for 7 days and works once; send it to the patient's phone.",
+        description="The link is valid for 7 days and works once; it is in this answer only, "
+        "with its QR code (SVG) for the printed handout. `country` (ISO 3166-1 alpha-2) decides "
+        "the patient's crisis help; left out, it is the time zone's country. `external_id`, the "
+        "clinic's record number, is unique within the clinic (409 when another patient has it).",
         status_code=HTTP_201_CREATED,
     )
     async def create(
@@ -271,14 +275,32 @@ class PatientController(Controller):
         await db.commit()
         return patient
 
+    @get(
+        "/{patient_id:int}/enrollment",
+        guards=[clinicians_only],
+        operation_id="getEnrollmentStatus",
+        policy="clinic-clinician",
+        summary="Whether a patient has set up the app, and when their link expires",
+        description="The link itself was shown once, when issued (only its hash is stored): "
+        "to print the handout again, issue a new link. Audited.",
+    )
+    async def enrollment(
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
+    ) -> schemas.EnrollmentStatus:
+        status = await enrollment_status(db, viewer, patient_id, now)
+        await db.commit()
+        return status
+
     @post(
         "/{patient_id:int}/enrollment",
         guards=[clinicians_only],
         operation_id="reissueEnrollment",
         raises=[Conflict],
         policy="clinic-clinician",
-        summary="A new enrollment link",
-        description="Earlier links for this patient stop working.",
+        summary="A new enrollment link, with its QR code for the printed handout",
+        description="Earlier links for this patient stop working. The link is in this answer "
+        "only (with its QR code as SVG, the clinic's name and phone number for the handout); "
+        "a patient who has already enrolled is a 409.",
         status_code=HTTP_201_CREATED,
     )
     async def reissue(
@@ -288,7 +310,7 @@ class PatientController(Controller):
         settings: AppSettings,
         viewer: CurrentViewer,
         now: Now,
-    ) -> schemas.EnrollmentLink:
+    ) -> schemas.EnrollmentHandout:
         link = await reissue_enrollment(db, settings, viewer, patient_id, now)
         await db.commit()
         return link

@@ -43,11 +43,20 @@ class SignedOutAll(msgspec.Struct):
     sessions_ended: int
 
 
+# ISO 3166-1 alpha-2 (US, GB, ES, MX, CA ...); checked against the list by the service.
+Country = Annotated[str, msgspec.Meta(min_length=1, max_length=8, examples=["US", "MX"])]
+# The clinic's own record number for the patient, unique within the clinic.
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
+
+
 class PatientCreate(msgspec.Struct, forbid_unknown_fields=True):
     display_name: NonEmpty
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     email: Email | None = None
     locale: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-US"
+    # Left out: the country of the time zone (America/Mexico_City: MX), when it has one.
+    country: Country | None = None
+    external_id: ExternalId | None = None
     pain_enabled: bool = False
 
 
@@ -56,6 +65,8 @@ class PatientUpdate(msgspec.Struct, forbid_unknown_fields=True):
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
     email: Email | None = None
     locale: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] | None = None
+    country: Country | None = None
+    external_id: ExternalId | None = None
     pain_enabled: bool | None = None
     is_active: bool | None = None
 
@@ -66,6 +77,8 @@ class PatientOut(msgspec.Struct):
     email: str | None
     timezone: str
     locale: str
+    country: str | None
+    external_id: str | None
     pain_enabled: bool
     is_active: bool
     enrolled: bool
@@ -77,9 +90,30 @@ class EnrollmentLink(msgspec.Struct):
     expires_at: datetime
 
 
+class EnrollmentHandout(msgspec.Struct):
+    """A patient's one-time enrollment link, shown once: only its hash is stored, so the link
+    and its QR code (SVG) are in this answer and nowhere else. With what the printed handout
+    names: the clinic and its phone number (null until an admin sets it)."""
+
+    url: str
+    expires_at: datetime
+    qr_svg: str
+    clinic_name: str
+    clinic_phone: str | None
+
+
+class EnrollmentStatus(msgspec.Struct):
+    """Whether the patient has set up the app, and the link waiting for them if any (the link
+    itself was shown once, when issued)."""
+
+    enrolled: bool
+    link_issued_at: datetime | None
+    link_expires_at: datetime | None
+
+
 class PatientCreated(msgspec.Struct):
     patient: PatientOut
-    enrollment: EnrollmentLink
+    enrollment: EnrollmentHandout
 
 
 class InviteOut(msgspec.Struct):

@@ -29,6 +29,7 @@ from afterglow.accounts.clinic_settings import (
     checked_clinic_settings,
     clinic_settings,
 )
+from afterglow.accounts.countries import checked_country, country_of_zone
 from afterglow.accounts.models import Clinic, Invite, Patient, User
 from afterglow.accounts.passwords import (
     hash_password,
@@ -513,11 +514,60 @@ def patient_out(patient: Patient) -> schemas.PatientOut:
         email=patient.email,
         timezone=patient.timezone,
         locale=patient.locale,
+        country=patient.country,
+        external_id=patient.external_id,
         pain_enabled=patient.pain_enabled,
         is_active=patient.is_active,
         enrolled=patient.user_id is not None,
         created_at=patient.created_at,
     )
+
+
+async def enrollment_handout(
+    db: AsyncSession, clinic_id: int, link: IssuedLink
+) -> schemas.EnrollmentHandout:
+    """The link as it is shown once: with its QR code and what the printed handout names."""
+    clinic = await db.get(Clinic, clinic_id)
+    assert clinic is not None
+    return schemas.EnrollmentHandout(
+        url=link.url,
+        expires_at=link.expires_at,
+        qr_svg=link_qr_svg(link.url),
+        clinic_name=clinic.name,
+        clinic_phone=clinic_settings(clinic.settings).clinic_phone,
+    )
+
+
+async def checked_external_id(
+    db: AsyncSession, clinic_id: int, external_id: str, patient_id: int | None = None
+) -> str:
+    """The clinic's record number, trimmed; another patient of the clinic may not have it."""
+    external_id = external_id.strip()
+    query = select(col(Patient.id)).where(
+        col(Patient.clinic_id) == clinic_id, col(Patient.external_id) == external_id
+    )
+    if patient_id is not None:
+        query = query.where(col(Patient.id) != patient_id)
+    if await db.scalar(query.limit(1)) is not None:
+        raise _record_number_taken(external_id)
+    return external_id
+
+
+def _record_number_taken(external_id: str) -> Clash:
+    return conflict(
+        f"Record number {external_id!r} is already another patient's in your clinic; check "
+        "the number, or open that patient."
+    )
+
+
+async def _flush_patient(db: AsyncSession, external_id: str | None) -> None:
+    try:
+        await db.flush()
+    except IntegrityError:
+        # The same record number given to another patient a moment ago.
+        if external_id is None:
+            raise
+        raise _record_number_taken(external_id) from None
 
 
 async def add_patient(
@@ -527,9 +577,17 @@ async def add_patient(
     data: schemas.PatientCreate,
     now: datetime,
 ) -> schemas.PatientCreated:
-    """A new patient of the viewer's clinic and their enrollment link (caller commits)."""
+    """A new patient of the viewer's clinic and their enrollment link (caller commits).
+
+    The country, when not given, is the time zone's (so that crisis help follows it)."""
     timezone = checked_timezone(data.timezone)
+    country = checked_country(data.country) if data.country else country_of_zone(timezone)
     email = checked_email(data.email) if data.email else None
+    external_id = (
+        await checked_external_id(db, viewer.clinic_id, data.external_id)
+        if data.external_id
+        else None
+    )
     if email and await email_taken(db, viewer.clinic_id, email):
         raise conflict("An account of your clinic already has this email.")
     patient = Patient(
@@ -538,12 +596,14 @@ async def add_patient(
         email=email,
         timezone=timezone,
         locale=data.locale,
+        country=country,
+        external_id=external_id,
         pain_enabled=data.pain_enabled,
         created_by=viewer.user_id,
         created_at=now,
     )
     db.add(patient)
-    await db.flush()
+    await _flush_patient(db, external_id)
     assert patient.id is not None
     link = await issue_invite(
         db,
@@ -557,7 +617,10 @@ async def add_patient(
     )
     record_audit(db, viewer, "patient.create", patient_id=patient.id)
     changed(db, patient.id, "patient", now)
-    return schemas.PatientCreated(patient=patient_out(patient), enrollment=enrollment_link(link))
+    return schemas.PatientCreated(
+        patient=patient_out(patient),
+        enrollment=await enrollment_handout(db, viewer.clinic_id, link),
+    )
 
 
 async def clinic_patients(
@@ -620,8 +683,16 @@ async def update_patient(
         changes["email"] = checked_email(changes["email"])
         if patient.user_id is not None:
             raise conflict("This patient has signed up; their sign-in email is theirs to keep.")
+    if "country" in changes:
+        changes["country"] = checked_country(changes["country"])
+    if "external_id" in changes:
+        changes["external_id"] = await checked_external_id(
+            db, patient.clinic_id, changes["external_id"], patient_id
+        )
     for key, value in changes.items():
         setattr(patient, key, value)
+    if "external_id" in changes:
+        await _flush_patient(db, changes["external_id"])
     if "is_active" in changes:
         await _set_account_active(db, patient, changes["is_active"])
     if "timezone" in changes or "is_active" in changes:
@@ -629,9 +700,34 @@ async def update_patient(
     return patient_out(patient)
 
 
+async def enrollment_status(
+    db: AsyncSession, viewer: Viewer, patient_id: int, now: datetime
+) -> schemas.EnrollmentStatus:
+    """Whether the patient has enrolled, and the unused link still waiting for them, if any."""
+    patient = await open_patient(db, viewer, patient_id, "patient.enrollment.read", staff_only=True)
+    waiting = (
+        await db.execute(
+            select(col(Invite.created_at), col(Invite.expires_at))
+            .where(
+                col(Invite.patient_id) == patient_id,
+                col(Invite.used_at).is_(None),
+                col(Invite.expires_at) > now,
+            )
+            .order_by(col(Invite.created_at).desc())
+            .limit(1)
+        )
+    ).first()
+    enrolled = patient.user_id is not None
+    return schemas.EnrollmentStatus(
+        enrolled=enrolled,
+        link_issued_at=waiting[0] if waiting and not enrolled else None,
+        link_expires_at=waiting[1] if waiting and not enrolled else None,
+    )
+
+
 async def reissue_enrollment(
     db: AsyncSession, settings: Settings, viewer: Viewer, patient_id: int, now: datetime
-) -> schemas.EnrollmentLink:
+) -> schemas.EnrollmentHandout:
     """A new enrollment link for a patient not yet enrolled; earlier links stop working."""
     patient = await open_patient(db, viewer, patient_id, "patient.enrollment")
     if patient.user_id is not None:
@@ -646,7 +742,7 @@ async def reissue_enrollment(
         patient_id=patient_id,
         email=patient.email,
     )
-    return enrollment_link(link)
+    return await enrollment_handout(db, patient.clinic_id, link)
 
 
 async def patient_reset_link(
