@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -128,7 +128,7 @@ def needs_attention_sql() -> Any:
     """Open alerts, relapsed, waning or something new to review: what the inbox counts."""
     return or_(
         col(PatientSummary.urgency_tier) <= URGENCY_TIERS["waning"],
-        col(PatientSummary.nothing_to_review).is_(False),
+        col(PatientSummary.nothing_to_review) == false(),
     )
 
 
@@ -435,7 +435,8 @@ class TriagePage:
         await rederive_stale(db, viewer.clinic_id, now)
         listed: list[Any] = [
             col(PatientSummary.clinic_id) == viewer.clinic_id,
-            col(PatientSummary.active).is_(True),
+            # `= true`, not `IS TRUE`: PostgreSQL's index matches only the former.
+            col(PatientSummary.active) == true(),
         ]
         conditions = list(listed)
         if q:

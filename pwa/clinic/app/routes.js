@@ -4,7 +4,7 @@
 // strings it needs: i18n/<lang>/<area>.json), `nav` (the header item it belongs to) and
 // `admin: true` for screens only admins may open.
 export const ROUTES = [
-  { pattern: '#/inbox', load: () => import('./screens/inbox.js'), nav: 'inbox', area: 'triage' },
+  { pattern: '#/inbox', load: () => import('./screens/inbox.js'), nav: 'inbox', area: 'inbox' },
   { pattern: '#/patients/:id', load: () => import('./screens/patient.js'), nav: 'inbox', area: 'timeline' },
   { pattern: '#/patients/:id/print', load: () => import('./screens/print.js'), nav: 'inbox', area: 'timeline' },
   { pattern: '#/clinic', load: () => import('./screens/clinic.js'), nav: 'clinic', area: 'timeline' },
