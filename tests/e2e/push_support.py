@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from afterglow.db import create_engine
+from afterglow.mail import Mailer
 from afterglow.push.delivery import PushSender
 from afterglow.push.vapid import load_vapid
 from afterglow.settings import Settings
@@ -64,6 +65,8 @@ async def _tick_once(settings: Settings, at: datetime) -> TickReport:
     engine = create_engine(settings)
     try:
         async with PushSender(load_vapid(settings)) as sender:
-            return await ReminderTick(engine, sender, clock=lambda: at)()
+            # Escalation emails go where the environment's AFTERGLOW_SMTP_* say (none: not sent).
+            mailer = Mailer.from_settings(settings)
+            return await ReminderTick(engine, sender, clock=lambda: at, mailer=mailer)()
     finally:
         await engine.dispose()
