@@ -17,7 +17,7 @@ const days = (value) => (value === null || value === undefined ? '—' : formatN
 function nameOf(pooled) {
   if (pooled.route) return t(`timeline.route.${pooled.route}`);
   if (pooled.kind) return t(`timeline.kind.${pooled.kind}`);
-  return t('clinic.all');
+  return t('timeline.clinic.all');
 }
 
 function landmark(km, day) {
@@ -35,11 +35,11 @@ function Strata({ id, title, overall, strata }) {
     <section class="card" aria-labelledby=${`${id}-title`}>
       <h2 id=${`${id}-title`}>${title}</h2>
       ${strata.length === 0
-        ? html`<p class="empty">${t('clinic.no_episodes')}</p>`
+        ? html`<p class="empty">${t('timeline.clinic.no_episodes')}</p>`
         : html`
             <div class="strata-grid">
               <div class="strata-chart">
-                <${KmChart} curves=${curves} height=${240} label=${t('clinic.km_label', { what: title })} />
+                <${KmChart} curves=${curves} height=${240} label=${t('timeline.clinic.km_label', { what: title })} />
                 <ul class="chart-legend">
                   ${strata.map((p, i) => html`<li><span class=${`key key-km-${(i % COLOURS.length) + 1}`} aria-hidden="true"></span>${nameOf(p)}</li>`)}
                 </ul>
@@ -50,13 +50,13 @@ function Strata({ id, title, overall, strata }) {
                 rows=${rows}
                 rowKey=${(p) => `${p.route}-${p.kind}`}
                 columns=${[
-                  { key: 'name', label: t('clinic.col.stratum'), render: (p) => (p === overall ? html`<strong>${nameOf(p)}</strong>` : nameOf(p)) },
-                  { key: 'episodes', label: t('clinic.col.episodes'), numeric: true, render: (p) => p.episodes },
-                  { key: 'response', label: t('clinic.col.response'), numeric: true, render: (p) => html`${percent(p.response_rate)} <span class="muted">(${p.responding}/${p.assessed})</span>` },
-                  { key: 'remission', label: t('clinic.col.remission'), numeric: true, render: (p) => html`${percent(p.remission_rate)} <span class="muted">(${p.remitted}/${p.assessed})</span>` },
-                  { key: 'relief', label: t('clinic.col.relief'), render: (p) => kmSentence(p.km) },
-                  { key: 'd28', label: t('clinic.col.at28'), numeric: true, render: (p) => landmark(p.km, 28) },
-                  { key: 'd56', label: t('clinic.col.at56'), numeric: true, render: (p) => landmark(p.km, 56) },
+                  { key: 'name', label: t('timeline.clinic.col.stratum'), render: (p) => (p === overall ? html`<strong>${nameOf(p)}</strong>` : nameOf(p)) },
+                  { key: 'episodes', label: t('timeline.clinic.col.episodes'), numeric: true, render: (p) => p.episodes },
+                  { key: 'response', label: t('timeline.clinic.col.response'), numeric: true, render: (p) => html`${percent(p.response_rate)} <span class="muted">(${p.responding}/${p.assessed})</span>` },
+                  { key: 'remission', label: t('timeline.clinic.col.remission'), numeric: true, render: (p) => html`${percent(p.remission_rate)} <span class="muted">(${p.remitted}/${p.assessed})</span>` },
+                  { key: 'relief', label: t('timeline.clinic.col.relief'), render: (p) => kmSentence(p.km) },
+                  { key: 'd28', label: t('timeline.clinic.col.at28'), numeric: true, render: (p) => landmark(p.km, 28) },
+                  { key: 'd56', label: t('timeline.clinic.col.at56'), numeric: true, render: (p) => landmark(p.km, 56) },
                 ]}
               />
             </div>
@@ -68,20 +68,20 @@ function Strata({ id, title, overall, strata }) {
 function Boosters({ spacing }) {
   return html`
     <section class="card" aria-labelledby="boosters-title">
-      <h2 id="boosters-title">${t('clinic.boosters.title')}</h2>
-      <p class="hint">${t('clinic.boosters.hint')}</p>
+      <h2 id="boosters-title">${t('timeline.clinic.boosters.title')}</h2>
+      <p class="hint">${t('timeline.clinic.boosters.hint')}</p>
       <${DataTable}
-        caption=${t('clinic.boosters.title')}
+        caption=${t('timeline.clinic.boosters.title')}
         captionHidden=${true}
         rows=${spacing}
         rowKey=${(s) => s.kind}
         columns=${[
-          { key: 'kind', label: t('clinic.boosters.kind'), render: (s) => (s.kind === 'all' ? html`<strong>${t('clinic.boosters.all')}</strong>` : t(`timeline.kind.${s.kind}`)) },
-          { key: 'count', label: t('clinic.boosters.count'), numeric: true, render: (s) => s.days.count },
-          { key: 'median', label: t('clinic.boosters.median'), numeric: true, render: (s) => days(s.days.median) },
+          { key: 'kind', label: t('timeline.clinic.boosters.kind'), render: (s) => (s.kind === 'all' ? html`<strong>${t('timeline.clinic.boosters.all')}</strong>` : t(`timeline.kind.${s.kind}`)) },
+          { key: 'count', label: t('timeline.clinic.boosters.count'), numeric: true, render: (s) => s.days.count },
+          { key: 'median', label: t('timeline.clinic.boosters.median'), numeric: true, render: (s) => days(s.days.median) },
           {
             key: 'iqr',
-            label: t('clinic.boosters.iqr'),
+            label: t('timeline.clinic.boosters.iqr'),
             numeric: true,
             render: (s) => (s.days.count ? `${days(s.days.lower_quartile)}–${days(s.days.upper_quartile)}` : '—'),
           },
@@ -94,14 +94,14 @@ function Boosters({ spacing }) {
 function Completion({ completion: c }) {
   return html`
     <section class="card" aria-labelledby="completion-title">
-      <h2 id="completion-title">${t('clinic.completion.title', { days: c.days })}</h2>
+      <h2 id="completion-title">${t('timeline.clinic.completion.title', { days: c.days })}</h2>
       ${c.patients === 0
-        ? html`<p class="empty">${t('clinic.completion.none')}</p>`
+        ? html`<p class="empty">${t('timeline.clinic.completion.none')}</p>`
         : html`
             <dl class="figures">
-              <div><dt>${t('clinic.completion.mood')}</dt><dd>${percent(c.mood_rate)}</dd><dd class="muted">${t('clinic.completion.mood_detail', { answered: c.mood_days_answered, expected: c.mood_days_expected })}</dd></div>
-              <div><dt>${t('clinic.completion.phq9')}</dt><dd>${percent(c.phq9_rate)}</dd><dd class="muted">${t('clinic.completion.phq9_detail', { answered: c.phq9_weeks_answered, expected: c.phq9_weeks_expected })}</dd></div>
-              <div><dt>${t('clinic.completion.mostly')}</dt><dd>${c.patients_mostly_answering} / ${c.patients}</dd><dd class="muted">${t('clinic.completion.mostly_detail')}</dd></div>
+              <div><dt>${t('timeline.clinic.completion.mood')}</dt><dd>${percent(c.mood_rate)}</dd><dd class="muted">${t('timeline.clinic.completion.mood_detail', { answered: c.mood_days_answered, expected: c.mood_days_expected })}</dd></div>
+              <div><dt>${t('timeline.clinic.completion.phq9')}</dt><dd>${percent(c.phq9_rate)}</dd><dd class="muted">${t('timeline.clinic.completion.phq9_detail', { answered: c.phq9_weeks_answered, expected: c.phq9_weeks_expected })}</dd></div>
+              <div><dt>${t('timeline.clinic.completion.mostly')}</dt><dd>${c.patients_mostly_answering} / ${c.patients}</dd><dd class="muted">${t('timeline.clinic.completion.mostly_detail')}</dd></div>
             </dl>
           `}
     </section>
@@ -115,23 +115,23 @@ export default function ClinicScreen() {
   const { data, error, loading } = useApi(() => api.get('/api/clinic/outcomes'), []);
   const relief = data && data.relief;
   return html`
-    <${Page} title=${t('clinic.title')} lead=${data ? t('clinic.lead', { date: formatDateTime(data.generated_at) }) : null} className="clinic-page">
+    <${Page} title=${t('timeline.clinic.title')} lead=${data ? t('timeline.clinic.lead', { date: formatDateTime(data.generated_at) }) : null} className="clinic-page">
       <${ErrorNote} error=${error} />
       ${loading && !data && html`<${Loading} />`}
       ${data &&
       html`
         <section class="card overall" aria-labelledby="overall-title">
-          <h2 id="overall-title">${t('clinic.overall.title')}</h2>
+          <h2 id="overall-title">${t('timeline.clinic.overall.title')}</h2>
           <dl class="figures">
-            <div><dt>${t('clinic.overall.episodes')}</dt><dd>${relief.overall.episodes}</dd></div>
-            <div><dt>${t('clinic.col.response')}</dt><dd>${percent(relief.overall.response_rate)}</dd><dd class="muted">${relief.overall.responding}/${relief.overall.assessed}</dd></div>
-            <div><dt>${t('clinic.col.remission')}</dt><dd>${percent(relief.overall.remission_rate)}</dd><dd class="muted">${relief.overall.remitted}/${relief.overall.assessed}</dd></div>
-            <div><dt>${t('clinic.col.relief')}</dt><dd class="figure-text">${kmSentence(relief.overall.km)}</dd></div>
+            <div><dt>${t('timeline.clinic.overall.episodes')}</dt><dd>${relief.overall.episodes}</dd></div>
+            <div><dt>${t('timeline.clinic.col.response')}</dt><dd>${percent(relief.overall.response_rate)}</dd><dd class="muted">${relief.overall.responding}/${relief.overall.assessed}</dd></div>
+            <div><dt>${t('timeline.clinic.col.remission')}</dt><dd>${percent(relief.overall.remission_rate)}</dd><dd class="muted">${relief.overall.remitted}/${relief.overall.assessed}</dd></div>
+            <div><dt>${t('timeline.clinic.col.relief')}</dt><dd class="figure-text">${kmSentence(relief.overall.km)}</dd></div>
           </dl>
-          <p class="hint">${t('clinic.overall.hint')}</p>
+          <p class="hint">${t('timeline.clinic.overall.hint')}</p>
         </section>
-        <${Strata} id="by-route" title=${t('clinic.by_route')} overall=${relief.overall} strata=${relief.by_route} />
-        <${Strata} id="by-kind" title=${t('clinic.by_kind')} overall=${relief.overall} strata=${relief.by_kind} />
+        <${Strata} id="by-route" title=${t('timeline.clinic.by_route')} overall=${relief.overall} strata=${relief.by_route} />
+        <${Strata} id="by-kind" title=${t('timeline.clinic.by_kind')} overall=${relief.overall} strata=${relief.by_kind} />
         <div class="clinic-grid">
           <${Boosters} spacing=${data.booster_spacing} />
           <${Completion} completion=${data.completion} />

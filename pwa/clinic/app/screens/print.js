@@ -48,21 +48,21 @@ function infusionLine(i) {
 }
 
 function alertLine(a) {
-  return t('print.alert_line', {
+  return t('timeline.print.alert_line', {
     date: formatDateTime(a.created_at),
     item9: a.item9,
-    level: t(`print.level.${a.level}`),
-    status: a.acknowledged_at ? t('print.acknowledged_at', { date: formatDateTime(a.acknowledged_at) }) : t(`print.alert_status.${a.status}`),
+    level: t(`timeline.print.level.${a.level}`),
+    status: a.acknowledged_at ? t('timeline.print.acknowledged_at', { date: formatDateTime(a.acknowledged_at) }) : t(`timeline.print.alert_status.${a.status}`),
   });
 }
 
 /** The summary as plain text, for the clinic's own record system. */
 export function plainText(timeline, s) {
   const lines = [
-    t('print.text.heading', { name: timeline.patient.display_name }),
-    t('print.generated', { date: formatDateTime(timeline.generated_at) }),
-    t('print.period', { from: formatDate(s.period.min * 1000), to: formatDate(s.period.max * 1000) }),
-    t('print.completeness', {
+    t('timeline.print.text.heading', { name: timeline.patient.display_name }),
+    t('timeline.print.generated', { date: formatDateTime(timeline.generated_at) }),
+    t('timeline.print.period', { from: formatDate(s.period.min * 1000), to: formatDate(s.period.max * 1000) }),
+    t('timeline.print.completeness', {
       mood: s.done.moodDays,
       days: s.done.days,
       mood_pct: percent(s.done.moodDays, s.done.days),
@@ -70,18 +70,18 @@ export function plainText(timeline, s) {
       weeks: s.done.weeks,
       phq9_pct: percent(s.done.phq9Weeks, s.done.weeks),
     }),
-    t('print.text.status', { status: t(`timeline.status.${timeline.status}`) }),
+    t('timeline.print.text.status', { status: t(`timeline.status.${timeline.status}`) }),
   ];
-  if (s.lastPhq9) lines.push(t('print.latest_phq9', { score: s.lastPhq9.score, band: s.lastPhq9.band_label || '', date: formatDate(s.lastPhq9.taken_at) }));
-  if (s.lastGad7) lines.push(t('print.latest_gad7', { score: s.lastGad7.score, band: s.lastGad7.band_label || '', date: formatDate(s.lastGad7.taken_at) }));
-  lines.push(s.lastPhq9 ? t('print.item9_latest', { answer: s.lastPhq9.answers[8], date: formatDate(s.lastPhq9.taken_at) }) : t('print.item9_none'));
-  lines.push(t('print.alerts_title', { days: ALERT_DAYS }) + ':');
-  lines.push(...(s.alerts.length ? s.alerts.map((a) => `- ${alertLine(a)}`) : [`- ${t('print.no_alerts')}`]));
-  lines.push('', t('print.episodes_title') + ':');
+  if (s.lastPhq9) lines.push(t('timeline.print.latest_phq9', { score: s.lastPhq9.score, band: s.lastPhq9.band_label || '', date: formatDate(s.lastPhq9.taken_at) }));
+  if (s.lastGad7) lines.push(t('timeline.print.latest_gad7', { score: s.lastGad7.score, band: s.lastGad7.band_label || '', date: formatDate(s.lastGad7.taken_at) }));
+  lines.push(s.lastPhq9 ? t('timeline.print.item9_latest', { answer: s.lastPhq9.answers[8], date: formatDate(s.lastPhq9.taken_at) }) : t('timeline.print.item9_none'));
+  lines.push(t('timeline.print.alerts_title', { days: ALERT_DAYS }) + ':');
+  lines.push(...(s.alerts.length ? s.alerts.map((a) => `- ${alertLine(a)}`) : [`- ${t('timeline.print.no_alerts')}`]));
+  lines.push('', t('timeline.print.episodes_title') + ':');
   for (const e of s.episodes) {
     lines.push(
       `- ${formatDate(e.start)} ${t(`timeline.kind.${e.kind}`)} ${t(`timeline.route.${e.route}`)}: ` +
-        t('print.text.episode', {
+        t('timeline.print.text.episode', {
           baseline: e.baseline ?? '—',
           nadir: e.nadir_score ?? '—',
           outcome: outcomeText(e),
@@ -91,9 +91,9 @@ export function plainText(timeline, s) {
         (e.probable_relapse ? `; ${t('timeline.ep.probable')}` : ''),
     );
   }
-  lines.push(t('print.text.km', { summary: kmSentence(timeline.relief.km) }));
+  lines.push(t('timeline.print.text.km', { summary: kmSentence(timeline.relief.km) }));
   lines.push('', t('timeline.outlook.title') + ':', ...outlookLines(timeline).map((l) => `  ${l}`));
-  lines.push('', t('print.infusions_title', { count: s.infusions.length }) + ':');
+  lines.push('', t('timeline.print.infusions_title', { count: s.infusions.length }) + ':');
   lines.push(...s.infusions.map((i) => `- ${infusionLine(i)}`));
   lines.push('', timeline.attribution);
   return lines.join('\n');
@@ -110,15 +110,15 @@ function PlainText({ text }) {
       document.execCommand('copy');
     }
     setCopied(true);
-    announce(t('print.copied'));
+    announce(t('timeline.print.copied'));
   };
   return html`
     <section class="card no-print plain-text" aria-labelledby="plain-title">
-      <h2 id="plain-title">${t('print.text.title')}</h2>
-      <p class="hint">${t('print.text.hint')}</p>
-      <label class="visually-hidden" for="plain-summary">${t('print.text.title')}</label>
+      <h2 id="plain-title">${t('timeline.print.text.title')}</h2>
+      <p class="hint">${t('timeline.print.text.hint')}</p>
+      <label class="visually-hidden" for="plain-summary">${t('timeline.print.text.title')}</label>
       <textarea id="plain-summary" readonly rows="14" value=${text}></textarea>
-      <button type="button" class="button" onClick=${copy}>${copied ? t('print.copied') : t('print.copy')}</button>
+      <button type="button" class="button" onClick=${copy}>${copied ? t('timeline.print.copied') : t('timeline.print.copy')}</button>
     </section>
   `;
 }
@@ -133,15 +133,15 @@ function Sheet({ timeline, s }) {
       <header class="sheet-head">
         <div>
           <h2 id="sheet-title">${timeline.patient.display_name}</h2>
-          <p>${t('print.period', { from: formatDate(s.period.min * 1000), to: formatDate(s.period.max * 1000) })}</p>
+          <p>${t('timeline.print.period', { from: formatDate(s.period.min * 1000), to: formatDate(s.period.max * 1000) })}</p>
         </div>
         <div class="sheet-status">
           <${StatusChip} status=${timeline.status} />
-          <p>${t('print.generated', { date: formatDateTime(timeline.generated_at) })}</p>
+          <p>${t('timeline.print.generated', { date: formatDateTime(timeline.generated_at) })}</p>
         </div>
       </header>
       <p class="sheet-line">
-        ${t('print.completeness', {
+        ${t('timeline.print.completeness', {
           mood: s.done.moodDays,
           days: s.done.days,
           mood_pct: percent(s.done.moodDays, s.done.days),
@@ -149,29 +149,29 @@ function Sheet({ timeline, s }) {
           weeks: s.done.weeks,
           phq9_pct: percent(s.done.phq9Weeks, s.done.weeks),
         })}
-        ${s.lastPhq9 && html` ${t('print.latest_phq9', { score: s.lastPhq9.score, band: s.lastPhq9.band_label || '', date: formatDate(s.lastPhq9.taken_at) })}`}
-        ${s.lastGad7 && html` ${t('print.latest_gad7', { score: s.lastGad7.score, band: s.lastGad7.band_label || '', date: formatDate(s.lastGad7.taken_at) })}`}
+        ${s.lastPhq9 && html` ${t('timeline.print.latest_phq9', { score: s.lastPhq9.score, band: s.lastPhq9.band_label || '', date: formatDate(s.lastPhq9.taken_at) })}`}
+        ${s.lastGad7 && html` ${t('timeline.print.latest_gad7', { score: s.lastGad7.score, band: s.lastGad7.band_label || '', date: formatDate(s.lastGad7.taken_at) })}`}
       </p>
       <div class="sheet-chart">
         <${TimelineChart} timeline=${timeline} panels=${panels} view=${s.period} onView=${() => {}} height=${105} syncKey="print" />
-        <p class="sheet-legend">${t('print.chart_legend')}</p>
+        <p class="sheet-legend">${t('timeline.print.chart_legend')}</p>
       </div>
       <div class="sheet-columns">
         <section aria-labelledby="safety-title">
-          <h3 id="safety-title">${t('print.safety_title')}</h3>
-          <p>${s.lastPhq9 ? t('print.item9_latest', { answer: s.lastPhq9.answers[8], date: formatDate(s.lastPhq9.taken_at) }) : t('print.item9_none')}</p>
-          <p><strong>${t('print.alerts_title', { days: ALERT_DAYS })}</strong></p>
+          <h3 id="safety-title">${t('timeline.print.safety_title')}</h3>
+          <p>${s.lastPhq9 ? t('timeline.print.item9_latest', { answer: s.lastPhq9.answers[8], date: formatDate(s.lastPhq9.taken_at) }) : t('timeline.print.item9_none')}</p>
+          <p><strong>${t('timeline.print.alerts_title', { days: ALERT_DAYS })}</strong></p>
           ${s.alerts.length
             ? html`<ul class="sheet-list">${s.alerts.slice(0, 5).map((a) => html`<li>${alertLine(a)}</li>`)}</ul>
-                ${s.alerts.length > 5 && html`<p>${t('print.more', { count: s.alerts.length - 5 })}</p>`}`
-            : html`<p>${t('print.no_alerts')}</p>`}
+                ${s.alerts.length > 5 && html`<p>${t('timeline.print.more', { count: s.alerts.length - 5 })}</p>`}`
+            : html`<p>${t('timeline.print.no_alerts')}</p>`}
         </section>
         <section aria-labelledby="sheet-outlook-title">
           <h3 id="sheet-outlook-title">${t('timeline.outlook.title')}</h3>
           <p class="sheet-outlook">${outlookLines(timeline).join(' ')}</p>
         </section>
       </div>
-      <h3>${t('print.episodes_title')}</h3>
+      <h3>${t('timeline.print.episodes_title')}</h3>
       <table class="sheet-table">
         <thead><tr>${columns.map((c) => html`<th scope="col" class=${c.numeric ? 'num' : ''}>${c.label}</th>`)}</tr></thead>
         <tbody>
@@ -179,16 +179,16 @@ function Sheet({ timeline, s }) {
         </tbody>
       </table>
       <p class="sheet-note">
-        ${s.episodes.length > MOST_EPISODES ? `${t('print.more_episodes', { count: s.episodes.length - MOST_EPISODES })} ` : ''}${t('print.text.km', { summary: kmSentence(timeline.relief.km) })}
+        ${s.episodes.length > MOST_EPISODES ? `${t('timeline.print.more_episodes', { count: s.episodes.length - MOST_EPISODES })} ` : ''}${t('timeline.print.text.km', { summary: kmSentence(timeline.relief.km) })}
       </p>
-      <h3>${t('print.infusions_title', { count: s.infusions.length })}</h3>
+      <h3>${t('timeline.print.infusions_title', { count: s.infusions.length })}</h3>
       <ol class="sheet-infusions">
         ${infusions.map((i) => html`<li>${infusionLine(i)}</li>`)}
       </ol>
-      ${s.infusions.length > MOST_INFUSIONS && html`<p class="sheet-note">${t('print.more', { count: s.infusions.length - MOST_INFUSIONS })}</p>`}
+      ${s.infusions.length > MOST_INFUSIONS && html`<p class="sheet-note">${t('timeline.print.more', { count: s.infusions.length - MOST_INFUSIONS })}</p>`}
       <footer class="sheet-foot">
         <p>${timeline.attribution}</p>
-        <p>${t('print.footer', { date: formatDateTime(timeline.generated_at) })}</p>
+        <p>${t('timeline.print.footer', { date: formatDateTime(timeline.generated_at) })}</p>
       </footer>
     </article>
   `;
@@ -201,10 +201,10 @@ export default function PrintScreen({ params }) {
   const id = params.id;
   const { data, error, loading } = useApi(() => api.get(`/api/patients/${id}/timeline`), [id]);
   const s = useMemo(() => data && summaryOf(data), [data]);
-  const title = data ? t('print.title', { name: data.patient.display_name }) : t('print.title_loading');
+  const title = data ? t('timeline.print.title', { name: data.patient.display_name }) : t('timeline.print.title_loading');
   const actions = html`
-    <a class="button" href=${`#/patients/${id}`}>${t('print.back')}</a>
-    <button type="button" class="button button-primary" onClick=${() => window.print()} disabled=${!data}>${t('print.print')}</button>
+    <a class="button" href=${`#/patients/${id}`}>${t('timeline.print.back')}</a>
+    <button type="button" class="button button-primary" onClick=${() => window.print()} disabled=${!data}>${t('timeline.print.print')}</button>
   `;
   return html`
     <${Page} title=${title} actions=${actions} className="print-page">
