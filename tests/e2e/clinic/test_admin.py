@@ -63,6 +63,8 @@ def test_an_admin_invites_deactivates_and_resets_a_staff_member(
     page.get_by_role("heading", name="Password reset link for Nurse Synthetic").wait_for()
     expect(page.get_by_role("img", name="QR code of the link").locator("svg")).to_be_visible()
     check_screen(page, "admin-staff-reset")
+    page.emulate_media(color_scheme="dark")
+    check_screen(page, "admin-staff-reset-dark", sizes=(BOTH[0],))
 
 
 def test_an_admin_changes_a_setting_and_sees_it_saved_and_in_the_audit_trail(

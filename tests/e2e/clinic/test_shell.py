@@ -69,16 +69,20 @@ def test_the_navigation_works_with_the_keyboard_alone(clinician_page: Any) -> No
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.tagName") == "H1"
 
-    page.keyboard.press("Shift+Tab")  # back into the frame, then forward to the navigation
+    # From the top again: through the header to the navigation.
+    page.reload()
+    wait_for_workspace(page)
     nav = page.get_by_role("navigation", name="Workspace")
     reached = []
-    for _ in range(12):
+    for _ in range(10):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.textContent.trim()")
         reached.append(focused)
         if focused == "Alerts":
             break
     assert "Inbox" in reached and reached[-1] == "Alerts", reached
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring not in ("none", ""), "the focused link shows where the focus is"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#/alerts$"))
     assert nav.get_by_role("link", name="Alerts").get_attribute("aria-current") == "page"
