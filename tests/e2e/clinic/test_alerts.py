@@ -200,3 +200,28 @@ def test_a_clinician_without_a_device_gets_the_escalation_by_email_and_one_that_
     top.get_by_role("link", name=f"Open the alert for {unreached.name}").click()
     expect(page.get_by_role("cell", name=re.compile("AFTERGLOW_SMTP_HOST")).first).to_be_visible()
     assert unreached_id != alert_id
+
+
+def test_an_admin_names_the_on_call_clinician_and_the_clinic_phone_patients_see(
+    clinic_page: Callable[..., Any], clinic_admin: httpx.Client, server: str
+) -> None:
+    email = f"oncall-{uuid.uuid4().hex[:6]}@e2e.test"
+    make_staff(server, email, "Dr On Call Synthetic").close()
+    page = clinic_page("admin", hash="#/admin/settings")
+    page.get_by_label("On-call clinician").select_option(label=f"Dr On Call Synthetic ({email})")
+    phone = page.get_by_label("Clinic phone number for patients")
+    phone.fill("call the front desk")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text(re.compile("give a number patients can dial")).first).to_be_visible()
+    phone.fill("+1 555 010 0199")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    stored = clinic_admin.get("/api/clinic/settings").json()
+    staff = {s["email"]: s["id"] for s in clinic_admin.get("/api/staff/").json()}
+    assert (stored["on_call_user_id"], stored["clinic_phone"]) == (staff[email], "+1 555 010 0199")
+    # Back to none, so that other tests' crisis screens stay as they were.
+    page.get_by_label("On-call clinician").select_option(value="")
+    phone.fill("")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    assert clinic_admin.get("/api/clinic/settings").json()["clinic_phone"] is None

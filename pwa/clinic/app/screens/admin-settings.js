@@ -21,6 +21,8 @@ function draftOf(settings) {
     alert_window_hours: String(settings.alert_window_hours ?? ''),
     urgent_alert_window_hours: String(settings.urgent_alert_window_hours ?? ''),
     on_call_contact: settings.on_call_contact || '',
+    on_call_user_id: settings.on_call_user_id == null ? '' : String(settings.on_call_user_id),
+    clinic_phone: settings.clinic_phone || '',
     not_emergency_notice: settings.not_emergency_notice || '',
     crisis: locales.map((locale) => ({
       locale,
@@ -60,6 +62,8 @@ function bodyOf(settings, draft, specs) {
     alert_window_hours: numberOr(draft.alert_window_hours),
     urgent_alert_window_hours: numberOr(draft.urgent_alert_window_hours),
     on_call_contact: draft.on_call_contact.trim() || null,
+    on_call_user_id: draft.on_call_user_id ? Number(draft.on_call_user_id) : null,
+    clinic_phone: draft.clinic_phone.trim() || null,
     not_emergency_notice: draft.not_emergency_notice,
     crisis_resources: Object.fromEntries(
       draft.crisis.map(({ locale, resources }) => [
@@ -91,9 +95,26 @@ function AlertWindows({ draft, change, fields }) {
 }
 
 function OnCall({ draft, change, fields }) {
+  // Escalations go to the on-call clinician by email as well as to their devices.
+  const staff = useApi(() => api.get('/api/staff/'), []);
+  const clinicians = (staff.data || []).filter(
+    (s) => (s.role === 'clinician' && s.is_active) || String(s.id) === draft.on_call_user_id,
+  );
   return html`
     <fieldset class="card">
       <legend>${t('admin.settings.on_call_title')}</legend>
+      <div class="form-row">
+        <${Field} label=${t('admin.settings.on_call_user')} hint=${t('admin.settings.on_call_user_hint')} error=${fields.on_call_user_id || (staff.error && staff.error.detail)}>
+          ${(p) => html`<select ...${p} value=${draft.on_call_user_id} onChange=${(e) => change({ on_call_user_id: e.target.value })}>
+            <option value="">${t('admin.settings.on_call_nobody')}</option>
+            ${clinicians.map((s) => html`<option value=${String(s.id)}>${s.display_name} (${s.email})</option>`)}
+          </select>`}
+        <//>
+        <${Field} label=${t('admin.settings.clinic_phone')} hint=${t('admin.settings.clinic_phone_hint')} error=${fields.clinic_phone}>
+          ${(p) => html`<input ...${p} type="tel" maxlength="40" autocomplete="off" value=${draft.clinic_phone}
+            onInput=${(e) => change({ clinic_phone: e.target.value })} />`}
+        <//>
+      </div>
       <${Field} label=${t('admin.settings.on_call_contact')} hint=${t('admin.settings.on_call_contact_hint')} error=${fields.on_call_contact}>
         ${(p) => html`<input ...${p} type="text" maxlength="300" value=${draft.on_call_contact}
           onInput=${(e) => change({ on_call_contact: e.target.value })} />`}
