@@ -73,7 +73,8 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     process = subprocess.Popen([_afterglow(), "serve"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{env['AFTERGLOW_PORT']}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded 2-core machine, imports and migrations alone can take 30 s.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
