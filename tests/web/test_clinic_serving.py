@@ -39,7 +39,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 def pwa_copy(tmp_path: Path) -> Path:
     """A copy of pwa/ to change files in."""
     copy = tmp_path / "pwa"
-    shutil.copytree(PWA, copy)
+    shutil.copytree(PWA, copy, symlinks=True)
     return copy
 
 
