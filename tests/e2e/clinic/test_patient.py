@@ -54,18 +54,25 @@ def test_a_clinician_sees_the_timeline_with_infusions_and_episodes(
     outlook.get_by_text(re.compile(r"past episodes with a response had relapsed by day")).wait_for()
     outlook.get_by_text("not an instruction").wait_for()
     page.get_by_role("region", name="PHQ-9s with item 9 above 0, newest first").wait_for()
-    # Pointing at the last infusion's marker shows its kind, route and dose.
+    # Pointing at an infusion's marker shows its kind, route and dose; at a relapse mark, its
+    # day and reason.
     plot = page.locator(".panel-plot .u-over").nth(1)
     box = plot.bounding_box()
     assert box is not None
     tip = page.locator(".marker-tip")
-    for step in range(int(box["width"] * 0.7), int(box["width"]), 2):
+    wanted = {
+        "booster": re.compile(r"(Scheduled|Symptom-triggered) booster · (IV|IM) · 0.5 mg/kg"),
+        "relapse": re.compile(r"Relapsed day \d+ \(confirmed PHQ-9 rise\)"),
+    }
+    seen: set[str] = set()
+    for step in range(int(box["width"] * 0.55), int(box["width"]), 2):
         page.mouse.move(box["x"] + step, box["y"] + box["height"] / 2)
         if tip.count():
+            text = tip.inner_text()
+            seen |= {name for name, pattern in wanted.items() if pattern.search(text)}
+        if seen == set(wanted):
             break
-    assert re.search(
-        r"(Scheduled|Symptom-triggered) booster · (IV|IM|Intranasal)", tip.inner_text()
-    )
+    assert seen == set(wanted)
     # Dragging across a panel zooms every panel to that span.
     before = page.locator(".range-note").inner_text()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 20)

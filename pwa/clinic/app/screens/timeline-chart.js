@@ -6,6 +6,7 @@ import uPlot from '/vendor/uplot-1.6.32/uPlot.esm.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { currentLanguage, formatDate, formatDateTime, formatNumber, t } from '../i18n.js';
 import { DAY, doseText, episodeSpans, reliableChanges, seriesOf } from './timeline-data.js';
+import { outcomeText } from './timeline-parts.js';
 
 const STYLESHEET = '/vendor/uplot-1.6.32/uPlot.min.css';
 
@@ -246,6 +247,9 @@ function nearestMarker(facts, u, left) {
   const candidates = [
     ...facts.infusions.map((m) => ({ type: 'infusion', at: m.at, item: m.infusion })),
     ...facts.events.map((m) => ({ type: 'event', at: m.at, item: m.event })),
+    ...facts.spans
+      .filter((span) => span.relapseAt !== null || (span.censorAt !== null && span.episode.outcome === 'censored'))
+      .map((span) => ({ type: 'episode', at: span.relapseAt ?? span.censorAt, item: span.episode })),
   ];
   for (const c of candidates) {
     const distance = Math.abs(u.valToPos(c.at, 'x') - left);
@@ -364,6 +368,15 @@ function Panel({ panel, timeline, facts, view, onSelect, onHover, onTap, syncKey
 
 function MarkerDetails({ marker }) {
   if (!marker) return null;
+  if (marker.type === 'episode') {
+    const e = marker.item;
+    return html`
+      <strong>${outcomeText(e)}</strong>
+      <span>${t('timeline.tip.episode', { date: formatDate(e.start), kind: t(`timeline.kind.${e.kind}`) })}</span>
+      ${e.censor_reason && html`<span>${t('timeline.tip.censored', { reason: t(`timeline.censor.${e.censor_reason}`), days: formatNumber(e.duration_days, { maximumFractionDigits: 1 }) })}</span>`}
+      ${e.probable_relapse && html`<span>${t('timeline.ep.probable')}</span>`}
+    `;
+  }
   if (marker.type === 'event') {
     const e = marker.item;
     return html`
