@@ -62,14 +62,16 @@ def running_server(extra_env: dict[str, str] | None = None, prepare=None) -> Ite
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        # A minute: on a busy shared machine the server's imports alone can take many seconds.
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"{url}/api/health", timeout=1)
                 break
             except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
                 time.sleep(0.05)
-        else:
-            raise RuntimeError("the server did not start")
         yield Server(url, settings, process)
     finally:
         process.terminate()
