@@ -106,7 +106,6 @@ async def test_a_mood_check_in_turns_holding_into_waning_at_once(make_client, wo
         p["patient_id"]: p for p in (await clinician.get("/api/clinic/patients")).json()["patients"]
     }
     assert after[world.patient_a1.id]["relief_status"] == "waning"
-    assert after[world.patient_a1.id]["checkins_last_7_days"] >= 3
     assert after[world.patient_a1.id]["last_checkin_at"] == response.json()["taken_at"]
 
 

@@ -88,11 +88,11 @@ class PatientSummary(SQLModel, table=True):
     phq9_recent: list[list[int]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
-    # The booster window from the patient's own relapses (days since the infusion), or, when it
-    # must come from the clinic's pooled estimate, the current episode to compute it with at read.
+    # The booster window from the patient's own relapses (days since the infusion), or whether
+    # it comes from the clinic's pooled estimate instead (worked out when the list is read).
     window_start_day: float | None = None
     window_end_day: float | None = None
-    window_episode: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    window_from_clinic: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # Time alone changes two things, stored as the instants they change so that nothing has to
     # write when they pass: the status turns "no recent data" at `stale_after` (CLINICAL.md §4;
     # see relief.summary.recent_until), and an ongoing episode turns censored after

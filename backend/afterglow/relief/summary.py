@@ -164,17 +164,17 @@ class SummaryInputs:
 @dataclass(frozen=True)
 class WindowBasis:
     """The booster window as stored: from the patient's own relapses (days since the infusion),
-    or the current episode to compute it with from the clinic's pooled estimate at read."""
+    or from the clinic's pooled estimate, worked out when the triage list is read."""
 
     start_day: float | None = None
     end_day: float | None = None
-    episode: Episode | None = None
+    from_clinic: bool = False
 
     def values(self) -> dict[str, Any]:
         return {
             "window_start_day": self.start_day,
             "window_end_day": self.end_day,
-            "window_episode": msgspec.to_builtins(self.episode) if self.episode else None,
+            "window_from_clinic": self.from_clinic,
         }
 
 
@@ -194,7 +194,7 @@ def window_basis(
 
     own = patient_km(episodes, limits)
     if own.events < limits.min_events_for_median:
-        return WindowBasis(episode=current)
+        return WindowBasis(from_clinic=True)
     window = booster_outlook(current, episodes, own, None, now, [], tz_name, limits).window
     return WindowBasis(window.start_day, window.end_day) if window else WindowBasis()
 

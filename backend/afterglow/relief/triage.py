@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import ReliefThresholds
 from afterglow.relief.kaplan_meier import KaplanMeierEstimate, kaplan_meier
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.outlook import ReliefStatus, booster_outlook
+from afterglow.relief.outlook import ReliefStatus, _suggested_window
 from afterglow.relief.service import (
     clinic_thresholds,
     derivation_fingerprint,
@@ -49,7 +49,6 @@ from afterglow.relief.summary import (
     REVIEWED_INSTRUMENTS,
     SPARKLINE,
     URGENCY_TIERS,
-    as_of,
     as_utc,
     status_now_sql,
     triage_facts,
@@ -102,7 +101,6 @@ class TriageRow(msgspec.Struct):
     alert_overdue: bool
     awaiting_review: bool
     reviewed_at: datetime | None
-    checkins_last_7_days: int
     last_checkin_at: datetime | None
     days_since_checkin: float | None
     no_checkin_for_3_days: bool
@@ -151,7 +149,7 @@ def triage_columns(now: datetime) -> tuple[Any, ...]:
         col(PatientSummary.phq9_recent),
         col(PatientSummary.window_start_day),
         col(PatientSummary.window_end_day),
-        col(PatientSummary.window_episode),
+        col(PatientSummary.window_from_clinic),
         col(Patient.display_name),
         col(Patient.timezone),
     )
@@ -210,6 +208,50 @@ class PooledEstimates:
         return estimate
 
 
+# Any current episode: the clinic's window, in days since the infusion, is the same for every
+# patient it serves, and `_suggested_window` reads nothing of the episode but its start, for
+# dates the row works out itself (window_out).
+_ANY_CURRENT = Episode(
+    start=NEVER,
+    end=NEVER,
+    ended_by=None,
+    infusion_ids=(),
+    kind="induction",
+    route="iv",
+    baseline=None,
+    baseline_phq9_id=None,
+    nadir_day=None,
+    nadir_score=None,
+    remitted=False,
+    outcome="ongoing",
+    relapse_day=None,
+    relapse_interval=None,
+    relapse_reason=None,
+    censor_reason=None,
+    probable_relapse=False,
+    half_life_day=None,
+    duration_days=None,
+    event=False,
+    points=(),
+    unassessed_reason=None,
+)
+
+
+def clinic_window_days(
+    clinic_km: KaplanMeierEstimate, thresholds: ReliefThresholds
+) -> tuple[float, float] | None:
+    """The window the clinic's pooled estimate suggests to a patient with too few relapses of
+    their own, by the outlook's own rule (so the row and the relief view agree)."""
+    no_own = kaplan_meier(
+        [],
+        [],
+        min_events_for_median=thresholds.min_events_for_median,
+        landmark_days=thresholds.survival_landmark_days,
+    )
+    window, _ = _suggested_window(_ANY_CURRENT, 0.0, no_own, clinic_km, UTC, thresholds)
+    return (window.start_day, window.end_day) if window else None
+
+
 async def booster_windows(
     db: AsyncSession,
     rows: Sequence[Any],
@@ -218,39 +260,28 @@ async def booster_windows(
     now: datetime,
 ) -> dict[int, WindowOut | None]:
     """Each row's window: from the stored own-relapse days, or for a patient with too few
-    relapses of their own, from the clinic's pooled estimate exactly as the relief view does."""
+    relapses of their own, from the clinic's pooled estimate (worked out once a page)."""
     windows: dict[int, WindowOut | None] = {}
-    needs_clinic = [row for row in rows if row.window_episode is not None]
-    thresholds = await clinic_thresholds(db, clinic_id) if needs_clinic else None
+    clinic_days: tuple[float, float] | None = None
+    if any(row.window_from_clinic for row in rows):
+        thresholds = await clinic_thresholds(db, clinic_id)
+        clinic_days = clinic_window_days(await pooled.of(db, clinic_id, thresholds), thresholds)
     for row in rows:
         start = _aware(row.last_infusion_at)
-        if start is not None and row.window_start_day is not None:
+        if start is None:
+            continue
+        if row.window_start_day is not None:
             windows[row.patient_id] = window_out(
                 start, row.window_start_day, row.window_end_day, "own", row.timezone, now
             )
-    if thresholds is None:
-        return windows
-    clinic_km = await pooled.of(db, clinic_id, thresholds)
-    if not clinic_km.median_shown:
-        return windows
-    no_own = kaplan_meier(
-        [],
-        [],
-        min_events_for_median=thresholds.min_events_for_median,
-        landmark_days=thresholds.survival_landmark_days,
-    )
-    for row in needs_clinic:
-        episode = as_of([msgspec.convert(row.window_episode, Episode)], now)[0]
-        outlook = booster_outlook(episode, [], no_own, clinic_km, now, [], row.timezone, thresholds)
-        if outlook.window is not None:
-            window = outlook.window
+        elif row.window_from_clinic and clinic_days is not None:
             windows[row.patient_id] = window_out(
-                episode.start, window.start_day, window.end_day, "clinic", row.timezone, now
+                start, clinic_days[0], clinic_days[1], "clinic", row.timezone, now
             )
     return windows
 
 
-def triage_row(summary: Any, recent: int, window: WindowOut | None, now: datetime) -> TriageRow:
+def triage_row(summary: Any, window: WindowOut | None, now: datetime) -> TriageRow:
     latest_at = _aware(summary.latest_phq9_at)
     latest = (
         LatestPhq9(summary.latest_phq9_score, summary.latest_phq9_band, latest_at)
@@ -290,25 +321,11 @@ def triage_row(summary: Any, recent: int, window: WindowOut | None, now: datetim
         alert_overdue=due is not None and due <= now,
         awaiting_review=not summary.nothing_to_review,
         reviewed_at=_aware(summary.reviewed_at),
-        checkins_last_7_days=recent,
         last_checkin_at=last_checkin,
         days_since_checkin=round((now - last_checkin) / DAY, 1) if last_checkin else None,
         no_checkin_for_3_days=silent,
         booster_window=window,
     )
-
-
-async def checkins_since(
-    db: AsyncSession, patient_ids: list[int], since: datetime
-) -> dict[int, int]:
-    if not patient_ids:
-        return {}
-    rows = await db.execute(
-        select(col(CheckIn.patient_id), func.count())
-        .where(col(CheckIn.patient_id).in_(patient_ids), col(CheckIn.taken_at) >= since)
-        .group_by(col(CheckIn.patient_id))
-    )
-    return {patient_id: count for patient_id, count in rows}
 
 
 async def reorder_patient(db: AsyncSession, patient_id: int, now: datetime) -> None:
@@ -488,12 +505,8 @@ class TriagePage:
             if q:
                 counted = counted.join(Patient, summary_join)
             total = await db.scalar(counted.where(*conditions))
-        recent = await checkins_since(db, [row.patient_id for row in rows], now - timedelta(days=7))
         windows = await booster_windows(db, rows, viewer.clinic_id, self.pooled, now)
-        patients = [
-            triage_row(row, recent.get(row.patient_id, 0), windows.get(row.patient_id), now)
-            for row in rows
-        ]
+        patients = [triage_row(row, windows.get(row.patient_id), now) for row in rows]
         record_audit(
             db,
             viewer,

@@ -52,7 +52,9 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("window_start_day", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("window_end_day", sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column("window_episode", sa.JSON(), nullable=True))
+        batch_op.add_column(
+            sa.Column("window_from_clinic", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.create_index("ix_patient_summary_triage", NEW_TRIAGE)
     op.execute(
         "UPDATE patient_summary SET derived_with = NULL, active = "
@@ -64,7 +66,7 @@ def downgrade() -> None:
     with op.batch_alter_table("patient_summary", schema=None) as batch_op:
         batch_op.drop_index("ix_patient_summary_triage")
         for column in (
-            "window_episode",
+            "window_from_clinic",
             "window_end_day",
             "window_start_day",
             "phq9_recent",
