@@ -55,8 +55,7 @@ function Strata({ id, title, overall, strata }) {
                   { key: 'response', label: t('timeline.clinic.col.response'), numeric: true, render: (p) => html`${percent(p.response_rate)} <span class="muted">(${p.responding}/${p.assessed})</span>` },
                   { key: 'remission', label: t('timeline.clinic.col.remission'), numeric: true, render: (p) => html`${percent(p.remission_rate)} <span class="muted">(${p.remitted}/${p.assessed})</span>` },
                   { key: 'relief', label: t('timeline.clinic.col.relief'), render: (p) => kmSentence(p.km) },
-                  { key: 'd28', label: t('timeline.clinic.col.at28'), numeric: true, render: (p) => landmark(p.km, 28) },
-                  { key: 'd56', label: t('timeline.clinic.col.at56'), numeric: true, render: (p) => landmark(p.km, 56) },
+                  { key: 'landmarks', label: t('timeline.clinic.col.landmarks'), numeric: true, render: (p) => `${landmark(p.km, 28)} · ${landmark(p.km, 56)}` },
                 ]}
               />
             </div>
