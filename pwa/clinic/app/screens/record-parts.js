@@ -3,7 +3,7 @@
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { useApi } from '../ui.js';
+import { ErrorNote, useApi } from '../ui.js';
 
 /** "2026-11-29T09:05" for <input type="datetime-local"> from an ISO time, in this browser's zone. */
 export function localInput(value) {
@@ -48,4 +48,15 @@ export function changedFields(original, current) {
     } else if (before !== now) out[key] = now;
   }
   return out;
+}
+
+/**
+ * A form's error: when the server named fields (each message is shown at its field), a short
+ * pointer to them instead of the same messages again; otherwise the server's message.
+ */
+export function FormError({ error }) {
+  if (error && error.fields && Object.keys(error.fields).length) {
+    return html`<div class="error-note" role="alert"><p>${t('records.check_fields', { count: Object.keys(error.fields).length })}</p></div>`;
+  }
+  return html`<${ErrorNote} error=${error} />`;
 }

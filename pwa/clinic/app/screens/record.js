@@ -4,8 +4,8 @@
 import { html, useMemo, useState } from '../html.js';
 import { api } from '../api.js';
 import { formatDateTime, formatNumber, t } from '../i18n.js';
-import { Button, Chip, ErrorNote, Field, Loading, Notice, Page, announce, useApi, useStylesheet } from '../ui.js';
-import { BackToPatient, changedFields, fromLocalInput, localInput, numberOrNull, usePatient } from './record-parts.js';
+import { Button, Chip, ErrorNote, Field, Loading, Notice, Page, useApi, useStylesheet } from '../ui.js';
+import { BackToPatient, changedFields, fromLocalInput, localInput, numberOrNull, usePatient, FormError } from './record-parts.js';
 
 const KINDS = ['induction', 'scheduled_booster', 'symptom_triggered_booster'];
 const DRUGS = ['racemic_ketamine', 'esketamine'];
@@ -91,17 +91,24 @@ function pressureText(i) {
 }
 
 function InfusionForm({ patientId, editing, last, onDone, onCancel }) {
-  const initial = useMemo(() => (editing ? formOf(editing) : blankInfusion(last)), [editing, last]);
+  const initial = useMemo(() => (editing ? formOf(editing) : blankInfusion(last)), [editing, last?.id]);
   const [form, setForm] = useState(initial);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [shownFor, setShownFor] = useState(initial);
-  if (shownFor !== initial) {
-    setShownFor(initial);
+  const [shownFor, setShownFor] = useState({ initial, editing });
+  // A new starting point (another record to correct, or a new last infusion) replaces the form,
+  // unless the clinician is typing a new infusion: what they typed is kept.
+  const [dirty, setDirty] = useState(false);
+  if (shownFor.initial !== initial && (!dirty || shownFor.editing !== editing)) {
+    setShownFor({ initial, editing });
     setForm(initial);
     setError(null);
+    setDirty(false);
   }
-  const set = (key) => (event) => setForm((f) => ({ ...f, [key]: event.target.value }));
+  const set = (key) => (event) => {
+    setDirty(true);
+    setForm((f) => ({ ...f, [key]: event.target.value }));
+  };
   const fields = error?.fields || {};
   const submit = async (event) => {
     event.preventDefault();
@@ -112,6 +119,7 @@ function InfusionForm({ patientId, editing, last, onDone, onCancel }) {
       const saved = editing
         ? await api.patch(`/api/patients/${patientId}/infusions/${editing.id}`, changedFields(editing, body))
         : await api.post(`/api/patients/${patientId}/infusions`, body);
+      setDirty(false);
       if (!editing) setForm(blankInfusion(saved));
       onDone(saved, editing ? 'corrected' : 'recorded');
     } catch (e) {
@@ -185,7 +193,7 @@ function InfusionForm({ patientId, editing, last, onDone, onCancel }) {
           ${(p) => html`<textarea ...${p} rows="2" value=${form.notes} onInput=${set('notes')}></textarea>`}
         <//>
       </div>
-      <${ErrorNote} error=${error} withFields=${false} />
+      <${FormError} error=${error} />
       <div class="form-actions">
         <${Button} kind="primary" type="submit" busy=${busy}>${editing ? t('records.save_correction') : t('records.infusion.save')}<//>
         ${editing && html`<${Button} onClick=${onCancel}>${t('common.cancel')}<//>`}
@@ -251,7 +259,7 @@ function EventForm({ patientId, editing, onDone, onCancel }) {
       <${Field} label=${t('records.notes')} error=${fields.notes}>
         ${(p) => html`<textarea ...${p} rows="2" value=${form.notes} onInput=${set('notes')}></textarea>`}
       <//>
-      <${ErrorNote} error=${error} withFields=${false} />
+      <${FormError} error=${error} />
       <div class="form-actions">
         <${Button} kind="primary" type="submit" busy=${busy}>${editing ? t('records.save_correction') : t('records.event.save')}<//>
         ${editing && html`<${Button} onClick=${onCancel}>${t('common.cancel')}<//>`}
@@ -412,13 +420,11 @@ export default function RecordScreen({ params }) {
     stopEditing(null);
     const text = t(`records.done.${what}_${how}`);
     setNotice(text);
-    announce(text);
   };
   const struck = (what, list) => (saved) => {
     replace(list, saved);
     const text = t(`records.done.${what}_struck`);
     setNotice(text);
-    announce(text);
   };
   const edit = (setter) => (record) => {
     setter(record);
@@ -434,13 +440,15 @@ export default function RecordScreen({ params }) {
         ${notice} <a href=${`#/patients/${id}`}>${t('records.see_timeline')}</a>
       <//>`}
       <div class="record-columns">
-        <${InfusionForm}
-          patientId=${id}
-          editing=${editingInfusion}
-          last=${last}
-          onDone=${done('infusion', infusions, setEditingInfusion)}
-          onCancel=${() => setEditingInfusion(null)}
-        />
+        ${infusions.data
+          ? html`<${InfusionForm}
+              patientId=${id}
+              editing=${editingInfusion}
+              last=${last}
+              onDone=${done('infusion', infusions, setEditingInfusion)}
+              onCancel=${() => setEditingInfusion(null)}
+            />`
+          : html`<div class="card"><${Loading} /></div>`}
         <${EventForm}
           patientId=${id}
           editing=${editingEvent}

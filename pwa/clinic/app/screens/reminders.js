@@ -4,8 +4,8 @@
 import { html, useMemo, useState } from '../html.js';
 import { api } from '../api.js';
 import { formatDateTime, t } from '../i18n.js';
-import { Button, Chip, DataTable, ErrorNote, Field, Loading, Notice, Page, Pager, RelativeTime, announce, useApi, useStylesheet } from '../ui.js';
-import { BackToPatient, usePatient } from './record-parts.js';
+import { Button, Chip, DataTable, ErrorNote, Field, Loading, Notice, Page, Pager, RelativeTime, useApi, useStylesheet } from '../ui.js';
+import { BackToPatient, usePatient, FormError } from './record-parts.js';
 
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6];
 const PAGE = 25;
@@ -86,7 +86,6 @@ function Schedule({ id, settings, onSaved }) {
     try {
       onSaved(await api.put(`/api/patients/${id}/reminders`, bodyOf(form, settings)));
       setSaved(true);
-      announce(t('records.reminders.saved'));
     } catch (e) {
       setError(e);
     } finally {
@@ -124,7 +123,7 @@ function Schedule({ id, settings, onSaved }) {
         ${t('records.reminders.nudges')}
       </label>
       <p class="hint">${t('records.reminders.nudges_hint')}</p>
-      <${ErrorNote} error=${error} withFields=${false} />
+      <${FormError} error=${error} />
       ${saved && html`<${Notice} tone="good">${t('records.reminders.saved')}<//>`}
       <div class="form-actions"><${Button} kind="primary" type="submit" busy=${busy}>${t('common.save')}<//></div>
     </form>
