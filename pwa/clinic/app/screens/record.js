@@ -244,7 +244,7 @@ function EventForm({ patientId, editing, onDone, onCancel }) {
         ${editing ? t('records.event.correct_title', { when: formatDateTime(editing.occurred_at) }) : t('records.event.new_title')}
       </h2>
       <p class="hint">${t('records.event.why')}</p>
-      <div class="record-grid">
+      <div class="record-grid single">
         <${Field} label=${t('records.event.kind')} error=${fields.kind}>
           ${(p) => html`
             <select ...${p} value=${form.kind} onChange=${set('kind')}>
@@ -325,7 +325,7 @@ function InfusionList({ patientId, infusions, editingId, onEdit, onStruck }) {
   return html`
     <div class="table-wrap" role="region" aria-label=${t('records.infusion.list')} tabindex="0">
       <table class="data-table record-table">
-        <caption>${t('records.infusion.list')}</caption>
+        <caption class="visually-hidden">${t('records.infusion.list')}</caption>
         <thead>
           <tr>
             <th scope="col">${t('records.infusion.given_at')}</th>
