@@ -100,13 +100,16 @@ def rederive_after(episodes: list[Episode], limits: ReliefThresholds) -> datetim
     return current.start + (current.points[-1].day + limits.follow_up_gap_days) * DAY
 
 
-def status_now_sql(now: datetime) -> Any:
+def status_now_sql(now: datetime | Any) -> Any:
     """`outlook.status_now` in SQL, so triage sorts and filters on it without a write (the two
-    are tested against each other)."""
+    are tested against each other). `now` is a time or a bound parameter standing for one."""
     return case(
         (
             col(PatientSummary.relief_status).in_(("holding", "waning"))
-            & (col(PatientSummary.stale_after) <= literal(now)),
+            & (
+                col(PatientSummary.stale_after)
+                <= (literal(now) if isinstance(now, datetime) else now)
+            ),
             literal("no_recent_data"),
         ),
         else_=col(PatientSummary.relief_status),

@@ -13,15 +13,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import case, false, func, or_, select, true, update
+from sqlalchemy import Integer, bindparam, case, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.auth import clinicians_only
@@ -130,7 +131,7 @@ def needs_attention_sql() -> Any:
     )
 
 
-def triage_columns(now: datetime) -> tuple[Any, ...]:
+def triage_columns(now: datetime | Any) -> tuple[Any, ...]:
     """The columns the list shows: never the stored episodes, which only the relief view needs."""
     return (
         col(PatientSummary.patient_id),
@@ -432,6 +433,67 @@ class TriageController(Controller):
 
 
 @dataclass(frozen=True)
+class TriageStatements:
+    page: Any
+    counts: Any  # everyone listed, and those needing attention, whatever the filters
+    filtered_count: Any
+
+
+@lru_cache(maxsize=32)
+def triage_statements(sort: str, search: bool, status: bool, attention: bool) -> TriageStatements:
+    """The list's statements for one shape of request, built once (the request's values are
+    bound parameters: clinic_id, now, pattern, status, limit, offset)."""
+    stale_after = SQLModel.metadata.tables[PatientSummary.__tablename__].c.stale_after
+    now = bindparam("now", type_=stale_after.type)
+    listed: list[Any] = [
+        col(PatientSummary.clinic_id) == bindparam("clinic_id"),
+        # `= true`, not `IS TRUE`: PostgreSQL's index matches only the former.
+        col(PatientSummary.active) == true(),
+    ]
+    conditions = list(listed)
+    if search:
+        conditions.append(col(Patient.display_name).ilike(bindparam("pattern")))
+    if status:
+        conditions.append(status_now_sql(now) == bindparam("status"))
+    if attention:
+        conditions.append(needs_attention_sql())
+    order: list[Any] = (
+        [
+            col(PatientSummary.urgency_tier),
+            col(PatientSummary.alert_due_at),
+            col(PatientSummary.nothing_to_review),
+            col(PatientSummary.activity_at),
+        ]
+        if sort == "urgency"
+        else [col(Patient.display_name)]
+    )
+    # Every patient has a summary from enrollment on; one whose derivation failed has a stale
+    # one at the top of the list (relief.summary.mark_stale), so nobody is hidden. Driven by
+    # the summary's triage index, so a page costs the same in any clinic size.
+    summary_join = col(PatientSummary.patient_id) == col(Patient.id)
+    page = (
+        select(*triage_columns(now))
+        .select_from(PatientSummary)
+        .join(Patient, summary_join)
+        .where(*conditions)
+        .order_by(*order, col(PatientSummary.patient_id))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    # Both counts read the summary's triage index alone (`active` is kept on the summary),
+    # never every patient row: one pass over the clinic's index entries.
+    counts = (
+        select(func.count(), func.coalesce(func.sum(case((needs_attention_sql(), 1), else_=0)), 0))
+        .select_from(PatientSummary)
+        .where(*listed)
+    )
+    filtered = select(func.count()).select_from(PatientSummary)
+    if search:
+        filtered = filtered.join(Patient, summary_join)
+    return TriageStatements(page, counts, filtered.where(*conditions))
+
+
+@dataclass(frozen=True)
 class TriagePage:
     """One page of the triage list, as asked for."""
 
@@ -450,61 +512,19 @@ class TriagePage:
         # Rows derived with other thresholds or moved on by time are re-derived first (the
         # background job usually got there already), so no row is served stale.
         await rederive_stale(db, viewer.clinic_id, now)
-        listed: list[Any] = [
-            col(PatientSummary.clinic_id) == viewer.clinic_id,
-            # `= true`, not `IS TRUE`: PostgreSQL's index matches only the former.
-            col(PatientSummary.active) == true(),
-        ]
-        conditions = list(listed)
-        if q:
-            conditions.append(col(Patient.display_name).ilike(f"%{q}%"))
-        if self.status:
-            conditions.append(status_now_sql(now) == self.status)
-        if self.attention:
-            conditions.append(needs_attention_sql())
-        order: list[Any] = (
-            [
-                col(PatientSummary.urgency_tier),
-                col(PatientSummary.alert_due_at),
-                col(PatientSummary.nothing_to_review),
-                col(PatientSummary.activity_at),
-            ]
-            if self.sort == "urgency"
-            else [col(Patient.display_name)]
-        )
-        # Every patient has a summary from enrollment on; one whose derivation failed has a
-        # stale one at the top of the list (relief.summary.mark_stale), so nobody is hidden.
-        # Driven by the summary's triage index, so a page costs the same in any clinic size.
-        summary_join = col(PatientSummary.patient_id) == col(Patient.id)
-        rows = (
-            await db.execute(
-                select(*triage_columns(now))
-                .select_from(PatientSummary)
-                .join(Patient, summary_join)
-                .where(*conditions)
-                .order_by(*order, col(PatientSummary.patient_id))
-                .limit(self.limit)
-                .offset(self.offset)
-            )
-        ).all()
-        # Both counts read the summary's triage index alone (`active` is kept on the summary),
-        # never every patient row: one pass over the clinic's index entries.
-        everyone, needing = (
-            await db.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(case((needs_attention_sql(), 1), else_=0)), 0),
-                )
-                .select_from(PatientSummary)
-                .where(*listed)
-            )
-        ).one()
-        total = everyone
-        if len(conditions) > len(listed):
-            counted = select(func.count()).select_from(PatientSummary)
-            if q:
-                counted = counted.join(Patient, summary_join)
-            total = await db.scalar(counted.where(*conditions))
+        filtered = bool(q or self.status or self.attention)
+        values = {
+            "clinic_id": viewer.clinic_id,
+            "now": now,
+            "pattern": f"%{q}%",
+            "status": self.status,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+        statements = triage_statements(self.sort, bool(q), bool(self.status), self.attention)
+        rows = (await db.execute(statements.page, values)).all()
+        everyone, needing = (await db.execute(statements.counts, values)).one()
+        total = await db.scalar(statements.filtered_count, values) if filtered else everyone
         windows = await booster_windows(db, rows, viewer.clinic_id, self.pooled, now)
         patients = [triage_row(row, windows.get(row.patient_id), now) for row in rows]
         record_audit(
