@@ -175,11 +175,11 @@ function InfusionForm({ patientId, editing, last, onDone, onCancel }) {
             <div class="pressure">
               <span class="pressure-label" aria-hidden="true">${t(`records.reading.${r}`)}</span>
               <${Field} className="compact" label=${t('records.infusion.systolic', { reading: t(`records.reading.${r}`) })} error=${fields[`bp_systolic_${r}`]}>
-                ${(p) => html`<input ...${p} type="text" inputmode="numeric" autocomplete="off" placeholder="120" value=${form[`bp_systolic_${r}`]} onInput=${set(`bp_systolic_${r}`)} />`}
+                ${(p) => html`<input ...${p} type="text" inputmode="numeric" autocomplete="off" value=${form[`bp_systolic_${r}`]} onInput=${set(`bp_systolic_${r}`)} />`}
               <//>
               <span class="over" aria-hidden="true">/</span>
               <${Field} className="compact" label=${t('records.infusion.diastolic', { reading: t(`records.reading.${r}`) })} error=${fields[`bp_diastolic_${r}`]}>
-                ${(p) => html`<input ...${p} type="text" inputmode="numeric" autocomplete="off" placeholder="80" value=${form[`bp_diastolic_${r}`]} onInput=${set(`bp_diastolic_${r}`)} />`}
+                ${(p) => html`<input ...${p} type="text" inputmode="numeric" autocomplete="off" value=${form[`bp_diastolic_${r}`]} onInput=${set(`bp_diastolic_${r}`)} />`}
               <//>
             </div>
           `,
