@@ -185,6 +185,12 @@ async def test_review_empties_the_count_and_a_new_phq9_or_gad7_raises_it_again(
     assert (await inbox(clinician, attention="true"))["patients"][0]["patient_id"] == (
         world.patient_a2.id
     )
+    # An imported GAD-7 is new to review too.
+    await clinician.post(f"/api/patients/{world.patient_a2.id}/review")
+    await clinician.post(
+        f"/api/patients/{world.patient_a1.id}/history", json={"checkins": [gad7(day(-0.5))]}
+    )
+    assert (await inbox(clinician))["needs_attention"] == 1
     audit = (
         await db.execute(
             select(AuditEvent.actor_user_id, AuditEvent.patient_id).where(
@@ -193,7 +199,7 @@ async def test_review_empties_the_count_and_a_new_phq9_or_gad7_raises_it_again(
         )
     ).all()
     assert audit.count((world.clinician_a.id, world.patient_a1.id)) == 3
-    assert audit.count((world.clinician_a.id, world.patient_a2.id)) == 1
+    assert audit.count((world.clinician_a.id, world.patient_a2.id)) == 2
 
 
 async def test_search_filter_and_paging_stay_in_the_clinic(make_client, world: World):

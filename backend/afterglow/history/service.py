@@ -26,6 +26,7 @@ from afterglow.audit.service import record_operator_audit
 from afterglow.checkins.models import CheckIn
 from afterglow.checkins.rows import checkin_fingerprint, checkin_row
 from afterglow.derived import changed
+from afterglow.derived.changes import checkin_change
 from afterglow.errors import InvalidInput, NotFound, Problem, invalid
 from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.history import schemas
@@ -232,7 +233,7 @@ async def import_history(
         await db.execute(insert(_table(ClinicalEvent)), rows)
     alerts = await _alerts_for_recent_item9(db, patient.id, new_checkins, now)
     for instrument in {row["instrument"] for row in new_checkins}:
-        changed(db, patient.id, "phq9" if instrument == "phq9" else "checkin", now)
+        changed(db, patient.id, checkin_change(instrument), now)
     if new_infusions:
         # A recent imported infusion anchors reminders like one recorded today.
         changed(db, patient.id, "infusion", now)
