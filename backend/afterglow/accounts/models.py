@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -41,7 +41,9 @@ class Patient(SQLModel, table=True):
     __tablename__ = "patient"
     __table_args__ = (
         # Each clinic numbers its own records; several patients may have none (NULLs differ).
-        UniqueConstraint("clinic_id", "external_id", name="uq_patient_clinic_external_id"),
+        # A unique index rather than a constraint: SQLite adds an index without copying the
+        # table, which the tables that reference patients would refuse.
+        Index("uq_patient_clinic_external_id", "clinic_id", "external_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

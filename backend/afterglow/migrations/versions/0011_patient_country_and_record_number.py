@@ -23,16 +23,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("patient", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
-        )
-        batch_op.create_unique_constraint(
-            "uq_patient_clinic_external_id", ["clinic_id", "external_id"]
-        )
+    # Plain ADD COLUMN and CREATE INDEX: a batch would copy the patient table on SQLite, which
+    # the tables that reference patients refuse while foreign keys are enforced.
+    op.add_column(
+        "patient", sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True)
+    )
+    op.add_column(
+        "patient",
+        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    )
+    op.create_index(
+        "uq_patient_clinic_external_id", "patient", ["clinic_id", "external_id"], unique=True
+    )
     patient = sa.table("patient", sa.column("id"), sa.column("timezone"), sa.column("country"))
     bind = op.get_bind()
     zones = [row[0] for row in bind.execute(sa.select(patient.c.timezone).distinct())]
@@ -43,7 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("patient", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_patient_clinic_external_id", type_="unique")
-        batch_op.drop_column("external_id")
-        batch_op.drop_column("country")
+    op.drop_index("uq_patient_clinic_external_id", table_name="patient")
+    # SQLite drops a column in place (3.35+) unless an index or constraint names it.
+    op.drop_column("patient", "external_id")
+    op.drop_column("patient", "country")
