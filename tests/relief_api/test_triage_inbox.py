@@ -179,9 +179,7 @@ async def test_review_empties_the_count_and_a_new_phq9_or_gad7_raises_it_again(
     assert after["patients"][0]["awaiting_review"] is True
     await clinician.post(f"/api/patients/{world.patient_a1.id}/review")
     assert (await inbox(clinician))["needs_attention"] == 0
-    await (await make_client("p2@a.test")).post(
-        "/api/checkins", json=gad7(), headers=checkin_key()
-    )
+    await (await make_client("p2@a.test")).post("/api/checkins", json=gad7(), headers=checkin_key())
     assert (await inbox(clinician, attention="true"))["patients"][0]["patient_id"] == (
         world.patient_a2.id
     )
