@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Text, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Text, bindparam, delete, func, insert, or_, select, union, update
 from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
@@ -265,15 +265,30 @@ async def stale_patients(
         )
         if postgres:
             query = query.with_for_update(skip_locked=True, key_share=True, of=Patient)
-    else:
+    elif postgres:
         query = (
             select(col(summary.patient_id))
             .where(col(summary.clinic_id) == clinic_id, stale)
             .order_by(col(summary.patient_id))
             .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)
         )
-        if postgres:
-            query = query.with_for_update(skip_locked=True, key_share=True)
+    else:
+        # SQLite answers the OR by walking every summary of the clinic (~13 ms at 5,000
+        # patients, on each read of the triage list); one range of an index per term does not.
+        terms = (
+            col(summary.derived_with).is_(None),
+            col(summary.derived_with) < fingerprint,
+            col(summary.derived_with) > fingerprint,
+            col(summary.rederive_after) < now,
+        )
+        found = union(
+            *(
+                select(col(summary.patient_id)).where(col(summary.clinic_id) == clinic_id, term)
+                for term in terms
+            )
+        ).subquery()
+        query = select(found.c.patient_id).order_by(found.c.patient_id).limit(limit)
     return [patient_id for patient_id in (await db.execute(query)).scalars() if patient_id]
 
 
