@@ -316,3 +316,33 @@ async def test_the_demo_clinics_relief_looks_like_the_reference_figures(db: Asyn
     assert overall.km.median is not None and 7 <= overall.km.median <= 45
     four_weeks = overall.km.survival_at(28)
     assert 0.2 <= four_weeks <= 0.8
+
+
+async def test_the_demo_inbox_asks_review_only_of_scores_from_the_last_two_days(
+    db: AsyncSession,
+) -> None:
+    from afterglow.relief.models import PatientSummary
+
+    since = NOW - timedelta(days=2)
+    recent_scores = set(
+        (
+            await db.scalars(
+                select(col(CheckIn.patient_id)).where(
+                    col(CheckIn.instrument).in_(("phq9", "gad7")), col(CheckIn.taken_at) >= since
+                )
+            )
+        ).all()
+    )
+    awaiting = set(
+        (
+            await db.scalars(
+                select(col(PatientSummary.patient_id)).where(
+                    col(PatientSummary.nothing_to_review).is_(False)
+                )
+            )
+        ).all()
+    )
+    patients = await _count(db, Patient)
+    # Exactly those with a PHQ-9 or GAD-7 since then wait for review: a few, not the clinic.
+    assert awaiting == recent_scores
+    assert 0 < len(awaiting) < patients / 2

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
@@ -33,6 +33,8 @@ from afterglow.demo.generator import PatientHistory, generate_clinic, number_wid
 from afterglow.derived import changed
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import Scored, score_answers
+from afterglow.relief.models import PatientSummary
+from afterglow.relief.summary import REVIEWED_INSTRUMENTS
 from afterglow.settings import Settings
 
 DEMO_CLINIC_NAME = "Demo Clinic"
@@ -46,6 +48,8 @@ CLINICIAN_NAMES = ("Demo Clinician A", "Demo Clinician B")
 LISTED_PATIENT_LOGINS = 24
 PATIENTS_PER_COMMIT = 25
 ROWS_PER_INSERT = 2000
+# The demo clinic has reviewed its patients' scores up to this long before the seeding.
+REVIEWED_UNTIL = timedelta(days=2)
 # Check-in idempotency keys are uuid5 names under this namespace, so reseeding gives the same keys.
 CHECKIN_KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"https://{DEMO_DOMAIN}/checkin")
 
@@ -132,7 +136,9 @@ async def seed_demo_clinic(
             _show_progress(done, patients)
         for batch in _batches(histories, PATIENTS_PER_COMMIT):
             async with sessions() as db:
-                await seeder.add_patients(db, batch)
+                patient_ids = await seeder.add_patients(db, batch)
+                await db.commit()
+                await seeder.mark_reviewed(db, patient_ids)
                 await db.commit()
             done += len(batch)
             if progress:
@@ -216,7 +222,7 @@ class _Seeder:
         self.scored: dict[tuple[str, tuple[int, ...]], Scored] = {}
         self.checkins = self.infusions = self.alerts = self.open_alerts = self.events = 0
 
-    async def add_patients(self, db: AsyncSession, batch: Sequence[PatientHistory]) -> None:
+    async def add_patients(self, db: AsyncSession, batch: Sequence[PatientHistory]) -> list[int]:
         user_ids = await _insert_returning_ids(db, User, [self.user_row(h) for h in batch])
         patient_ids = await _insert_returning_ids(
             db, Patient, [self.patient_row(h, u) for h, u in zip(batch, user_ids, strict=True)]
@@ -277,6 +283,29 @@ class _Seeder:
         self.checkins += len(checkins)
         self.infusions += len(infusions)
         self.events += len(events)
+        return patient_ids
+
+    async def mark_reviewed(self, db: AsyncSession, patient_ids: Sequence[int]) -> None:
+        """A clinic in use has looked at its patients' scores until a couple of days ago: only
+        the PHQ-9s and GAD-7s since then wait for review, so the demo inbox counts a few patients,
+        not the whole clinic."""
+        reviewed_until = self.now - REVIEWED_UNTIL
+        newest_reviewed = (
+            select(func.max(col(CheckIn.id)))
+            .where(
+                col(CheckIn.patient_id) == col(PatientSummary.patient_id),
+                col(CheckIn.instrument).in_(REVIEWED_INSTRUMENTS),
+                col(CheckIn.taken_at) < reviewed_until,
+            )
+            .scalar_subquery()
+        )
+        await db.execute(
+            update(PatientSummary)
+            .where(col(PatientSummary.patient_id).in_(patient_ids))
+            .values(reviewed_through=newest_reviewed, reviewed_at=reviewed_until)
+        )
+        for patient_id in patient_ids:
+            changed(db, patient_id, "review", self.now)
 
     def user_row(self, history: PatientHistory) -> dict[str, Any]:
         profile = history.profile
