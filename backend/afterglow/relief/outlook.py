@@ -181,7 +181,7 @@ def booster_outlook(
             ),
         )
     else:
-        window, window_text = _suggested_window(
+        window, window_text = suggested_window(
             current_episode, days_since, own_km, pooled_km, zone, limits
         )
     parts = [_status_text(days_since, seen, signal, current_episode), history.sentence]
@@ -353,7 +353,7 @@ def _window_basis(
     )
 
 
-def _suggested_window(
+def suggested_window(
     current: Episode,
     days_since: float,
     own_km: KaplanMeierEstimate,

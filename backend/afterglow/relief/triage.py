@@ -37,7 +37,7 @@ from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import ReliefThresholds
 from afterglow.relief.kaplan_meier import KaplanMeierEstimate, kaplan_meier
 from afterglow.relief.models import PatientSummary
-from afterglow.relief.outlook import ReliefStatus, _suggested_window
+from afterglow.relief.outlook import ReliefStatus, suggested_window
 from afterglow.relief.service import (
     clinic_thresholds,
     derivation_fingerprint,
@@ -210,7 +210,7 @@ class PooledEstimates:
 
 
 # Any current episode: the clinic's window, in days since the infusion, is the same for every
-# patient it serves, and `_suggested_window` reads nothing of the episode but its start, for
+# patient it serves, and `suggested_window` reads nothing of the episode but its start, for
 # dates the row works out itself (window_out).
 _ANY_CURRENT = Episode(
     start=NEVER,
@@ -249,7 +249,7 @@ def clinic_window_days(
         min_events_for_median=thresholds.min_events_for_median,
         landmark_days=thresholds.survival_landmark_days,
     )
-    window, _ = _suggested_window(_ANY_CURRENT, 0.0, no_own, clinic_km, UTC, thresholds)
+    window, _ = suggested_window(_ANY_CURRENT, 0.0, no_own, clinic_km, UTC, thresholds)
     return (window.start_day, window.end_day) if window else None
 
 
