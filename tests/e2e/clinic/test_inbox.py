@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from ..e2e_support import Patient
 from .clinic_support import BOTH, DESKTOP
+from .test_alerts import raise_alert
 
 NOW = datetime.now(UTC)
 
@@ -162,3 +164,48 @@ def test_the_keyboard_alone_opens_a_patient_from_the_inbox(clinic_page: Callable
     assert reached == first
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/clinic/#/patients/{first}")
+
+
+def test_the_keyboard_alone_goes_from_the_inbox_to_a_patient_and_acknowledges_their_alert(
+    server: str,
+    clinician: httpx.Client,
+    new_patient: Callable[..., Patient],
+    clinic_page: Callable[..., Any],
+) -> None:
+    """Triage -> patient -> acknowledge, as a clinician who works without a mouse would."""
+    patient, alert_id = raise_alert(server, clinician, new_patient)
+    page = clinic_page(size=DESKTOP)
+    page.locator("tr[data-patient]").first.wait_for()
+
+    def tab_until(script: str) -> None:
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate(script):
+                return
+        raise AssertionError(f"the keyboard never reached {script}")
+
+    tab_until("document.activeElement.id === 'inbox-search'")
+    page.keyboard.type(patient.name)
+    page.locator(f"tr[data-patient='{patient.id}']").wait_for()
+    expect(page.locator("tr[data-patient]")).to_have_count(1)
+    tab_until(
+        "document.activeElement.classList.contains('patient-link')"
+        f" && document.activeElement.closest('tr').dataset.patient === '{patient.id}'"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/clinic/#/patients/{patient.id}")
+
+    # The patient's one open alert is a link to that alert.
+    tab_until(f"document.activeElement.getAttribute('href') === '#/alerts/{alert_id}'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/clinic/#/alerts/{alert_id}")
+    tab_until("document.activeElement.tagName === 'TEXTAREA'")
+    page.keyboard.type("Called the patient; safety plan reviewed (keyboard only).")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Acknowledged. Escalation is stopped.").first).to_be_attached()
+    acknowledged = clinician.get(f"/api/alerts/{alert_id}").json()
+    assert acknowledged["status"] == "acknowledged"
+    assert acknowledged["ack_note"] == "Called the patient; safety plan reviewed (keyboard only)."

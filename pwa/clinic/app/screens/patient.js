@@ -274,6 +274,8 @@ export default function PatientScreen({ params }) {
   const title = data ? data.patient.display_name : t('timeline.title_loading');
   const lastInfusion = data && latest(data.infusions);
   const lastCheckin = data && latest(data.checkins);
+  // One open alert: its chip opens that alert; several: the alert inbox.
+  const openAlerts = data ? data.alerts.filter((a) => a.status === 'open') : [];
   const actions = html`
     <a class="button button-primary" href=${`#/patients/${id}/record`}>${t('timeline.actions.record')}</a>
     <a class="button" href=${`#/patients/${id}/reminders`}>${t('timeline.actions.reminders')}</a>
@@ -290,8 +292,8 @@ export default function PatientScreen({ params }) {
           <${StatusChip} status=${data.status} />
           <span>${lastInfusion ? t('timeline.facts.last_infusion', { date: formatDate(lastInfusion.given_at), days: Math.floor((seconds(data.generated_at) - seconds(lastInfusion.given_at)) / DAY) }) : t('timeline.facts.no_infusion')}</span>
           <span>${lastCheckin ? t('timeline.facts.last_checkin', { date: formatDateTime(lastCheckin.taken_at) }) : t('timeline.facts.no_checkin')}</span>
-          ${data.alerts.some((a) => a.status === 'open') &&
-          html`<a class="chip chip-danger" href="#/alerts">${t('timeline.facts.open_alerts', { count: data.alerts.filter((a) => a.status === 'open').length })}</a>`}
+          ${openAlerts.length > 0 &&
+          html`<a class="chip chip-danger" href=${openAlerts.length === 1 ? `#/alerts/${openAlerts[0].id}` : '#/alerts'}>${t('timeline.facts.open_alerts', { count: openAlerts.length })}</a>`}
           ${!data.patient.enrolled && html`<span class="chip chip-muted">${t('timeline.facts.not_enrolled')}</span>`}
         </div>
         <${ChartSection} timeline=${data} />
