@@ -6,11 +6,14 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
+import msgspec
+
 from afterglow.checkins.models import CheckIn
 from afterglow.checkins.rows import checkin_row
 from afterglow.demo.generator import phq9_answers
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import score_answers
+from afterglow.relief.episodes import Episode
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.service import (
     clinic_thresholds,
@@ -18,7 +21,7 @@ from afterglow.relief.service import (
     refresh_patient_relief,
     relief_now,
 )
-from afterglow.relief.summary import as_of, stored_episodes
+from afterglow.relief.summary import as_of
 from conftest import NOW, World
 
 
@@ -123,7 +126,7 @@ async def test_the_stored_episodes_read_back_equal_the_episodes_derived(db, worl
     assert derived[-1].ended_by is None  # a current episode, whose end moves with the clock
     assert any(e.relapse_interval for e in derived) and any(e.points for e in derived)
     assert relief.episodes == as_of(derived, NOW)
-    assert relief.episodes == as_of(stored_episodes(stored), NOW)
+    assert relief.episodes == as_of(msgspec.convert(stored, list[Episode]), NOW)
     moods = await moods_since(db, patient_id, relief.episodes[-1].start)
     assert [m.taken_at for m in moods] == sorted(m.taken_at for m in moods)
     assert moods and all(m.taken_at >= relief.episodes[-1].start for m in moods)

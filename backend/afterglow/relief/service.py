@@ -522,7 +522,7 @@ async def relief_now(
 
 
 # The stored episodes as their JSON text, decoded straight into Episodes in one pass: the same
-# values as parsing the JSON and converting (stored_episodes), at a fraction of the cost for a
+# values as parsing the JSON and converting it (msgspec.convert), at a fraction of the cost for a
 # patient with years of episodes (tests/relief/test_stored_relief.py compares the two).
 _STORED_RELIEF_READ = select(
     _SUMMARY_TABLE.c.derived_with,

@@ -246,10 +246,6 @@ def summary_values(
     }
 
 
-def stored_episodes(stored: list[dict[str, Any]]) -> list[Episode]:
-    return msgspec.convert(stored, list[Episode])
-
-
 def as_of(episodes: list[Episode], now: datetime) -> list[Episode]:
     """Stored episodes brought to `now`: only the current episode's end moves with the clock
     (what else time changes is re-derived, see `rederive_after`)."""
