@@ -1,0 +1,21 @@
+"""crisis help by country (reserved for the_crisis_work; a no-op until filled in)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-11-29 17:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
