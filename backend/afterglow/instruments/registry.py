@@ -11,6 +11,14 @@ from typing import Literal
 
 FREQUENCY_OPTIONS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 FREQUENCY_LOINC = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
+# PHQ-9 item 10 (69722-7): its answers as LOINC's PHQ-9 form codes them.
+DIFFICULTY_OPTIONS = (
+    "Not difficult at all",
+    "Somewhat difficult",
+    "Very difficult",
+    "Extremely difficult",
+)
+DIFFICULTY_LOINC = ("LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3")
 SPITZER_ATTRIBUTION = (
     "PHQ-9 and GAD-7 developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and "
     "colleagues, with an educational grant from Pfizer Inc."
@@ -136,14 +144,9 @@ PHQ9 = Instrument(
             "If you checked off any problems, how difficult have these problems made it for you "
             "to do your work, take care of things at home, or get along with other people?",
             tuple(
-                Option(v, label)
-                for v, label in enumerate(
-                    (
-                        "Not difficult at all",
-                        "Somewhat difficult",
-                        "Very difficult",
-                        "Extremely difficult",
-                    )
+                Option(v, label, code)
+                for v, (label, code) in enumerate(
+                    zip(DIFFICULTY_OPTIONS, DIFFICULTY_LOINC, strict=True)
                 )
             ),
             loinc="69722-7",
