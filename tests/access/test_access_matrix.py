@@ -149,6 +149,7 @@ BODIES: dict[str, Body] = {
         "timezone": "Europe/Paris",
     },
     "updatePatient": lambda r, a, s: {"locale": "en-US"},
+    "updateMyLanguage": lambda r, a, s: {"locale": "en-US"},
     "inviteStaff": lambda r, a, s: {
         "email": f"invited-by-{_slug(a)}@staff.test",
         "display_name": "Invited Clinician",

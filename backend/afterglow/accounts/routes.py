@@ -7,8 +7,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from afterglow.accounts import schemas
@@ -18,6 +22,7 @@ from afterglow.accounts.models import User
 from afterglow.accounts.service import (
     ReliefThresholdSpec,
     add_patient,
+    change_own_language,
     clinic_patients,
     clinic_staff,
     enrollment_status,
@@ -38,6 +43,9 @@ from afterglow.accounts.service import (
     viewer_me,
 )
 from afterglow.accounts.sessions import SESSION_COOKIE, end_all_sessions, end_session
+from afterglow.crisis.schemas import CrisisHelpOut
+from afterglow.crisis.screen import PHONE_ZONE_HEADER
+from afterglow.crisis.service import crisis_help
 from afterglow.errors import Conflict
 from afterglow.fields import Id, Offset
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
@@ -142,9 +150,39 @@ class AuthController(Controller):
         operation_id="getMe",
         policy="signed-in",
         summary="The signed-in user, role, clinic, and for a patient their id, locale and pain setting",
+        description="For a patient also `crisis`: the whole crisis screen (resources for their "
+        "country, the clinic's phone, every word in one language), which the app keeps so that "
+        "it shows without the server. Send the phone's IANA time zone in `X-Time-Zone`: when it "
+        "is in another country, that country's emergency number comes first.",
     )
-    async def me(self, db: DB, viewer: CurrentViewer) -> schemas.MeOut:
-        return await viewer_me(db, viewer)
+    async def me(
+        self,
+        db: DB,
+        viewer: CurrentViewer,
+        phone_zone: Annotated[str | None, HeaderParameter(name=PHONE_ZONE_HEADER)] = None,
+    ) -> schemas.MeOut:
+        return await viewer_me(db, viewer, phone_zone)
+
+    @put(
+        "/me/language",
+        operation_id="updateMyLanguage",
+        policy="own-patient",
+        summary="Choose your language (patients)",
+        description="Stored with the patient, so that the app on every device, reminder pushes "
+        "and the crisis screen follow it. `locale` is one of the app's languages, with or "
+        "without a region (es, es-US). Answers who is signed in, with the new locale.",
+    )
+    async def change_language(
+        self, data: JSONBody[schemas.LanguageChange], db: DB, viewer: CurrentViewer
+    ) -> schemas.MeOut:
+        if not viewer.is_patient:
+            raise PermissionDeniedException(
+                detail="Only patients choose their language here; staff change it on the "
+                "patient's record."
+            )
+        me = await change_own_language(db, viewer, data.locale)
+        await db.commit()
+        return me
 
 
 class EnrollmentController(Controller):
@@ -426,8 +464,9 @@ class ClinicSettingsController(Controller):
         operation_id="getClinicSettings",
         policy="clinic-admin",
         summary="The clinic's settings, defaults filled in",
-        description="Crisis resources by locale, safety alert windows, on-call contact, and "
-        "overrides of the relief thresholds.",
+        description="The clinic's own crisis lists by country (each label in every language of "
+        "the app), safety alert windows, on-call contact, the clinic's phone shown on the crisis "
+        "screen, and overrides of the relief thresholds.",
     )
     async def show(self, db: DB, viewer: CurrentViewer) -> ClinicSettings:
         return await settings_of_clinic(db, viewer.clinic_id)
@@ -442,6 +481,19 @@ class ClinicSettingsController(Controller):
     )
     async def relief_thresholds(self) -> list[ReliefThresholdSpec]:
         return relief_threshold_specs()
+
+    @get(
+        "/crisis-help",
+        operation_id="getCrisisHelp",
+        policy="clinic-admin",
+        summary="Afterglow's own crisis lists by country, and whose crisis text is reviewed",
+        description="What patients of each country see when the clinic has no list of its own "
+        "for it (labels in every language of the app); the countries that get 112 alone; and "
+        "for each language whether its crisis text is reviewed (patients see the crisis screen "
+        "in English until it is), with the published wording it follows.",
+    )
+    async def crisis_help(self) -> CrisisHelpOut:
+        return crisis_help()
 
     @put(
         "/",

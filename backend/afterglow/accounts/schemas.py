@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from afterglow.crisis.schemas import CrisisScreenOut
 from afterglow.fields import Id
 
 # Must contain something besides spaces (checked by the pattern, trimmed by the route).
@@ -37,6 +38,8 @@ class MeOut(msgspec.Struct):
     # A patient's language (e.g. es-MX) and whether they log pain; null for staff.
     locale: str | None = None
     pain_enabled: bool | None = None
+    # A patient's crisis screen, kept by the app so that it needs no server (null for staff).
+    crisis: CrisisScreenOut | None = None
 
 
 class SignedOutAll(msgspec.Struct):
@@ -58,6 +61,12 @@ class PatientCreate(msgspec.Struct, forbid_unknown_fields=True):
     country: Country | None = None
     external_id: ExternalId | None = None
     pain_enabled: bool = False
+
+
+class LanguageChange(msgspec.Struct, forbid_unknown_fields=True):
+    """A patient's own choice of language: es, or es-US with the region."""
+
+    locale: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["es-US"])]
 
 
 class PatientUpdate(msgspec.Struct, forbid_unknown_fields=True):

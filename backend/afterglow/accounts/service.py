@@ -45,6 +45,8 @@ from afterglow.accounts.throttle import (
 )
 from afterglow.accounts.viewer import Viewer
 from afterglow.audit.service import record_account_audit, record_audit
+from afterglow.catalogue import catalogue
+from afterglow.crisis.service import patient_crisis_screen
 from afterglow.derived import changed
 from afterglow.errors import Clash, NotFound, NotSignedIn, conflict, invalid
 from afterglow.fields import is_iana_zone
@@ -167,8 +169,12 @@ async def sign_in(
     return user
 
 
-async def me(db: AsyncSession, user: User, patient_id: int | None) -> schemas.MeOut:
-    """Who is signed in: account, role, clinic, and for a patient their id, locale and pain setting."""
+async def me(
+    db: AsyncSession, user: User, patient_id: int | None, phone_zone: str | None = None
+) -> schemas.MeOut:
+    """Who is signed in: account, role, clinic, and for a patient their id, locale, pain setting
+    and crisis screen (with the clinic's phone), which the app keeps for when it is offline;
+    `phone_zone` is the time zone the phone says it is in (X-Time-Zone)."""
     clinic = await db.get(Clinic, user.clinic_id)
     assert clinic is not None and clinic.id is not None and user.id is not None
     patient = await db.get(Patient, patient_id) if patient_id is not None else None
@@ -181,13 +187,33 @@ async def me(db: AsyncSession, user: User, patient_id: int | None) -> schemas.Me
         patient_id=patient_id,
         locale=patient.locale if patient else None,
         pain_enabled=patient.pain_enabled if patient else None,
+        crisis=patient_crisis_screen(patient, clinic, phone_zone) if patient else None,
     )
 
 
-async def viewer_me(db: AsyncSession, viewer: Viewer) -> schemas.MeOut:
+async def change_own_language(db: AsyncSession, viewer: Viewer, locale: str) -> schemas.MeOut:
+    """A patient's own choice of language, kept on the server so that the app on every device,
+    reminder pushes and the crisis screen all follow it (the caller commits). Only a language
+    the app speaks is taken."""
+    assert viewer.patient_id is not None
+    languages = catalogue().languages
+    if locale.split("-")[0] not in languages:
+        raise invalid(
+            "locale", f"Afterglow speaks {', '.join(languages)}: choose one of them (e.g. es-US)"
+        )
+    patient = await db.get(Patient, viewer.patient_id)
+    assert patient is not None
+    patient.locale = locale
+    await db.flush()
+    return await viewer_me(db, viewer)
+
+
+async def viewer_me(
+    db: AsyncSession, viewer: Viewer, phone_zone: str | None = None
+) -> schemas.MeOut:
     user = await db.get(User, viewer.user_id)
     assert user is not None
-    return await me(db, user, viewer.patient_id)
+    return await me(db, user, viewer.patient_id, phone_zone)
 
 
 @dataclass(frozen=True)
@@ -886,7 +912,7 @@ async def replace_clinic_settings(
     db: AsyncSession, viewer: Viewer, data: ClinicSettings
 ) -> ClinicSettings:
     """Check and store the whole settings object; the audit row names the keys that changed."""
-    checked_clinic_settings(data)
+    checked_clinic_settings(data, catalogue().languages)
     if data.on_call_user_id is not None:
         await checked_on_call(db, viewer.clinic_id, data.on_call_user_id)
     clinic = await db.get(Clinic, viewer.clinic_id)
