@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from afterglow.record_times import updated_at_field
+
 
 class Clinic(SQLModel, table=True):
     __tablename__ = "clinic"
@@ -62,6 +64,8 @@ class Patient(SQLModel, table=True):
     is_active: bool = True
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime
+    # When the patient's record last changed: exports' `_since`.
+    updated_at: datetime = updated_at_field("created_at")
 
 
 class AuthSession(SQLModel, table=True):

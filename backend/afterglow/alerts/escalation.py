@@ -131,7 +131,9 @@ async def _escalate(
     ]
     await queue_escalation_emails(db, alert.id, emailed, now)
     await db.execute(
-        update(SafetyAlert).where(col(SafetyAlert.id) == alert.id).values(escalated_at=now)
+        update(SafetyAlert)
+        .where(col(SafetyAlert.id) == alert.id)
+        .values(escalated_at=now, updated_at=now)
     )
     record_operator_audit(
         db,

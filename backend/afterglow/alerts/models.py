@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from afterglow.record_times import updated_at_field
+
 
 class SafetyAlert(SQLModel, table=True):
     __tablename__ = "safety_alert"
@@ -30,6 +32,8 @@ class SafetyAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     acknowledged_by: int | None = Field(default=None, foreign_key="app_user.id")
     ack_note: str | None = Field(default=None, max_length=4000)
+    # When the alert last changed (raised, escalated, acknowledged): exports' `_since`.
+    updated_at: datetime = updated_at_field("created_at")
 
 
 class EscalationEmail(SQLModel, table=True):

@@ -284,6 +284,7 @@ async def acknowledge_alert(
             acknowledged_at=now,
             acknowledged_by=viewer.user_id,
             ack_note=note,
+            updated_at=now,
         )
     )
     if result.rowcount != 1:

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from afterglow.record_times import updated_at_field
+
 
 class CheckIn(SQLModel, table=True):
     __tablename__ = "checkin"
@@ -33,3 +35,5 @@ class CheckIn(SQLModel, table=True):
     # SHA-256 of the canonical request, to tell a true replay from a reused key.
     request_hash: str = Field(max_length=64)
     source: str = Field(default="app", max_length=16)  # app | import | demo
+    # When the row last changed (exports' `_since`); a check-in is written once, so: received.
+    updated_at: datetime = updated_at_field("received_at")

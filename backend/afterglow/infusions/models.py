@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from afterglow.record_times import updated_at_field
+
 
 class Infusion(SQLModel, table=True):
     """One ketamine treatment, whatever the route (the clinic calls them all infusions)."""
@@ -34,7 +36,8 @@ class Infusion(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=4000)
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime
-    updated_at: datetime
+    # When the row last changed (recorded, corrected, entered in error): exports' `_since`.
+    updated_at: datetime = updated_at_field("created_at")
     # Who last corrected it (null: never corrected); the audit trail names each changed field.
     updated_by: int | None = Field(default=None, foreign_key="app_user.id")
     # "Entered in error": the row stays for the record and the audit trail, but counts no more.
@@ -56,7 +59,8 @@ class ClinicalEvent(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=4000)
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime
-    updated_at: datetime | None = None
+    # When the row last changed (recorded, corrected, entered in error): exports' `_since`.
+    updated_at: datetime = updated_at_field("created_at")
     updated_by: int | None = Field(default=None, foreign_key="app_user.id")
     deleted_at: datetime | None = None
     deleted_by: int | None = Field(default=None, foreign_key="app_user.id")

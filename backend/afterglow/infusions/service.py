@@ -194,6 +194,7 @@ def mark_entered_in_error(
     record: Infusion | ClinicalEvent, user_id: int, reason: str | None, now: datetime
 ) -> None:
     record.deleted_at = now
+    record.updated_at = now
     record.deleted_by = user_id
     record.deleted_reason = (reason or "").strip() or None
 
