@@ -1,9 +1,9 @@
 // The clinic page: pooled relief (Kaplan-Meier) by route and by infusion kind, response and
 // remission rates, days between boosters and check-in completion. One read, one audit row:
-// GET /api/clinic/outcomes.
+// GET /api/clinic/outcomes. Under them, the questionnaire translations awaiting a clinician.
 import { html, useMemo } from '../html.js';
 import { api } from '../api.js';
-import { formatDateTime, formatNumber, t } from '../i18n.js';
+import { currentLanguage, formatDateTime, formatNumber, t } from '../i18n.js';
 import { DataTable, ErrorNote, Loading, Page, useApi, useStylesheet } from '../ui.js';
 import { KmChart, ensureUplotCss } from './timeline-chart.js';
 import { kmSentence } from './timeline-parts.js';
@@ -107,6 +107,54 @@ function Completion({ completion: c }) {
   `;
 }
 
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames([currentLanguage()], { type: 'language' }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * The questionnaire translations patients read that a clinician has yet to confirm against the
+ * publisher's form (with the published copies they were taken from), and the questionnaires
+ * patients of a language are shown in English (with why). GET /api/instruments/wordings.
+ */
+function Wordings() {
+  const { data, error } = useApi(() => api.get('/api/instruments/wordings'), []);
+  const awaiting = (data || []).filter((w) => w.review === 'awaiting_clinician');
+  const english = (data || []).filter((w) => w.status === 'english');
+  const heading = (w) => t('timeline.clinic.wordings.heading', { instrument: w.instrument_name, language: languageName(w.lang) });
+  return html`
+    <section class="card wordings" aria-labelledby="wordings-title">
+      <h2 id="wordings-title">${t('timeline.clinic.wordings.title')}</h2>
+      <p class="hint">${t('timeline.clinic.wordings.hint')}</p>
+      <${ErrorNote} error=${error} />
+      ${data && awaiting.length + english.length === 0 && html`<p class="empty">${t('timeline.clinic.wordings.none')}</p>`}
+      ${awaiting.map(
+        (w) => html`
+          <article class="wording" key=${`${w.instrument}-${w.lang}`}>
+            <h3>${heading(w)} <span class="chip chip-warn">${t('timeline.clinic.wordings.awaiting')}</span></h3>
+            <p lang="en">${w.note}</p>
+            <h4>${t('timeline.clinic.wordings.sources')}</h4>
+            <ul class="sources">
+              ${w.sources.map((s) => html`<li><span class="source-where">${s.where}</span> <span class="muted" lang="en">${s.what}</span></li>`)}
+            </ul>
+          </article>
+        `,
+      )}
+      ${english.map(
+        (w) => html`
+          <article class="wording" key=${`${w.instrument}-${w.lang}`}>
+            <h3>${heading(w)} <span class="chip chip-muted">${t('timeline.clinic.wordings.english')}</span></h3>
+            <p lang="en">${w.note}</p>
+          </article>
+        `,
+      )}
+    </section>
+  `;
+}
+
 export default function ClinicScreen() {
   useStylesheet(new URL('./patient.js', import.meta.url).href);
   useStylesheet(import.meta.url);
@@ -136,6 +184,7 @@ export default function ClinicScreen() {
           <${Completion} completion=${data.completion} />
         </div>
       `}
+      <${Wordings} />
     <//>
   `;
 }
