@@ -43,6 +43,7 @@ from afterglow.errors import (
     add_request_id,
     document_client_errors,
 )
+from afterglow.fhir.routes import FhirController
 from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
@@ -74,6 +75,10 @@ OPENAPI_TAGS = [
     Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
     Tag(name="Reminders", description="Reminder schedules in the patient's local time, and sends."),
+    Tag(
+        name="FHIR",
+        description="A patient's record as FHIR R4 (LOINC-coded), and check-ins read from FHIR.",
+    ),
     Tag(name="Push notifications", description="Web Push devices and the server's VAPID key."),
     Tag(name="Clinic administration", description="Staff accounts and the audit trail (admins)."),
     Tag(name="Operations", description="Health and readiness probes."),
@@ -140,6 +145,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PushController,
             MyRemindersController,
             PatientRemindersController,
+            FhirController,
         ],
         lifespan=[scheduler_lifespan],
         # The SQLAlchemy plugin leaves an engine it was handed open at shutdown: close its

@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from afterglow.accounts.policy import Policy, declared_policy
 from afterglow.alerts.models import SafetyAlert
+from afterglow.fhir.codes import questionnaire_url
 from afterglow.infusions.schemas import EventCreate, InfusionCreate
 from afterglow.infusions.service import add_event, add_infusion
 from afterglow.push.models import PushSubscription
@@ -165,6 +166,21 @@ BODIES: dict[str, Body] = {
                 "taken_at": (NOW - timedelta(days=400)).isoformat(),
             }
         ]
+    },
+    "fhirImportResponses": lambda r, a, s: {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "QuestionnaireResponse",
+                    "questionnaire": questionnaire_url("mood"),
+                    "status": "completed",
+                    "authored": (NOW - timedelta(days=401)).isoformat(),
+                    "item": [{"linkId": "mood", "answer": [{"valueInteger": 5}]}],
+                }
+            }
+        ],
     },
     "recordInfusion": lambda r, a, s: {
         "given_at": (NOW - timedelta(hours=2)).isoformat(),
