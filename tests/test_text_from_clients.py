@@ -136,14 +136,18 @@ async def test_a_nul_in_labels_and_settings_is_stripped_the_same_on_both_databas
 
     admin = await make_client("admin@a.test")
     settings = (await admin.get("/api/clinic/settings")).json()
-    settings["crisis_resources"]["default"] = [
-        {"label": f"Clinic{NUL} crisis line", "contact": f"+1 555{NUL} 0100", "kind": "phone"}
+    settings["crisis_resources"]["US"] = [
+        {
+            "label": {"en": f"Clinic{NUL} crisis line", "es": f"Línea{NUL} de la clínica"},
+            "contact": f"+1 555{NUL} 0100",
+            "kind": "emergency",
+        }
     ]
     settings["on_call_contact"] = f"Dr{NUL} On Call"
     saved = await admin.put("/api/clinic/settings", json=settings)
     assert saved.status_code == 200, saved.text
-    resource = saved.json()["crisis_resources"]["default"][0]
-    assert (resource["label"], resource["contact"]) == ("Clinic crisis line", "+1 555 0100")
+    resource = saved.json()["crisis_resources"]["US"][0]
+    assert (resource["label"]["en"], resource["contact"]) == ("Clinic crisis line", "+1 555 0100")
     assert saved.json()["on_call_contact"] == "Dr On Call"
 
 

@@ -12,16 +12,17 @@ from conftest import World, checkin_key
 ITEM9_ONE = [1, 1, 1, 1, 1, 1, 1, 1, 1]
 
 
-async def crisis_resources(make_client, email: str) -> list[tuple[str, str, str]]:
+async def crisis_screen(make_client, email: str) -> dict:
     patient = await make_client(email)
     checkin = await patient.post(
         "/api/checkins", json={"instrument": "phq9", "answers": ITEM9_ONE}, headers=checkin_key()
     )
     assert checkin.status_code == 201, checkin.text
-    return [(r["label"], r["contact"], r["kind"]) for r in checkin.json()["safety"]["resources"]]
+    safety: dict = checkin.json()["safety"]
+    return safety
 
 
-async def test_the_clinic_phone_shows_on_the_crisis_screen_before_emergency_in_the_patients_language(
+async def test_the_clinic_phone_shows_on_every_crisis_screen_with_when_the_clinic_sees_the_answer(
     make_client, world: World, db
 ):
     admin = await make_client("admin@a.test")
@@ -36,14 +37,22 @@ async def test_the_clinic_phone_shows_on_the_crisis_screen_before_emergency_in_t
     )
     await db.commit()
 
-    english = await crisis_resources(make_client, "p1@a.test")
-    assert english[-2:] == [
-        ("Call your clinic: (555) 010-0199", "(555) 010-0199", "phone"),
-        ("Immediate danger: call 911", "911", "emergency"),
-    ]
-    spanish = await crisis_resources(make_client, "p2@a.test")
-    assert ("Llame a su clínica: (555) 010-0199", "(555) 010-0199", "phone") in spanish
-    assert spanish[-1][2] == "emergency"
+    new_york = await crisis_screen(make_client, "p1@a.test")
+    london = await crisis_screen(make_client, "p2@a.test")
+
+    for screen in (new_york, london):
+        assert screen["clinic_phone"] == {
+            "label": "Call your clinic: (555) 010-0199",
+            "contact": "(555) 010-0199",
+            "kind": "phone",
+        }
+        assert screen["clinic_next"] == "Your clinic will see this answer, but not straight away."
+        assert "(555) 010-0199" not in [r["contact"] for r in screen["resources"]]
+    assert new_york["resources"][-1]["contact"] == "911"
+    # A Spanish-speaking patient in London: London's numbers, and (Spanish crisis text awaiting
+    # review) every word in English.
+    assert (london["lang"], london["country"]) == ("en", "GB")
+    assert [r["contact"] for r in london["resources"]] == ["116 123", "111", "999"]
 
 
 async def test_a_clinic_phone_patients_could_not_dial_is_refused_saying_what_to_fix(

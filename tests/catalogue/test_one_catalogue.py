@@ -1,5 +1,6 @@
 """One catalogue for every patient-facing string: the app's `pwa/app/i18n/<lang>.json`, read by
-the server too; one register per language; English whole where a language has no text."""
+the server too; one register per language; English whole where a language has no text. (The
+crisis screen's own rules are in tests/crisis.)"""
 
 from __future__ import annotations
 
@@ -9,19 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from afterglow.accounts.clinic_settings import (
-    NOT_EMERGENCY_CARE,
-    US_CRISIS_RESOURCES,
-    ClinicSettings,
-    CrisisResource,
-)
-from afterglow.catalogue import (
-    DEFAULT_RESOURCE_KEYS,
-    ENGLISH_ONLY,
-    Catalogue,
-    catalogue,
-    load_catalogue,
-)
+from afterglow.catalogue import ENGLISH_ONLY, Catalogue, catalogue, load_catalogue
 from afterglow.web.bundle import load_bundle
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
@@ -78,59 +67,20 @@ def test_afterglows_spanish_says_usted_never_tu(key: str) -> None:
     assert words & TU_FORMS == set()
 
 
-def test_the_clinic_settings_defaults_are_worded_as_the_catalogues_english() -> None:
+def test_afterglows_crisis_lists_are_worded_in_the_catalogue_alone() -> None:
+    """One place: the numbers are in afterglow/crisis/screen.py, their words in the catalogue;
+    neither the server's code nor the app repeats them (migrations keep the words they moved)."""
     english = shipped("en")
-
-    assert english["crisis.not_emergency"] == NOT_EMERGENCY_CARE
-    assert [r.label for r in US_CRISIS_RESOURCES] == [
-        english[DEFAULT_RESOURCE_KEYS[r]] for r in US_CRISIS_RESOURCES
+    worded = [english[key] for key in ("crisis.us.call", "crisis.gb.samaritans", "crisis.title")]
+    backend = Path(__file__).resolve().parents[2] / "backend" / "afterglow"
+    sources = [
+        *(p for p in backend.rglob("*.py") if "migrations" not in p.parts),
+        *(PWA / "app").rglob("*.js"),
     ]
 
-
-def test_a_spanish_patient_gets_the_crisis_words_in_spanish_and_a_clinics_own_as_written() -> None:
-    spanish = shipped("es")
-    own = CrisisResource("Línea de la clínica", "555 0100", "phone")
-    settings = ClinicSettings(crisis_resources={"default": (*US_CRISIS_RESOURCES, own)})
-
-    words = catalogue().crisis_words("es-MX", settings)
-
-    assert words.lang == "es"
-    assert words.message == spanish["crisis.message"]
-    assert words.not_emergency_care == spanish["crisis.not_emergency"]
-    assert [r.label for r in words.resources] == [
-        *(spanish[DEFAULT_RESOURCE_KEYS[r]] for r in US_CRISIS_RESOURCES),
-        "Línea de la clínica",
-    ]
-    assert [r.contact for r in words.resources] == [
-        r.contact for r in settings.crisis_resources["default"]
-    ]
-    custom = ClinicSettings(not_emergency_notice="Call the clinic's night line: 555 0199.")
-    assert catalogue().crisis_words("es", custom).not_emergency_care == custom.not_emergency_notice
-
-
-@pytest.mark.parametrize("missing", ["all", "one"])
-def test_a_language_without_the_whole_crisis_text_gets_the_crisis_screen_all_in_english(
-    tmp_path: Path, missing: str
-) -> None:
-    english, spanish = shipped("en"), shipped("es")
-    crisis = sorted(k for k in spanish if k.startswith("crisis."))
-    dropped = crisis if missing == "all" else crisis[:1]
-    write(tmp_path, "en", english)
-    write(tmp_path, "xx", {k: v for k, v in spanish.items() if k not in dropped})
-    partial = load_catalogue(tmp_path)
-
-    words = partial.crisis_words("xx-YY", ClinicSettings())
-
-    assert partial.language_of("xx-YY") == "xx"
-    assert words.lang == "en"
-    assert words.message == english["crisis.message"]
-    assert words.not_emergency_care == english["crisis.not_emergency"]
-    assert [r.label for r in words.resources] == [r.label for r in US_CRISIS_RESOURCES]
-
-
-def test_the_shipped_languages_have_the_crisis_text_whole() -> None:
-    for lang in catalogue().languages:
-        assert catalogue().crisis_language(lang) == lang
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert not [w for w in worded if w in text], path
 
 
 def test_a_text_a_language_lacks_in_part_is_english_whole(tmp_path: Path) -> None:

@@ -235,11 +235,8 @@ async def test_it_shows_the_crisis_screen_again_on_replay_but_raises_one_alert(
 
 async def test_it_uses_the_clinics_own_crisis_numbers(make_client, world: World, db):
     clinic = world.clinic_a
-    clinic.settings = {
-        "crisis_resources": {
-            "default": [{"label": "Clinic crisis line", "contact": "+1 555 0100", "kind": "phone"}]
-        }
-    }
+    own = {"label": {"en": "Clinic crisis line"}, "contact": "+1 555 0100", "kind": "phone"}
+    clinic.settings = {"crisis_resources": {"US": [own]}}
     db.add(clinic)
     await db.commit()
     patient = await make_client("p1@a.test")

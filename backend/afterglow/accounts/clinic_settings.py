@@ -2,8 +2,8 @@
 
 The shape is strict: a key it does not know is refused (400 naming it), because a misspelt
 safety setting that is stored and ignored looks saved to the admin and changes nothing. Rows
-stored under an older shape are brought to this one by a migration (0006); reading still skips
-what it does not know, so one odd row never stops check-ins.
+stored under an older shape are brought to this one by a migration (0006, 0014); reading still
+skips what it does not know, so one odd row never stops check-ins.
 """
 
 from __future__ import annotations
@@ -15,44 +15,36 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from afterglow.errors import invalid
+from afterglow.accounts.countries import countries
+from afterglow.errors import InvalidInput, Problem, invalid
 from afterglow.fields import Id
 from afterglow.relief.facts import ReliefThresholds
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+# A language of the app's catalogue (en, es) and an ISO 3166-1 alpha-2 country (US, GB).
+LanguageCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}$")]
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 PHONE_PATTERN = re.compile(r"\+?[0-9(][0-9 ().-]*[0-9]")
+# Kinds of resource whose contact the crisis screen dials or texts (a `tel:` or `sms:` link).
+DIALLED = frozenset({"phone", "text", "emergency"})
 
 
 log = logging.getLogger(__name__)
 
 
 class CrisisResource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    label: Text
+    """One line of a clinic's own crisis list: worded by the clinic in each language it serves."""
+
+    label: dict[LanguageCode, Text]
     contact: Text
     kind: Literal["phone", "text", "chat", "emergency", "other"]
 
 
-US_CRISIS_RESOURCES = (
-    CrisisResource("988 Suicide & Crisis Lifeline: call", "988", "phone"),
-    CrisisResource("988 Suicide & Crisis Lifeline: text", "988", "text"),
-    CrisisResource("988 Lifeline chat", "https://988lifeline.org", "chat"),
-    CrisisResource("Veterans Crisis Line: call 988, then press 1", "988", "phone"),
-    CrisisResource("Immediate danger: call 911", "911", "emergency"),
-)
-
-NOT_EMERGENCY_CARE = (
-    "This app is not monitored around the clock and is not emergency care. "
-    "If you might act on these thoughts, call or text 988 or call 911 now."
-)
-
-
 class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    # Crisis resources by locale; "default" is used when the patient's locale has none.
-    crisis_resources: dict[str, tuple[CrisisResource, ...]] = msgspec.field(
-        default_factory=lambda: {"default": US_CRISIS_RESOURCES}
-    )
-    not_emergency_notice: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] = (
-        NOT_EMERGENCY_CARE
+    # The clinic's own crisis list for a country, shown to that country's patients in place of
+    # Afterglow's (afterglow.crisis.screen.BUILT_IN); a country not listed keeps Afterglow's.
+    crisis_resources: dict[CountryCode, tuple[CrisisResource, ...]] = msgspec.field(
+        default_factory=dict
     )
     # Hours a safety alert may stay unacknowledged before it escalates.
     alert_window_hours: Annotated[float, msgspec.Meta(gt=0, le=72)] = 4.0
@@ -60,16 +52,14 @@ class ClinicSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     on_call_contact: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     # The staff member (clinician or admin of this clinic) whose devices get escalations too.
     on_call_user_id: Id | None = None
-    # The clinic's own phone number, shown to patients on the crisis screen.
+    # The clinic's own phone number, shown to patients on the crisis screen (and cached by the
+    # app with the patient's profile, so that it is there offline too).
     clinic_phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     # Overrides of the relief analysis thresholds (CLINICAL.md §2-§4), by name.
     relief: dict[str, Any] = msgspec.field(default_factory=dict)
-
-    def crisis_resources_for(self, locale: str) -> tuple[CrisisResource, ...]:
-        for key in (locale, locale.split("-")[0], "default"):
-            if key in self.crisis_resources:
-                return self.crisis_resources[key]
-        return US_CRISIS_RESOURCES
+    # Adaptive check-ins: extra PHQ-9s when relief may be changing (reminders/adaptive.py). Off,
+    # only the regular schedule asks. A row stored before this key existed reads as on.
+    adaptive_checkins: bool = True
 
 
 RELIEF_THRESHOLDS = frozenset(spec.name for spec in fields(ReliefThresholds))
@@ -81,7 +71,7 @@ def _known_only(stored: dict[str, Any]) -> dict[str, Any]:
     resources = known.get("crisis_resources")
     if isinstance(resources, dict):
         known["crisis_resources"] = {
-            locale: [
+            country: [
                 {k: v for k, v in r.items() if k in CrisisResource.__struct_fields__}
                 if isinstance(r, dict)
                 else r
@@ -89,7 +79,7 @@ def _known_only(stored: dict[str, Any]) -> dict[str, Any]:
             ]
             if isinstance(listed, list)
             else listed
-            for locale, listed in resources.items()
+            for country, listed in resources.items()
         }
     if isinstance(known.get("relief"), dict):
         known["relief"] = {k: v for k, v in known["relief"].items() if k in RELIEF_THRESHOLDS}
@@ -131,10 +121,69 @@ def is_phone_number(text: str) -> bool:
     return 3 <= sum(ch.isdigit() for ch in text) <= 15
 
 
-def checked_clinic_settings(settings: ClinicSettings) -> ClinicSettings:
-    """Rules that span fields: a default crisis list, and urgent alerts escalating no later."""
-    if not settings.crisis_resources.get("default"):
-        raise invalid("crisis_resources.default", "list at least one crisis resource for everyone")
+def checked_crisis_resources(
+    resources: dict[str, tuple[CrisisResource, ...]], languages: tuple[str, ...]
+) -> None:
+    """A clinic's own lists: for real countries, each with an emergency number, every label in
+    every language of the app (`languages`), every number one a phone can dial."""
+    problems: list[Problem] = []
+    for country, listed in resources.items():
+        where = f"crisis_resources.{country}"
+        if country not in countries():
+            problems.append(
+                Problem(where, f"{country!r} is not an ISO 3166-1 alpha-2 country code (US, GB)")
+            )
+        if not any(r.kind == "emergency" for r in listed):
+            problems.append(
+                Problem(
+                    where,
+                    "list the emergency number too (kind emergency), or remove this list to "
+                    "show Afterglow's",
+                )
+            )
+        for n, resource in enumerate(listed):
+            missing = [lang for lang in languages if lang not in resource.label]
+            unknown = sorted(set(resource.label) - set(languages))
+            if missing:
+                problems.append(
+                    Problem(
+                        f"{where}.{n}.label.{missing[0]}",
+                        "write this label in every language of the app (missing: "
+                        + ", ".join(missing)
+                        + ")",
+                    )
+                )
+            if unknown:
+                problems.append(
+                    Problem(
+                        f"{where}.{n}.label.{unknown[0]}",
+                        "the app has no such language; its languages are " + ", ".join(languages),
+                    )
+                )
+            if resource.kind in DIALLED and not is_phone_number(resource.contact):
+                problems.append(
+                    Problem(
+                        f"{where}.{n}.contact",
+                        "give a number a phone can dial or text: digits, with spaces, dashes, "
+                        "dots, brackets or a leading +, 3 to 15 digits",
+                    )
+                )
+            if resource.kind == "chat" and not resource.contact.startswith("https://"):
+                problems.append(
+                    Problem(f"{where}.{n}.contact", "give the chat's address, starting https://")
+                )
+    if problems:
+        raise InvalidInput(
+            f"Invalid {problems[0].field}: {problems[0].message}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            problems,
+        )
+
+
+def checked_clinic_settings(settings: ClinicSettings, languages: tuple[str, ...]) -> ClinicSettings:
+    """Rules that span fields: crisis lists patients can use in their language, thresholds that
+    fit together, a dialable clinic phone, and urgent alerts escalating no later."""
+    checked_crisis_resources(settings.crisis_resources, languages)
     unknown = sorted(set(settings.relief) - RELIEF_THRESHOLDS)
     if unknown:
         raise invalid(

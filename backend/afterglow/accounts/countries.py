@@ -29,9 +29,25 @@ def _zone_countries() -> dict[str, str]:
     return {row[2]: row[0] for row in _table("zone.tab")}
 
 
+@cache
+def _links() -> dict[str, str]:
+    """Old and alternative zone names and the zone each now names (`L target name` lines)."""
+    text = files("tzdata.zoneinfo").joinpath("tzdata.zi").read_text(encoding="utf-8")
+    return {
+        parts[2]: parts[1]
+        for parts in (line.split() for line in text.splitlines() if line.startswith("L "))
+    }
+
+
 def country_of_zone(zone: str) -> str | None:
-    """The country of an IANA zone (America/Mexico_City: MX); None for zones of no country (UTC)."""
-    return _zone_countries().get(zone)
+    """The country of an IANA zone (America/Mexico_City: MX); None for zones of no country (UTC).
+
+    Phones name some zones by older names (Chrome says Asia/Calcutta, not Asia/Kolkata): a name
+    the zone table lacks is followed to the zone it names now."""
+    zones = _zone_countries()
+    if zone in zones:
+        return zones[zone]
+    return zones.get(_links().get(zone, ""))
 
 
 def checked_country(code: str, field: str = "country") -> str:

@@ -15,6 +15,7 @@ from afterglow.accounts.auth import PUBLIC, client_address
 from afterglow.accounts.sessions import SESSION_COOKIE
 from afterglow.checkins import schemas
 from afterglow.checkins.service import list_checkins, prepare_checkin, record_for_session
+from afterglow.crisis.screen import PHONE_ZONE_HEADER
 from afterglow.errors import Conflict, NotSignedIn, aware
 from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer
@@ -37,7 +38,9 @@ class CheckinController(Controller):
             "Send `Idempotency-Key: <uuid>` made by the app for this check-in. 201 when stored; "
             "replaying the same key returns the original result with 200 and stores nothing; the "
             "same key with a different body is refused with 409. When PHQ-9 item 9 is 1 or more the "
-            "response carries a `safety` block that the app must show at once."
+            "response carries a `safety` block that the app must show at once: the crisis screen "
+            "for the patient's country, with the emergency number of the country the phone is in "
+            "when the app sends its time zone (`X-Time-Zone`, an IANA name) and that is elsewhere."
         ),
     )
     async def create(
@@ -45,6 +48,7 @@ class CheckinController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[schemas.CheckinCreate],
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+        phone_zone: Annotated[str | None, HeaderParameter(name=PHONE_ZONE_HEADER)] = None,
     ) -> Response[schemas.CheckinOut]:
         # No injected dependencies here: on the hot path each costs more than the insert.
         token = request.cookies.get(SESSION_COOKIE)
@@ -53,7 +57,7 @@ class CheckinController(Controller):
         state = request.app.state
         settings: Settings = state.settings
         now = state.clock.now()
-        prepared = prepare_checkin(data, idempotency_key, now)
+        prepared = prepare_checkin(data, idempotency_key, now, phone_zone)
         address = client_address(request, settings)
         recorded = await run_unit(
             state.engine,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from afterglow.crisis.schemas import CrisisScreenOut
 from afterglow.text import CutsLongText, cut_at
 
 # The patient's own words beside their answers (the side-effect check's "anything else"): never
@@ -21,19 +22,11 @@ class CheckinCreate(CutsLongText, forbid_unknown_fields=True):
     note: CheckinNote | None = None
 
 
-class CrisisResourceOut(msgspec.Struct):
-    label: str
-    contact: str
-    kind: str
-
-
-class SafetyOut(msgspec.Struct):
-    """What the patient must see at once when PHQ-9 item 9 is 1 or more (CLINICAL.md §5)."""
+class SafetyOut(CrisisScreenOut):
+    """What the patient must see at once when PHQ-9 item 9 is 1 or more (CLINICAL.md §5): the
+    crisis screen, for the country and in the language of the patient."""
 
     item9: int
-    message: str
-    resources: list[CrisisResourceOut]
-    not_emergency_care: str
 
 
 class CheckinOut(msgspec.Struct):

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient
 from afterglow.accounts.sessions import resolve_session
 from afterglow.alerts.service import raise_safety_alert
-from afterglow.catalogue import catalogue
 from afterglow.checkins import schemas
 from afterglow.checkins.models import CheckIn
 from afterglow.checkins.rows import checkin_fingerprint, checkin_row
+from afterglow.crisis.service import patient_crisis_screen
 from afterglow.derived import changed
 from afterglow.derived.changes import checkin_change
 from afterglow.errors import Forbidden, Invalid, NotSignedIn, conflict, invalid
@@ -110,19 +110,17 @@ def _insert_once(insert_for_dialect: Any) -> Any:
 _INSERT_ONCE = {"postgresql": _insert_once(pg_insert), "sqlite": _insert_once(sqlite_insert)}
 
 
-async def safety_block(db: AsyncSession, patient_id: int, item9: int) -> schemas.SafetyOut:
+async def safety_block(
+    db: AsyncSession, patient_id: int, item9: int, phone_zone: str | None
+) -> schemas.SafetyOut:
+    """The crisis screen for the patient's country (and the phone's, when it is elsewhere), all
+    in their language or all in English."""
     patient = await db.get(Patient, patient_id)
     assert patient is not None
     clinic = await db.get(Clinic, patient.clinic_id)
     assert clinic is not None
-    # In the patient's language from the catalogue, or all in English (never half-translated).
-    words = catalogue().crisis_words(patient.locale, clinic_settings(clinic.settings))
-    return schemas.SafetyOut(
-        item9=item9,
-        message=words.message,
-        resources=[schemas.CrisisResourceOut(r.label, r.contact, r.kind) for r in words.resources],
-        not_emergency_care=words.not_emergency_care,
-    )
+    screen = patient_crisis_screen(patient, clinic, phone_zone)
+    return schemas.SafetyOut(**msgspec.structs.asdict(screen), item9=item9)
 
 
 @dataclass(frozen=True)
@@ -135,6 +133,8 @@ class PreparedCheckin:
     taken_at: datetime
     received_at: datetime
     note: str | None
+    # The time zone the phone says it is in (X-Time-Zone): a crisis screen's travel line.
+    phone_zone: str | None = None
 
     @property
     def needs_safety_alert(self) -> bool:
@@ -168,9 +168,15 @@ class PreparedCheckin:
 
 
 def prepare_checkin(
-    data: schemas.CheckinCreate, idempotency_key: str | None, now: datetime
+    data: schemas.CheckinCreate,
+    idempotency_key: str | None,
+    now: datetime,
+    phone_zone: str | None = None,
 ) -> PreparedCheckin:
-    """Everything about a check-in that needs no database: key, answers, score, time."""
+    """Everything about a check-in that needs no database: key, answers, score, time.
+
+    The phone's time zone only words the crisis screen; one that names no zone is left out,
+    never a reason to refuse the answers."""
     key = checked_idempotency_key(idempotency_key)
     scored = score_or_400(data.instrument, data.answers)
     return PreparedCheckin(
@@ -180,6 +186,7 @@ def prepare_checkin(
         taken_at=checked_taken_at(data.taken_at, now),
         received_at=now,
         note=data.note or None,
+        phone_zone=phone_zone,
     )
 
 
@@ -242,7 +249,7 @@ async def record_checkin(
             await raise_safety_alert(db, patient_id, row.id, prepared.scored.item9, now)
         changed(db, patient_id, checkin_change(prepared.scored.instrument.id), now)
     await db.commit()
-    return Recorded(await checkin_out(db, row), created)
+    return Recorded(await checkin_out(db, row, prepared.phone_zone), created)
 
 
 def _out(row: Any, safety: schemas.SafetyOut | None = None) -> schemas.CheckinOut:
@@ -261,9 +268,10 @@ def _out(row: Any, safety: schemas.SafetyOut | None = None) -> schemas.CheckinOu
     )
 
 
-async def checkin_out(db: AsyncSession, row: Any) -> schemas.CheckinOut:
-    """The check-in as the patient sees it; with item 9 >= 1, the crisis resources too (also on replay)."""
-    return _out(row, await safety_block(db, row.patient_id, row.item9) if row.item9 else None)
+async def checkin_out(db: AsyncSession, row: Any, phone_zone: str | None) -> schemas.CheckinOut:
+    """The check-in as the patient sees it; with item 9 >= 1, the crisis screen too (also on replay)."""
+    safety = await safety_block(db, row.patient_id, row.item9, phone_zone) if row.item9 else None
+    return _out(row, safety)
 
 
 async def list_checkins(
