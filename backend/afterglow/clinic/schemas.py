@@ -10,6 +10,7 @@ from afterglow.checkins.schemas import CheckinOut
 from afterglow.infusions.schemas import EventOut, InfusionOut
 from afterglow.relief import KaplanMeierEstimate
 from afterglow.relief.schemas import ClinicReliefOut, ReliefOut
+from afterglow.trends.changes import ReliableChange
 
 
 class TimelinePatient(msgspec.Struct):
@@ -74,6 +75,9 @@ class TimelineOut(msgspec.Struct):
     clinic_km_summary: str
     scales: list[Scale]
     attribution: str
+    # Reliable change (CLINICAL.md §2) by instrument, phq9 and gad7: where each episode first
+    # reached one (trends.changes, the rule the patient's chart words come from too).
+    reliable_changes: dict[str, list[ReliableChange]] = msgspec.field(default_factory=dict)
 
 
 class Spread(msgspec.Struct):

@@ -35,8 +35,10 @@ from afterglow.infusions.service import (
     patient_infusions,
 )
 from afterglow.instruments.registry import REGISTRY, SPITZER_ATTRIBUTION
+from afterglow.relief import InfusionFact
 from afterglow.relief.summary import as_utc
 from afterglow.relief.view import clinic_relief_out, relief_view
+from afterglow.trends.changes import CHANGE_INSTRUMENTS, Score, reliable_changes
 
 CHARTED = ("mood", "phq9", "gad7", "pain")
 # Every check-in of a patient comes with the timeline; more than this many years of daily
@@ -91,6 +93,22 @@ async def patient_timeline(
     view = await relief_view(db, patient, viewer, now, with_pooled=True)
     assert view.pooled is not None
     relief = view.relief
+    given = [InfusionFact(i.id, i.given_at, i.route, i.kind) for i in infusions]
+    changes = {
+        name: reliable_changes(
+            name,
+            [
+                Score(c.taken_at, c.score)
+                for c in checkins
+                if c.instrument == name and c.score is not None
+            ],
+            relief.episodes,
+            given,
+            now,
+            relief.thresholds,
+        )
+        for name in CHANGE_INSTRUMENTS
+    }
     return TimelineOut(
         generated_at=now,
         patient=TimelinePatient(
@@ -113,6 +131,7 @@ async def patient_timeline(
         clinic_km_summary=view.pooled.km.summary(),
         scales=[scale(i) for i in CHARTED],
         attribution=SPITZER_ATTRIBUTION,
+        reliable_changes=changes,
     )
 
 

@@ -159,7 +159,7 @@ def relief_episodes(
     recorded = sorted(
         (e for e in events if e.occurred_at <= now), key=lambda e: (e.occurred_at, e.id)
     )
-    openers = _course_openers(given, limits)
+    openers = course_openers(given, limits)
     courses = _courses(given, limits)
     episodes = []
     for number, course in enumerate(courses):
@@ -205,7 +205,7 @@ def _courses(given: Sequence[InfusionFact], limits: ReliefThresholds) -> list[li
     return courses
 
 
-def _course_openers(
+def course_openers(
     given: Sequence[InfusionFact], limits: ReliefThresholds
 ) -> dict[int, InfusionFact]:
     """For each infusion id, the first infusion of the induction course whose baseline it uses (§2).
@@ -213,7 +213,8 @@ def _course_openers(
     A new course, with a new B0, starts at the first infusion on record, at any infusion after
     `new_course_after_days` without one, and at an infusion tagged `induction`, unless the one before
     it was also an induction given within the baseline window: a missed week in the middle of an
-    induction must not turn a half-treated score into a new baseline.
+    induction must not turn a half-treated score into a new baseline. `given` is sorted by time.
+    The GAD-7 baseline of reliable change is taken before the same infusion (trends.changes).
     """
     openers: dict[int, InfusionFact] = {}
     previous: InfusionFact | None = None

@@ -17,8 +17,15 @@ from afterglow.fields import Id
 from afterglow.http import DB, CurrentViewer, Now
 from afterglow.infusions.models import Infusion
 from afterglow.instruments.registry import REGISTRY
-from afterglow.relief import Episode, ReliefThresholds
+from afterglow.relief import Episode, InfusionFact, ReliefThresholds
 from afterglow.relief.service import clinic_thresholds, relief_now
+from afterglow.trends.changes import (
+    CHANGE_INSTRUMENTS,
+    ReliableChange,
+    Score,
+    latest_changes,
+    reliable_changes,
+)
 from afterglow.trends.series import ChartPoint, Reading, downsample
 
 DEFAULT_RANGE = timedelta(days=180)
@@ -53,6 +60,10 @@ class TrendsOut(msgspec.Struct):
     episodes: list[EpisodeBand]
     thresholds: list[ThresholdLine]
     attribution: str | None
+    # Reliable change (CLINICAL.md §2, PHQ-9 and GAD-7): where each episode first reached one,
+    # in this range, and the latest score's, which the patient's chart says in words.
+    reliable_changes: list[ReliableChange]
+    latest_changes: list[ReliableChange]
 
 
 def threshold_lines(
@@ -98,7 +109,9 @@ class TrendsController(Controller):
         description=(
             "Sized for a phone: at most `max_points` points; a longer range is averaged in equal "
             "time buckets that keep each bucket's lowest and highest score. Defaults to the last "
-            "180 days."
+            "180 days. For PHQ-9 and GAD-7, reliable change (CLINICAL.md §2): where each episode "
+            "first reached one (`reliable_changes`, in the range) and the latest score's "
+            "(`latest_changes`, the chart's words for the patient)."
         ),
     )
     async def trends(
@@ -122,29 +135,34 @@ class TrendsController(Controller):
         start = aware(since, "since") or end - DEFAULT_RANGE
         if start >= end:
             raise invalid("since", "must be before until")
+        when = [col(CheckIn.taken_at) >= start, col(CheckIn.taken_at) < end]
+        if instrument in CHANGE_INSTRUMENTS:
+            # Weekly questionnaires are few: all of them are read, since a reliable change is
+            # measured from a baseline that may lie before the range.
+            when = []
         rows = await db.execute(
             select(col(CheckIn.taken_at), col(CheckIn.score)).where(
-                col(CheckIn.patient_id) == patient_id,
-                col(CheckIn.instrument) == instrument,
-                col(CheckIn.taken_at) >= start,
-                col(CheckIn.taken_at) < end,
+                col(CheckIn.patient_id) == patient_id, col(CheckIn.instrument) == instrument, *when
             )
         )
-        readings = [Reading(at, float(score)) for at, score in rows if score is not None]
+        scored = [Score(at, int(score)) for at, score in rows if score is not None]
+        readings = [Reading(s.at, float(s.score)) for s in scored if start <= s.at < end]
         limits = await clinic_thresholds(db, patient.clinic_id)
         episodes = (await relief_now(db, patient_id, now, limits)).episodes
-        markers = await db.execute(
-            select(
-                col(Infusion.id), col(Infusion.given_at), col(Infusion.route), col(Infusion.kind)
+        infusions = [
+            InfusionFact(id_ or 0, at, route, kind)
+            for id_, at, route, kind in await db.execute(
+                select(
+                    col(Infusion.id),
+                    col(Infusion.given_at),
+                    col(Infusion.route),
+                    col(Infusion.kind),
+                )
+                .where(col(Infusion.patient_id) == patient_id, col(Infusion.deleted_at).is_(None))
+                .order_by(col(Infusion.given_at))
             )
-            .where(
-                col(Infusion.patient_id) == patient_id,
-                col(Infusion.deleted_at).is_(None),
-                col(Infusion.given_at) >= start,
-                col(Infusion.given_at) < end,
-            )
-            .order_by(col(Infusion.given_at))
-        )
+        ]
+        marks = reliable_changes(instrument, scored, episodes, infusions, now, limits)
         await db.commit()
         return TrendsOut(
             instrument=instrument,
@@ -153,9 +171,13 @@ class TrendsController(Controller):
             points=downsample(readings, max_points),
             readings=len(readings),
             infusions=[
-                InfusionMarker(id_ or 0, at, route, kind) for id_, at, route, kind in markers
+                InfusionMarker(i.id, i.given_at, i.route, i.kind)
+                for i in infusions
+                if start <= i.given_at < end
             ],
             episodes=[episode_band(e) for e in episodes if e.end > start and e.start < end],
             thresholds=threshold_lines(instrument, episodes, limits),
             attribution=REGISTRY[instrument].attribution,
+            reliable_changes=[m for m in marks if start <= m.at < end],
+            latest_changes=latest_changes(instrument, scored, episodes, infusions, now, limits),
         )

@@ -51,56 +51,23 @@ export function episodeSpans(timeline) {
   });
 }
 
-function courseStart(timeline, episode) {
-  const ids = new Set(episode.infusion_ids);
-  const given = timeline.infusions.filter((i) => ids.has(i.id)).map((i) => seconds(i.given_at));
-  return given.length ? Math.min(...given) : seconds(episode.start);
-}
-
 /**
- * Reliable-change marks (CLINICAL.md §2; they never change an episode's outcome).
- * PHQ-9: down `minimal_important_difference` (5) or more from the episode's baseline is a
- * reliable improvement; up `reliable_worsening_points` (6) or more from the episode's nadir a
- * reliable worsening. GAD-7: 4 or more either way from its own baseline, the last GAD-7 in the
- * baseline window before the course's first infusion. Each episode marks where a reliable change
- * is first reached (not every later score that stays past it), so the marks show turns.
+ * Reliable-change marks (CLINICAL.md §2; they never change an episode's outcome), as the server
+ * works them out (`timeline.reliable_changes`, backend/afterglow/trends/changes.py: the rule the
+ * patient's chart words come from too). PHQ-9: down 5 or more from the episode's baseline, or up
+ * 6 or more from its nadir; GAD-7: 4 or more either way from the GAD-7 before the course. Each
+ * episode marks where a change is first reached, so the marks show turns.
  */
 export function reliableChanges(timeline) {
-  const limits = timeline.relief.thresholds;
   const marks = { phq9: [], gad7: [] };
-  const phq9 = seriesOf(timeline, 'phq9');
-  const gad7 = seriesOf(timeline, 'gad7');
-  for (const span of episodeSpans(timeline)) {
-    const { episode } = span;
-    const inside = (p) => p.at > span.start && p.at <= span.end;
-    if (episode.baseline !== null && episode.baseline !== undefined) {
-      const nadirAt = episode.nadir_day !== null && episode.nadir_day !== undefined ? span.start + episode.nadir_day * DAY : null;
-      let better = false;
-      let worse = false;
-      for (const p of phq9.filter(inside)) {
-        if (!better && episode.baseline - p.score >= limits.minimal_important_difference) {
-          better = true;
-          marks.phq9.push({ at: p.at, score: p.score, direction: 'better', from: 'baseline', reference: episode.baseline });
-        } else if (!worse && nadirAt !== null && p.at > nadirAt && p.score - episode.nadir_score >= limits.reliable_worsening_points) {
-          worse = true;
-          marks.phq9.push({ at: p.at, score: p.score, direction: 'worse', from: 'nadir', reference: episode.nadir_score });
-        }
-      }
-    }
-    const first = courseStart(timeline, episode);
-    const window = limits.baseline_window_days * DAY;
-    const before = gad7.filter((p) => p.at <= first && p.at >= first - window);
-    const base = before.length ? before[before.length - 1].score : null;
-    if (base === null) continue;
-    const reached = new Set();
-    for (const p of gad7.filter(inside)) {
-      const change = p.score - base;
-      const direction = change < 0 ? 'better' : 'worse';
-      if (Math.abs(change) >= limits.gad7_minimal_important_difference && !reached.has(direction)) {
-        reached.add(direction);
-        marks.gad7.push({ at: p.at, score: p.score, direction, from: 'baseline', reference: base });
-      }
-    }
+  for (const [instrument, changes] of Object.entries(timeline.reliable_changes || {})) {
+    marks[instrument] = changes.map((c) => ({
+      at: seconds(c.at),
+      score: c.score,
+      direction: c.direction,
+      from: c.reference,
+      reference: c.reference_score,
+    }));
   }
   return marks;
 }
