@@ -62,6 +62,8 @@ class Found:
     answers: dict[int, tuple[int, str]] = field(default_factory=dict)
     total: tuple[Any, str] | None = None
     note: str | None = None
+    # An answer was refused (and said so): the check-in is not put together.
+    refused: bool = False
 
 
 @dataclass
@@ -102,6 +104,15 @@ def _codings(value: Any) -> list[tuple[str, str]]:
         and isinstance(c.get("system"), str)
         and isinstance(c.get("code"), str)
     ]
+
+
+def _list(value: Any) -> list[Any]:
+    """A list a sender may have sent as something else: read as empty (never a 500)."""
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _ref_key(reference: Any) -> str | None:
@@ -225,6 +236,8 @@ def _time(value: Any, path: str, reading: Reading) -> datetime | None:
 def _finish(found: Found, taken_at: datetime | None, time_path: str, reading: Reading) -> None:
     """Answers in item order, checked for holes and against a stated total, as a check-in."""
     instrument = found.instrument
+    if found.refused:
+        return
     if not found.answers:
         reading.add(found.path, f"has no answers to the {instrument.name} questions")
         return
@@ -262,7 +275,7 @@ def _finish(found: Found, taken_at: datetime | None, time_path: str, reading: Re
 
 def _response(bundle: Bundle, i: int, resource: dict[str, Any], reading: Reading) -> None:
     path = f"entry[{i}].resource"
-    status = resource.get("status")
+    status = _str(resource.get("status"))
     if status in WITHDRAWN:
         reading.left_out[f"QuestionnaireResponse ({status})"] += 1
         return
@@ -286,7 +299,7 @@ def _response(bundle: Bundle, i: int, resource: dict[str, Any], reading: Reading
     found: Found | None = None
     known, totals = known_items(), _totals()
     for item, item_path in _walk(resource.get("item"), f"{path}.item"):
-        code = codes.get(item.get("linkId"))  # type: ignore[arg-type]
+        code = codes.get(_str(item.get("linkId")) or "")
         answers = item.get("answer")
         if code is None or not isinstance(answers, list) or not answers:
             continue
@@ -309,7 +322,9 @@ def _response(bundle: Bundle, i: int, resource: dict[str, Any], reading: Reading
             found.total = (answer.get("valueInteger", answer.get("valueDecimal")), answer_path)
             continue
         value = _value(known[code], answer, answer_path, reading)
-        if value is not None:
+        if value is None:
+            found.refused = True
+        else:
             found.answers[known[code].position] = (value, answer_path)
     if found is None:
         reading.add(
@@ -363,7 +378,7 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
     observations = [(i, r) for i, r in bundle.entries if r["resourceType"] == "Observation"]
     for _, resource in observations:
         if set(_codings(resource.get("code"))) & panels.keys():
-            for member in resource.get("hasMember") or []:
+            for member in _list(resource.get("hasMember")):
                 index = bundle.resolve(member)
                 if index is not None:
                     members.add(index)
@@ -371,7 +386,7 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
     times: dict[tuple[str, str], tuple[datetime | None, str]] = {}
     for i, resource in observations:
         path = f"entry[{i}].resource"
-        derived = [bundle.resolve(ref) for ref in resource.get("derivedFrom") or []]
+        derived = [bundle.resolve(ref) for ref in _list(resource.get("derivedFrom"))]
         if any(
             d is not None and bundle.resources[d]["resourceType"] == "QuestionnaireResponse"
             for d in derived
@@ -381,7 +396,7 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
         if i in members:
             continue
         codes = set(_codings(resource.get("code")))
-        status = resource.get("status")
+        status = _str(resource.get("status"))
         mine = codes & (panels.keys() | known.keys() | totals.keys() | singles.keys())
         if not mine:
             reading.left_out["Observation"] += 1
@@ -397,7 +412,7 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
         note = (
             " ".join(
                 n["text"]
-                for n in resource.get("note") or []
+                for n in _list(resource.get("note"))
                 if isinstance(n, dict) and isinstance(n.get("text"), str)
             )
             or None
@@ -407,11 +422,11 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
             found = Found(instrument, path, note=note)
             parts = [
                 (bundle.resources[m], f"entry[{m}].resource")
-                for m in (bundle.resolve(ref) for ref in resource.get("hasMember") or [])
+                for m in (bundle.resolve(ref) for ref in _list(resource.get("hasMember")))
                 if m is not None
             ] + [
                 (component, f"{path}.component[{c}]")
-                for c, component in enumerate(resource.get("component") or [])
+                for c, component in enumerate(_list(resource.get("component")))
                 if isinstance(component, dict)
             ]
             for part, part_path in parts:
@@ -456,9 +471,12 @@ def _take(
                 reading.add(
                     path, f"answers {item.instrument.name} in a {found.instrument.name} record"
                 )
+                found.refused = True
                 return
             value = _value(item, part, path, reading)
-            if value is not None:
+            if value is None:
+                found.refused = True
+            else:
                 found.answers[item.position] = (value, path)
             return
 
