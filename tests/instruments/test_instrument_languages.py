@@ -48,12 +48,15 @@ async def test_a_spanish_patient_is_served_the_published_spanish_phq9_and_an_eng
     assert (phq9["lang"], phq9["requested_lang"]) == ("es", "es")
     assert (phq9["wording_origin"], phq9["review"]) == ("published", "awaiting_clinician")
     assert phq9["stem"] == SPANISH_STEM
-    assert [o["label"] for o in phq9["items"][0]["options"]][0] == "Ningún día"
+    assert phq9["items"][0]["options"][0]["label"] == "Ningún día"
     assert phq9["attribution"] == SPITZER_ATTRIBUTION
     assert phq9["attribution_lang"] == "en"
     assert [b["label"] for b in phq9["bands"]][:2] == ["Mínimo", "Leve"]
     assert served["mood"]["stem"] == "¿Cómo está su ánimo hoy?"
-    assert [o["label"] for o in served["mood"]["items"][0]["options"]][::10] == ["El peor", "El mejor"]
+    assert [o["label"] for o in served["mood"]["items"][0]["options"]][::10] == [
+        "El peor",
+        "El mejor",
+    ]
 
     english_phq9 = by_id((await english.get("/api/instruments")).json())["phq9"]
     assert english_phq9["lang"] == "en"

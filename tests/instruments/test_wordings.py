@@ -78,7 +78,9 @@ def test_the_spanish_phq9_keeps_the_english_attribution_because_one_copy_alone_c
 @pytest.mark.parametrize("wording", [w for w in WORDINGS.values() if w.origin == "published"])
 def test_every_word_of_a_published_translation_is_carried_by_two_independent_copies(wording):
     english = REGISTRY[wording.instrument_id]
-    elements = ["stem"] + [f"{kind}:{item.id}" for item in english.items for kind in ("item", "options")]
+    elements = ["stem"] + [
+        f"{kind}:{item.id}" for item in english.items for kind in ("item", "options")
+    ]
     if wording.attribution:
         elements.append("attribution")
     thin = [e for e in elements if sum(e in s.covers for s in wording.sources) < 2]
@@ -134,7 +136,14 @@ def test_a_wording_that_leaves_out_an_item_or_an_answer_is_refused():
 
 @pytest.mark.parametrize(
     ("locale", "lang"),
-    [("es", "es"), ("es-MX", "es"), ("es_US", "es"), ("EN-gb", "en"), ("", "en"), ("spanish", "en")],
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("es_US", "es"),
+        ("EN-gb", "en"),
+        ("", "en"),
+        ("spanish", "en"),
+    ],
 )
 def test_a_locale_names_its_language(locale, lang):
     assert language_of(locale) == lang

@@ -59,6 +59,11 @@ def _frequency(text: str) -> ItemWording:
     return ItemWording(text, ES_FREQUENCY)
 
 
+def _scale(text: str, low: str, high: str) -> ItemWording:
+    """A 0-10 scale: its two anchors in words, the numbers between as they are."""
+    return ItemWording(text, (low, *(str(n) for n in range(1, 10)), high))
+
+
 ES_FREQUENCY = ("Ningún día", "Varios días", "Más de la mitad de los días", "Casi todos los días")
 _PHQ9_ITEMS = tuple(f"phq9_{n}" for n in range(1, 10))
 
@@ -162,12 +167,7 @@ MOOD_ES = Wording(
     lang="es",
     name="Ánimo diario",
     stem="¿Cómo está su ánimo hoy?",
-    items={
-        "mood": ItemWording(
-            "Ánimo de hoy",
-            ("El peor", "1", "2", "3", "4", "5", "6", "7", "8", "9", "El mejor"),
-        )
-    },
+    items={"mood": _scale("Ánimo de hoy", "El peor", "El mejor")},
     origin="afterglow",
     review="not_required",
     note="Afterglow's own daily mood scale (0 the worst, 10 the best), worded by Afterglow.",
@@ -178,12 +178,7 @@ PAIN_ES = Wording(
     lang="es",
     name="Dolor",
     stem="¿Cuánto dolor tiene hoy?",
-    items={
-        "pain": ItemWording(
-            "Dolor de hoy",
-            ("Sin dolor", "1", "2", "3", "4", "5", "6", "7", "8", "9", "El peor dolor"),
-        )
-    },
+    items={"pain": _scale("Dolor de hoy", "Sin dolor", "El peor dolor")},
     origin="afterglow",
     review="not_required",
     note="Afterglow's own pain rating (0 none, 10 the worst), worded by Afterglow.",
