@@ -84,6 +84,19 @@ KNOWN_LOINC = (
     | {PAIN_LOINC, BP_PANEL, BP_SYSTOLIC, BP_DIASTOLIC}
 ) - {None}
 PHQ9_GAD7_ITEMS = {item.loinc for key in ("phq9", "gad7") for item in REGISTRY[key].items[:9]}
+# The PHQ-9's nine scored items in order (CLINICAL.md §1), and the GAD-7's seven.
+PHQ9_LOINC = [
+    "44250-9",
+    "44255-8",
+    "44259-0",
+    "44254-1",
+    "44251-7",
+    "44258-2",
+    "44252-5",
+    "44253-3",
+    "44260-8",
+]
+GAD7_LOINC = ["69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"]
 
 
 def history() -> dict[str, Any]:

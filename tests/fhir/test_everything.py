@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_records import NOW, START, arrange_record, check_bundle, of_type, parse
+from fhir_records import (
+    NOW,
+    PHQ9_LOINC,
+    START,
+    arrange_record,
+    check_bundle,
+    of_type,
+    parse,
+)
 from sqlalchemy import select
 
 from afterglow.audit.models import AuditEvent
@@ -52,18 +60,7 @@ async def test_a_phq9_is_a_response_and_a_loinc_panel_of_its_items_and_total(
     responses = of_type(bundle, "QuestionnaireResponse")
     zero = next(r for r in responses if r["authored"] == (START + timedelta(days=7)).isoformat())
     # Items are linked by their LOINC codes; a zero is an answer, LA6568-5, not a gap.
-    assert [i["linkId"] for i in zero["item"]] == [
-        "44250-9",
-        "44255-8",
-        "44259-0",
-        "44254-1",
-        "44251-7",
-        "44258-2",
-        "44252-5",
-        "44253-3",
-        "44260-8",
-        "44261-6",
-    ]
+    assert [i["linkId"] for i in zero["item"]] == [*PHQ9_LOINC, "44261-6"]
     assert {i["answer"][0].get("valueCoding", {}).get("code") for i in zero["item"][:9]} == {
         "LA6568-5"
     }

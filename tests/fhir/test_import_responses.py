@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from fhir_records import NOW, arrange_record, parse
+from fhir_records import GAD7_LOINC, NOW, PHQ9_LOINC, arrange_record, parse
 from sqlalchemy import func, select
 
 from afterglow.audit.models import AuditEvent
@@ -13,18 +13,6 @@ from afterglow.checkins.models import CheckIn
 from conftest import World
 
 LA = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
-PHQ9_ITEMS = (
-    "44250-9",
-    "44255-8",
-    "44259-0",
-    "44254-1",
-    "44251-7",
-    "44258-2",
-    "44252-5",
-    "44253-3",
-    "44260-8",
-)
-GAD7_ITEMS = ("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7")
 TAKEN = (NOW - timedelta(days=30)).replace(microsecond=0)
 
 
@@ -60,7 +48,7 @@ def loinc_form(link_ids: list[str], url: str = "http://loinc.org/q/44249-1") -> 
                 "text": f"Question {code}",
                 "type": "choice",
             }
-            for link, code in zip(link_ids, PHQ9_ITEMS, strict=True)
+            for link, code in zip(link_ids, PHQ9_LOINC, strict=True)
         ]
         + [{"linkId": "total-score", "text": "Total", "type": "decimal"}],
     }
@@ -145,7 +133,7 @@ async def test_a_response_to_another_publishers_form_is_matched_by_its_items_loi
     # LOINC's own form numbers its questions; LHC-Forms names them by path. Both come in alike.
     for patient, links, url in (
         (world.patient_a1.id, [str(14363 + n) for n in range(9)], "http://loinc.org/q/44249-1"),
-        (world.patient_a2.id, [f"/{code}" for code in PHQ9_ITEMS], "http://example.org/Q/phq9|3"),
+        (world.patient_a2.id, [f"/{code}" for code in PHQ9_LOINC], "http://example.org/Q/phq9|3"),
     ):
         response = await clinician.post(
             import_path(patient),
@@ -167,7 +155,7 @@ async def test_observations_alone_are_read_as_a_panel_with_its_members(make_clie
             code,
             valueCodeableConcept={"coding": [{"system": "http://loinc.org", "code": LA[value]}]},
         )
-        for n, (code, value) in enumerate(zip(GAD7_ITEMS, answers, strict=True))
+        for n, (code, value) in enumerate(zip(GAD7_LOINC, answers, strict=True))
     ]
     total = observation("gad-total", "70274-6", valueQuantity={"value": 8, "unit": "{score}"})
     panel = observation(
@@ -188,7 +176,7 @@ async def test_every_problem_is_named_where_it_is_and_nothing_is_imported(
     make_client, world: World, db
 ):
     clinician = await make_client("doc@a.test")
-    links = [f"/{code}" for code in PHQ9_ITEMS]
+    links = [f"/{code}" for code in PHQ9_LOINC]
     unknown_form = phq9_response(links, [0] * 9, "http://elsewhere.example/Q/phq9")
     bad_answer = phq9_response(links, [0] * 9, "http://loinc.org/q/44249-1")
     bad_answer["item"][2]["answer"][0]["valueCoding"]["code"] = "LA9999-9"

@@ -273,14 +273,25 @@ def _finish(found: Found, taken_at: datetime | None, time_path: str, reading: Re
     )
 
 
-def _response(bundle: Bundle, i: int, resource: dict[str, Any], reading: Reading) -> None:
-    path = f"entry[{i}].resource"
+def _taken(resource: dict[str, Any], path: str, imported: frozenset[str], reading: Reading) -> bool:
+    """Whether a resource's status lets it be imported: withdrawn ones are left out (counted),
+    unfinished ones refused by name."""
     status = _str(resource.get("status"))
     if status in WITHDRAWN:
-        reading.left_out[f"QuestionnaireResponse ({status})"] += 1
-        return
-    if status not in IMPORTED:
-        reading.add(f"{path}.status", f"only completed responses are imported, not {status!r}")
+        reading.left_out[f"{resource['resourceType']} ({status})"] += 1
+        return False
+    if status not in imported:
+        reading.add(
+            f"{path}.status",
+            f"only {' or '.join(sorted(imported))} answers are imported, not {status!r}",
+        )
+        return False
+    return True
+
+
+def _response(bundle: Bundle, i: int, resource: dict[str, Any], reading: Reading) -> None:
+    path = f"entry[{i}].resource"
+    if not _taken(resource, path, IMPORTED, reading):
         return
     canonical = resource.get("questionnaire")
     if not isinstance(canonical, str):
@@ -396,16 +407,11 @@ def _observations(bundle: Bundle, reading: Reading) -> None:
         if i in members:
             continue
         codes = set(_codings(resource.get("code")))
-        status = _str(resource.get("status"))
         mine = codes & (panels.keys() | known.keys() | totals.keys() | singles.keys())
         if not mine:
             reading.left_out["Observation"] += 1
             continue
-        if status in WITHDRAWN:
-            reading.left_out[f"Observation ({status})"] += 1
-            continue
-        if status not in OBSERVED:
-            reading.add(f"{path}.status", f"only final answers are imported, not {status!r}")
+        if not _taken(resource, path, OBSERVED, reading):
             continue
         code = sorted(mine)[0]
         taken_at, time_path = _effective(resource, path, reading)

@@ -444,17 +444,12 @@ def clinical_event(event: EventFacts) -> dict[str, Any]:
         resource = {
             "resourceType": "Condition",
             "verificationStatus": concept(
-                coding(
-                    CONDITION_VERIFICATION,
-                    "entered-in-error" if in_error else "confirmed",
-                )
+                coding(CONDITION_VERIFICATION, "entered-in-error" if in_error else "confirmed")
             ),
             "code": code,
             "subject": subject,
             "onsetDateTime": at,
         }
-        if notes:
-            resource["note"] = notes
     elif event.kind == "ect_tms_start":
         resource = {
             "resourceType": "Procedure",
@@ -463,8 +458,6 @@ def clinical_event(event: EventFacts) -> dict[str, Any]:
             "subject": subject,
             "performedDateTime": at,
         }
-        if notes:
-            resource["note"] = notes
     else:
         resource = {
             "resourceType": "Observation",
@@ -473,8 +466,8 @@ def clinical_event(event: EventFacts) -> dict[str, Any]:
             "subject": subject,
             "effectiveDateTime": at,
         }
-        if notes:
-            resource["note"] = notes
+    if notes and resource["resourceType"] != "Encounter":
+        resource["note"] = notes
     return {"resourceType": resource.pop("resourceType"), "id": f"event-{event.id}", **resource}
 
 
