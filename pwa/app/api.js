@@ -19,6 +19,10 @@ async function send(path, method, body, token) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE.has(method)) headers['x-csrftoken'] = token || '';
+  // Where the phone is now: abroad, the crisis screen the profile brings names that country's
+  // emergency number first.
+  const zone = Outbox.phoneZone();
+  if (zone) headers['x-time-zone'] = zone;
   try {
     return await fetch(path, {
       method,

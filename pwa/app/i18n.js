@@ -75,23 +75,6 @@ export function t(key, params) {
 
 export const has = (key) => key in catalogue || key in english;
 
-/**
- * The crisis screen's language: the patient's when its catalogue has the whole crisis text
- * (every "crisis." key English has), else English, so the screen is never half-translated.
- */
-export function crisisLanguage() {
-  const complete = Object.keys(english)
-    .filter((key) => key.startsWith('crisis.'))
-    .every((key) => key in catalogue);
-  return complete ? lang : 'en';
-}
-
-/** A crisis screen text, in crisisLanguage(). */
-export function tCrisis(key, params) {
-  const text = crisisLanguage() === lang ? catalogue[key] : english[key];
-  return text === undefined ? key : fill(text, params);
-}
-
 export function formatDate(value, options = { weekday: 'short', day: 'numeric', month: 'short' }) {
   return new Intl.DateTimeFormat(lang, options).format(new Date(value));
 }

@@ -126,18 +126,31 @@
     return getState('csrf');
   }
 
+  /** The phone's own time zone now (an IANA name), or '' when the browser does not say. */
+  function phoneZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    } catch {
+      return '';
+    }
+  }
+
   function post(entry, token) {
     const body = { instrument: entry.instrument, answers: entry.answers, taken_at: entry.taken_at };
     if (entry.note) body.note = entry.note;
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'idempotency-key': entry.id,
+      'x-csrftoken': token || '',
+    };
+    // An item-9 answer's crisis screen names the emergency number where the phone is.
+    const zone = phoneZone();
+    if (zone) headers['x-time-zone'] = zone;
     return fetch('/api/checkins', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'idempotency-key': entry.id,
-        'x-csrftoken': token || '',
-      },
+      headers,
       body: JSON.stringify(body),
     });
   }
@@ -266,6 +279,7 @@
     discardUnsent,
     clearAll,
     csrfToken,
+    phoneZone,
     getState,
     setState,
     clearState,

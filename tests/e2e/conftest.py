@@ -87,8 +87,16 @@ def clinician(server: str) -> Iterator[httpx.Client]:
 def new_patient(clinician: httpx.Client) -> Callable[..., Patient]:
     """Add a synthetic patient; returns their id and enrollment link."""
 
-    def make(*, pain_enabled: bool = False, locale: str = "en-US") -> Patient:
-        return add_patient(clinician, pain_enabled=pain_enabled, locale=locale)
+    def make(
+        *,
+        pain_enabled: bool = False,
+        locale: str = "en-US",
+        timezone: str = "America/New_York",
+        country: str | None = None,
+    ) -> Patient:
+        return add_patient(
+            clinician, pain_enabled=pain_enabled, locale=locale, timezone=timezone, country=country
+        )
 
     return make
 

@@ -144,9 +144,15 @@ def make_clinician(base: str) -> httpx.Client:
 
 
 def add_patient(
-    clinician: httpx.Client, *, pain_enabled: bool = False, locale: str = "en-US"
+    clinician: httpx.Client,
+    *,
+    pain_enabled: bool = False,
+    locale: str = "en-US",
+    timezone: str = "America/New_York",
+    country: str | None = None,
 ) -> Patient:
-    """A synthetic patient added by the clinician; returns their id and enrollment link."""
+    """A synthetic patient added by the clinician; returns their id and enrollment link. The
+    country, left out, is the time zone's (as the enrollment form leaves it)."""
     tag = uuid.uuid4().hex[:8]
     email = f"patient-{tag}@e2e.test"
     response = clinician.post(
@@ -154,8 +160,9 @@ def add_patient(
         json={
             "display_name": f"Synthetic {tag}",
             "email": email,
-            "timezone": "America/New_York",
+            "timezone": timezone,
             "locale": locale,
+            "country": country,
             "pain_enabled": pain_enabled,
         },
     )

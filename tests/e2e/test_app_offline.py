@@ -148,16 +148,26 @@ def test_a_check_in_made_after_the_session_ended_is_sent_once_the_patient_signs_
     assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[3]]
 
 
-def test_offline_the_crisis_screen_keeps_the_clinics_own_numbers_it_showed_before(
+def test_offline_the_crisis_screen_keeps_the_clinics_own_numbers_for_the_patients_country(
     context: Any, server: str, new_patient: Callable[..., Patient]
 ) -> None:
     admin = sign_in(server, "admin@e2e.test")
     settings = admin.get("/api/clinic/settings/").json()
-    own_line = {"label": "Synthetic clinic crisis line", "contact": "555 0100", "kind": "phone"}
-    settings["crisis_resources"]["fr-CA"] = [own_line]
-    assert admin.put("/api/clinic/settings/", json=settings).status_code == 200
+    own_line = {
+        "label": {"en": "Synthetic clinic crisis line", "es": "Línea de crisis de la clínica"},
+        "contact": "555 0100",
+        "kind": "phone",
+    }
+    emergency = {
+        "label": {"en": "Emergency: 911", "es": "Emergencias: 911"},
+        "contact": "911",
+        "kind": "emergency",
+    }
+    lists = {**settings["crisis_resources"], "CA": [own_line, emergency]}
+    saved = admin.put("/api/clinic/settings/", json={**settings, "crisis_resources": lists})
+    assert saved.status_code == 200, saved.text
     admin.close()
-    patient = new_patient(locale="fr-CA")
+    patient = new_patient(timezone="America/Toronto")  # Canada: the clinic's own list
     page = open_app_enrolled(context, server, patient)
 
     def answer_phq9_with_item9() -> None:
@@ -176,4 +186,5 @@ def test_offline_the_crisis_screen_keeps_the_clinics_own_numbers_it_showed_befor
     context.set_offline(True)
     answer_phq9_with_item9()
     expect(page.get_by_role("link", name="Synthetic clinic crisis line")).to_be_visible()
+    expect(page.get_by_role("link", name="Emergency: 911")).to_be_visible()
     expect(page.get_by_text("your answers will reach your clinic when")).to_be_visible()

@@ -1,13 +1,14 @@
-// The crisis screen (CLINICAL.md §5): shown first whenever PHQ-9 item 9 is 1 or more, with the
-// clinic's own resources from the check-in response. Offline, the default resources from the
-// catalogue stand in until the check-in reaches the clinic. Every word of Afterglow's own here is
-// in the patient's language when its catalogue has the whole crisis text, else all in English.
-import { html } from '../html.js';
-import { crisisLanguage, tCrisis } from '../i18n.js';
+// The crisis screen (CLINICAL.md §5): shown first whenever PHQ-9 item 9 is 1 or more. Every word
+// is the server's, worked out for this patient: their country's numbers (and the emergency number
+// where the phone is, when it is abroad), the clinic's phone, all in their language when its
+// crisis text is reviewed, else all in English. The app keeps that screen with the patient's
+// profile (GET /api/me), so it shows offline too, before a first crisis as after one.
+import { html, useEffect, useState } from '../html.js';
+import { getState } from '../store.js';
 import { Screen } from '../ui.js';
 
 function href(resource) {
-  const contact = String(resource.contact).trim();
+  const contact = String(resource.contact || '').trim();
   if (/^https:\/\//.test(contact)) return contact;
   const digits = contact.replace(/[^\d+]/g, '');
   if (!digits) return null;
@@ -17,22 +18,19 @@ function href(resource) {
 }
 
 /**
- * The crisis screen without the server: the clinic's own resources from the last crisis screen
- * this phone showed, else the catalogue's defaults (the US numbers of CLINICAL.md §5).
+ * The crisis screen this phone has: the one kept with the profile (refreshed at every start the
+ * phone is online), else the last one a check-in brought; null when it has neither (a phone that
+ * has not reached the server since this release).
  */
+function kept(lastKnown) {
+  const fromProfile = getState().me?.crisis;
+  if (fromProfile) return fromProfile;
+  return lastKnown && lastKnown.title ? lastKnown : null;
+}
+
+/** The crisis screen without the server's answer to this check-in. */
 export function lastKnownSafety(lastKnown) {
-  if (lastKnown) return { ...lastKnown };
-  return {
-    message: tCrisis('crisis.message'),
-    resources: [
-      { label: tCrisis('crisis.default_call'), contact: '988', kind: 'phone' },
-      { label: tCrisis('crisis.default_text'), contact: '988', kind: 'text' },
-      { label: tCrisis('crisis.default_chat'), contact: 'https://988lifeline.org', kind: 'chat' },
-      { label: tCrisis('crisis.default_veterans'), contact: '988', kind: 'phone' },
-      { label: tCrisis('crisis.default_emergency'), contact: '911', kind: 'emergency' },
-    ],
-    not_emergency_care: tCrisis('crisis.not_emergency'),
-  };
+  return { ...(kept(lastKnown) || { unknown: true }) };
 }
 
 export function offlineSafety(lastKnown) {
@@ -40,33 +38,71 @@ export function offlineSafety(lastKnown) {
 }
 
 /**
- * The crisis screen for answers the server refused: the same resources as offline, and a plain
- * word that the clinic has not seen these answers (no alert reached anyone).
+ * The crisis screen for answers the server refused: the same resources, and a plain word that
+ * the clinic has not seen these answers (no alert reached anyone).
  */
 export function refusedSafety(lastKnown) {
   return { ...lastKnownSafety(lastKnown), refused: true };
 }
 
-export default function Crisis({ safety, onContinue }) {
+/**
+ * With no screen kept at all, what is true anywhere, in English whole (a language's crisis text
+ * may not be reviewed): call the local emergency number. The catalogue is precached, so offline
+ * this is a read from the phone.
+ */
+async function anywhere() {
+  const english = await (await fetch(new URL('../i18n/en.json', import.meta.url))).json();
+  return {
+    lang: 'en',
+    title: english['crisis.title'],
+    message: english['crisis.message'],
+    resources: [{ label: english['crisis.local_emergency'], contact: '', kind: 'other' }],
+    clinic_phone: null,
+    clinic_next: english['crisis.clinic_next'],
+    not_emergency_care: english['crisis.not_emergency_local'],
+    offline_note: english['crisis.offline_note'],
+    refused_note: english['crisis.refused_note'],
+    continue_label: english['crisis.continue'],
+  };
+}
+
+function useWords(safety) {
+  const [fallback, setFallback] = useState(null);
+  useEffect(() => {
+    if (safety.unknown) anywhere().then(setFallback);
+  }, [safety.unknown]);
+  return safety.unknown ? fallback : safety;
+}
+
+function Resource({ resource, className = 'resource' }) {
+  const link = href(resource);
   return html`
-    <${Screen} title=${tCrisis('crisis.title')} lang=${crisisLanguage()} className="crisis">
-      <p class="crisis-message">${safety.message}</p>
+    <li class=${`${className} resource-${resource.kind}`}>
+      ${link
+        ? html`<a class="button crisis-button" href=${link} rel="noopener">${resource.label}</a>`
+        : html`<span>${resource.contact ? `${resource.label}: ${resource.contact}` : resource.label}</span>`}
+    </li>
+  `;
+}
+
+export default function Crisis({ safety, onContinue }) {
+  const words = useWords(safety);
+  if (!words) return null;
+  return html`
+    <${Screen} title=${words.title} lang=${words.lang} className="crisis">
+      <p class="crisis-message">${words.message}</p>
       <ul class="crisis-resources">
-        ${safety.resources.map((resource) => {
-          const link = href(resource);
-          return html`
-            <li class=${`resource resource-${resource.kind}`}>
-              ${link
-                ? html`<a class="button crisis-button" href=${link} rel="noopener">${resource.label}</a>`
-                : html`<span>${resource.label}: ${resource.contact}</span>`}
-            </li>
-          `;
-        })}
+        ${words.resources.map((resource) => html`<${Resource} resource=${resource} />`)}
       </ul>
-      <p class="not-emergency"><strong>${safety.not_emergency_care}</strong></p>
-      ${safety.offline && html`<p class="muted">${tCrisis('crisis.offline_note')}</p>`}
-      ${safety.refused && html`<p class="error">${tCrisis('crisis.refused_note')}</p>`}
-      <button type="button" class="button" onClick=${onContinue}>${tCrisis('crisis.continue')}</button>
+      <div class="crisis-clinic">
+        ${words.clinic_phone &&
+        html`<ul class="crisis-resources"><${Resource} resource=${words.clinic_phone} className="resource clinic-phone" /></ul>`}
+        ${!safety.refused && html`<p>${words.clinic_next}</p>`}
+      </div>
+      <p class="not-emergency"><strong>${words.not_emergency_care}</strong></p>
+      ${safety.offline && html`<p class="muted">${words.offline_note}</p>`}
+      ${safety.refused && html`<p class="error">${words.refused_note}</p>`}
+      <button type="button" class="button" onClick=${onContinue}>${words.continue_label}</button>
     <//>
   `;
 }
