@@ -120,3 +120,49 @@ def test_a_clinician_has_no_admin_screens(
     nav = page.get_by_role("navigation", name="Workspace")
     expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
     check_screen(page, "admins-only", sizes=BOTH)
+
+
+def test_an_admin_writes_the_clinics_own_crisis_list_for_a_country_in_each_language(
+    admin_page: Any,
+    clinic_admin: httpx.Client,
+    settings_kept: dict[str, Any],
+    check_screen: Callable[..., list[Path]],
+) -> None:
+    page = admin_page
+    page.goto(page.url.split("#")[0] + "#/admin/settings")
+    page.get_by_role("heading", name="Clinic settings", level=1).wait_for()
+    uk = page.get_by_role("region", name="United Kingdom")
+    expect(uk.get_by_text("Samaritans: call 116 123, free, day or night")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("Spanish: the crisis text awaits a clinician's review"))
+    ).to_be_visible()
+
+    # Start from Afterglow's list; the new line is refused until it is worded in Spanish too.
+    uk.get_by_role("button", name="Write our own list for United Kingdom").click()
+    expect(uk.get_by_label("Label in Spanish").first).to_have_value(
+        "Samaritans: llame al 116 123, gratis, de día o de noche"
+    )
+    uk.get_by_role("button", name="Add a resource").click()
+    line = uk.get_by_role("group", name="Resource 4")
+    line.get_by_label("Label in English").fill("Clinic night line (synthetic)")
+    line.get_by_label("Number or address").fill("+44 20 7946 0000")
+    page.get_by_role("button", name="Save settings").click()
+    expect(line.get_by_text(re.compile("write this label in every language"))).to_be_visible()
+    check_screen(page, "admin-settings-crisis-refused", sizes=(*BOTH, PHONE), allow=("400",))
+    line.get_by_label("Label in Spanish").fill("Línea nocturna de la clínica (sintética)")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+
+    [*_, own] = clinic_admin.get("/api/clinic/settings").json()["crisis_resources"]["GB"]
+    assert own == {
+        "label": {
+            "en": "Clinic night line (synthetic)",
+            "es": "Línea nocturna de la clínica (sintética)",
+        },
+        "contact": "+44 20 7946 0000",
+        "kind": "phone",
+    }
+    uk.get_by_role("button", name="Use Afterglow's list for United Kingdom").click()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    assert "GB" not in clinic_admin.get("/api/clinic/settings").json()["crisis_resources"]

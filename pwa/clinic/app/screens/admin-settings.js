@@ -1,32 +1,36 @@
 // Admin: the clinic's settings (GET/PUT /api/clinic/settings). Safety alert windows, on-call,
-// crisis resources by patient language, and overrides of the relief thresholds. The whole object
-// is sent back as it came, with only what this screen edits changed, so that fields this screen
-// does not show are kept.
+// the clinic's phone, crisis help by country (Afterglow's list, or the clinic's own worded in
+// every language of the app), and overrides of the relief thresholds. The whole object is sent
+// back as it came, with only what this screen edits changed, so that fields this screen does not
+// show are kept.
 import { html, useEffect, useState } from '../html.js';
 import { api } from '../api.js';
-import { formatNumber, t } from '../i18n.js';
+import { countryOptions, displayNames } from '../countries.js';
+import { currentLanguage, formatNumber, t } from '../i18n.js';
 import { Button, ErrorNote, Field, Loading, Notice, Page, announce, useApi } from '../ui.js';
 import { AdminTabs } from './admin-tabs.js';
 
 const KINDS = ['phone', 'text', 'chat', 'emergency', 'other'];
-const DEFAULT_LOCALE = 'default';
+
+let lastKey = 0;
+const nextKey = () => (lastKey += 1);
+
+/** A line of a clinic's own list as the form holds it: a stable key, labels by language. */
+function rowOf(resource) {
+  return { key: nextKey(), label: { ...resource.label }, contact: resource.contact, kind: resource.kind };
+}
 
 /** The form's own copy of the settings: text as typed, lists with a stable key per row. */
 function draftOf(settings) {
-  let key = 0;
-  const locales = Object.keys(settings.crisis_resources || {}).sort((a, b) =>
-    a === DEFAULT_LOCALE ? -1 : b === DEFAULT_LOCALE ? 1 : a.localeCompare(b),
-  );
   return {
     alert_window_hours: String(settings.alert_window_hours ?? ''),
     urgent_alert_window_hours: String(settings.urgent_alert_window_hours ?? ''),
     on_call_contact: settings.on_call_contact || '',
     on_call_user_id: settings.on_call_user_id == null ? '' : String(settings.on_call_user_id),
     clinic_phone: settings.clinic_phone || '',
-    not_emergency_notice: settings.not_emergency_notice || '',
-    crisis: locales.map((locale) => ({
-      locale,
-      resources: settings.crisis_resources[locale].map((r) => ({ ...r, key: (key += 1) })),
+    crisis: Object.entries(settings.crisis_resources || {}).map(([country, resources]) => ({
+      country,
+      resources: resources.map(rowOf),
     })),
     relief: Object.fromEntries(
       Object.entries(settings.relief || {}).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
@@ -64,11 +68,19 @@ function bodyOf(settings, draft, specs) {
     on_call_contact: draft.on_call_contact.trim() || null,
     on_call_user_id: draft.on_call_user_id ? Number(draft.on_call_user_id) : null,
     clinic_phone: draft.clinic_phone.trim() || null,
-    not_emergency_notice: draft.not_emergency_notice,
     crisis_resources: Object.fromEntries(
-      draft.crisis.map(({ locale, resources }) => [
-        locale,
-        resources.map(({ label, contact, kind }) => ({ label: label.trim(), contact: contact.trim(), kind })),
+      draft.crisis.map(({ country, resources }) => [
+        country,
+        resources.map(({ label, contact, kind }) => ({
+          // A label left empty is left out: the server names the language it still needs.
+          label: Object.fromEntries(
+            Object.entries(label)
+              .map(([lang, text]) => [lang, text.trim()])
+              .filter(([, text]) => text),
+          ),
+          contact: contact.trim(),
+          kind,
+        })),
       ]),
     ),
     relief,
@@ -123,95 +135,131 @@ function OnCall({ draft, change, fields }) {
   `;
 }
 
-function localeTitle(locale) {
-  return locale === DEFAULT_LOCALE
-    ? t('admin.settings.crisis_default')
-    : t('admin.settings.crisis_for', { locale });
+function LanguageReviews({ languages }) {
+  const names = displayNames(currentLanguage(), 'language');
+  return html`
+    <ul class="crisis-languages">
+      ${languages.map(
+        ({ lang, reviewed }) => html`
+          <li key=${lang}>
+            ${t(reviewed ? 'admin.settings.crisis_language_reviewed' : 'admin.settings.crisis_language_awaiting', {
+              language: names.of(lang),
+            })}
+          </li>
+        `,
+      )}
+    </ul>
+  `;
 }
 
-function CrisisResources({ draft, change, fields }) {
-  const [newLocale, setNewLocale] = useState('');
-  const [localeError, setLocaleError] = useState(null);
-  const setCrisis = (crisis) => change({ crisis });
-  const nextKey = () => Math.max(0, ...draft.crisis.flatMap((c) => c.resources.map((r) => r.key))) + 1;
-  const updateResource = (locale, key, patch) =>
-    setCrisis(
-      draft.crisis.map((c) =>
-        c.locale === locale ? { ...c, resources: c.resources.map((r) => (r.key === key ? { ...r, ...patch } : r)) } : c,
-      ),
-    );
-  const addResource = (locale) =>
-    setCrisis(
-      draft.crisis.map((c) =>
-        c.locale === locale ? { ...c, resources: [...c.resources, { key: nextKey(), label: '', contact: '', kind: 'phone' }] } : c,
-      ),
-    );
-  const removeResource = (locale, key) =>
-    setCrisis(draft.crisis.map((c) => (c.locale === locale ? { ...c, resources: c.resources.filter((r) => r.key !== key) } : c)));
-  const addLocale = () => {
-    const locale = newLocale.trim();
-    if (!/^[a-z]{2}(-[A-Z]{2})?$/.test(locale)) {
-      setLocaleError(t('admin.settings.locale_invalid'));
-      return;
-    }
-    if (draft.crisis.some((c) => c.locale === locale)) {
-      setLocaleError(t('admin.settings.locale_exists', { locale }));
-      return;
-    }
-    setLocaleError(null);
-    setNewLocale('');
-    setCrisis([...draft.crisis, { locale, resources: [{ key: nextKey(), label: '', contact: '', kind: 'phone' }] }]);
+function OwnLine({ country, row, index, languages, fields, update, remove }) {
+  const names = displayNames(currentLanguage(), 'language');
+  const at = `crisis_resources.${country}.${index}`;
+  const name = row.label[currentLanguage()] || row.label.en || t('admin.settings.resource_n', { n: index + 1 });
+  return html`
+    <div class="resource-row" role="group" aria-label=${t('admin.settings.resource_n', { n: index + 1 })}>
+      ${languages.map(
+        (lang) => html`
+          <${Field} key=${lang} label=${t('admin.settings.resource_label_in', { language: names.of(lang) })}
+            className="resource-label" error=${fields[`${at}.label.${lang}`]}>
+            ${(p) => html`<input ...${p} type="text" maxlength="300" lang=${lang} value=${row.label[lang] || ''}
+              onInput=${(e) => update({ label: { ...row.label, [lang]: e.target.value } })} />`}
+          <//>
+        `,
+      )}
+      <${Field} label=${t('admin.settings.resource_contact')} className="resource-contact" error=${fields[`${at}.contact`]}>
+        ${(p) => html`<input ...${p} type="text" maxlength="300" value=${row.contact} onInput=${(e) => update({ contact: e.target.value })} />`}
+      <//>
+      <${Field} label=${t('admin.settings.resource_kind')} className="resource-kind">
+        ${(p) => html`<select ...${p} value=${row.kind} onChange=${(e) => update({ kind: e.target.value })}>
+          ${KINDS.map((k) => html`<option value=${k}>${t(`admin.settings.kind.${k}`)}</option>`)}
+        </select>`}
+      <//>
+      <${Button} size="small" kind="link" className="resource-remove" onClick=${remove}
+        aria-label=${t('admin.settings.remove_resource', { label: name })}>
+        ${t('admin.settings.remove')}
+      <//>
+    </div>
+  `;
+}
+
+function CountryHelp({ country, name, own, builtIn, languages, fields, setOwn }) {
+  const lang = currentLanguage();
+  const update = (key, patch) => setOwn(own.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  const blank = (kind) => ({ key: nextKey(), label: {}, contact: '', kind });
+  return html`
+    <section class="crisis-country" aria-label=${name}>
+      <h3>${name}</h3>
+      ${fields[`crisis_resources.${country}`] && html`<p class="field-error">${fields[`crisis_resources.${country}`]}</p>`}
+      ${own
+        ? html`
+            <p class="hint">${t('admin.settings.crisis_own')}</p>
+            ${own.map(
+              (row, index) => html`<${OwnLine} key=${row.key} country=${country} row=${row} index=${index}
+                languages=${languages} fields=${fields} update=${(patch) => update(row.key, patch)}
+                remove=${() => setOwn(own.filter((r) => r.key !== row.key))} />`,
+            )}
+            <div class="country-actions">
+              <${Button} size="small" onClick=${() => setOwn([...own, blank('phone')])}>${t('admin.settings.add_resource')}<//>
+              <${Button} size="small" kind="danger" onClick=${() => setOwn(null)}>
+                ${t(builtIn ? 'admin.settings.use_afterglows' : 'admin.settings.remove_country', { country: name })}
+              <//>
+            </div>
+          `
+        : html`
+            <ul class="built-in-list">
+              ${builtIn.map((r, index) => html`<li key=${index}>${r.label[lang] || r.label.en}</li>`)}
+            </ul>
+            <div class="country-actions">
+              <${Button} size="small" onClick=${() => setOwn(builtIn.map(rowOf))}>
+                ${t('admin.settings.write_own', { country: name })}
+              <//>
+            </div>
+          `}
+    </section>
+  `;
+}
+
+function CrisisHelp({ draft, change, fields, help }) {
+  const lang = currentLanguage();
+  const [another, setAnother] = useState('');
+  const regions = displayNames(lang, 'region');
+  const languages = help.languages.map((l) => l.lang);
+  const builtIn = Object.fromEntries(help.lists.map((l) => [l.country, l.resources]));
+  const ownOf = (country) => draft.crisis.find((c) => c.country === country)?.resources || null;
+  const setOwn = (country, resources) => {
+    const others = draft.crisis.filter((c) => c.country !== country);
+    change({ crisis: resources ? [...others, { country, resources }] : others });
+  };
+  const shown = [...new Set([...Object.keys(builtIn), ...draft.crisis.map((c) => c.country)])]
+    .map((code) => ({ code, name: regions.of(code) }))
+    .sort((a, b) => a.name.localeCompare(b.name, lang));
+  const addable = countryOptions(lang).filter((c) => !shown.some((s) => s.code === c.code));
+  const addCountry = () => {
+    if (!another) return;
+    setOwn(another, [{ key: nextKey(), label: {}, contact: '', kind: 'emergency' }]);
+    setAnother('');
   };
   return html`
     <fieldset class="card">
       <legend>${t('admin.settings.crisis_title')}</legend>
       <p class="hint">${t('admin.settings.crisis_lead')}</p>
-      ${fields['crisis_resources.default'] && html`<p class="field-error">${fields['crisis_resources.default']}</p>`}
-      ${draft.crisis.map(
-        ({ locale, resources }) => html`
-          <section class="crisis-locale" key=${locale} aria-label=${localeTitle(locale)}>
-            <h3>${localeTitle(locale)}</h3>
-            ${resources.map(
-              (r, index) => html`
-                <div class="resource-row" key=${r.key} role="group" aria-label=${t('admin.settings.resource_n', { n: index + 1 })}>
-                  <${Field} label=${t('admin.settings.resource_label')} className="resource-label">
-                    ${(p) => html`<input ...${p} type="text" maxlength="300" value=${r.label} onInput=${(e) => updateResource(locale, r.key, { label: e.target.value })} />`}
-                  <//>
-                  <${Field} label=${t('admin.settings.resource_contact')} className="resource-contact">
-                    ${(p) => html`<input ...${p} type="text" maxlength="300" value=${r.contact} onInput=${(e) => updateResource(locale, r.key, { contact: e.target.value })} />`}
-                  <//>
-                  <${Field} label=${t('admin.settings.resource_kind')} className="resource-kind">
-                    ${(p) => html`<select ...${p} value=${r.kind} onChange=${(e) => updateResource(locale, r.key, { kind: e.target.value })}>
-                      ${KINDS.map((k) => html`<option value=${k}>${t(`admin.settings.kind.${k}`)}</option>`)}
-                    </select>`}
-                  <//>
-                  <${Button} size="small" kind="link" className="resource-remove" onClick=${() => removeResource(locale, r.key)}
-                    aria-label=${t('admin.settings.remove_resource', { label: r.label || t('admin.settings.resource_n', { n: index + 1 }) })}>
-                    ${t('admin.settings.remove')}
-                  <//>
-                </div>
-              `,
-            )}
-            <div class="locale-actions">
-              <${Button} size="small" onClick=${() => addResource(locale)}>${t('admin.settings.add_resource')}<//>
-              ${locale !== DEFAULT_LOCALE &&
-              html`<${Button} size="small" kind="danger" onClick=${() => setCrisis(draft.crisis.filter((c) => c.locale !== locale))}>
-                ${t('admin.settings.remove_locale', { locale })}
-              <//>`}
-            </div>
-          </section>
-        `,
+      <${LanguageReviews} languages=${help.languages} />
+      ${shown.map(
+        ({ code, name }) => html`<${CountryHelp} key=${code} country=${code} name=${name} own=${ownOf(code)}
+          builtIn=${builtIn[code] || null} languages=${languages} fields=${fields}
+          setOwn=${(resources) => setOwn(code, resources)} />`,
       )}
-      <div class="form-row add-locale">
-        <${Field} label=${t('admin.settings.new_locale')} hint=${t('admin.settings.new_locale_hint')} error=${localeError}>
-          ${(p) => html`<input ...${p} type="text" maxlength="5" value=${newLocale} onInput=${(e) => setNewLocale(e.target.value)} />`}
+      <p class="hint">${t('admin.settings.crisis_others')}</p>
+      <div class="form-row add-country">
+        <${Field} label=${t('admin.settings.new_country')}>
+          ${(p) => html`<select ...${p} value=${another} onChange=${(e) => setAnother(e.target.value)}>
+            <option value="">${t('admin.settings.new_country_none')}</option>
+            ${addable.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
+          </select>`}
         <//>
-        <${Button} onClick=${addLocale}>${t('admin.settings.add_locale')}<//>
+        <${Button} onClick=${addCountry}>${t('admin.settings.add_country')}<//>
       </div>
-      <${Field} label=${t('admin.settings.not_emergency')} hint=${t('admin.settings.not_emergency_hint')} error=${fields.not_emergency_notice}>
-        ${(p) => html`<textarea ...${p} rows="3" maxlength="1000" value=${draft.not_emergency_notice}
-          onInput=${(e) => change({ not_emergency_notice: e.target.value })}></textarea>`}
-      <//>
     </fieldset>
   `;
 }
@@ -248,7 +296,12 @@ function ReliefThresholds({ draft, change, specs, fields }) {
 
 export default function AdminSettings() {
   const loaded = useApi(
-    () => Promise.all([api.get('/api/clinic/settings'), api.get('/api/clinic/settings/relief-thresholds')]),
+    () =>
+      Promise.all([
+        api.get('/api/clinic/settings'),
+        api.get('/api/clinic/settings/relief-thresholds'),
+        api.get('/api/clinic/settings/crisis-help'),
+      ]),
     [],
   );
   const [draft, setDraft] = useState(null);
@@ -265,13 +318,13 @@ export default function AdminSettings() {
   };
   const save = async (event) => {
     event.preventDefault();
-    const [settings, specs] = loaded.data;
+    const [settings, specs, help] = loaded.data;
     setBusy(true);
     setError(null);
     setSaved(false);
     try {
       const stored = await api.put('/api/clinic/settings', bodyOf(settings, draft, specs));
-      loaded.setData([stored, specs]);
+      loaded.setData([stored, specs, help]);
       setSaved(true);
       announce(t('admin.settings.saved'));
     } catch (e) {
@@ -291,7 +344,7 @@ export default function AdminSettings() {
       <form class="settings-form" onSubmit=${save} noValidate>
         <${AlertWindows} ...${props} />
         <${OnCall} ...${props} />
-        <${CrisisResources} ...${props} />
+        <${CrisisHelp} ...${props} help=${loaded.data[2]} />
         <${ReliefThresholds} ...${props} specs=${loaded.data[1]} />
         <div class="save-bar">
           <${ErrorNote} error=${error} />

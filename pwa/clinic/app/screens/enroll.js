@@ -2,13 +2,12 @@
 // clinic's record number; then their enrollment handout with the one-time link as a QR code.
 import { html, useMemo, useState } from '../html.js';
 import { api } from '../api.js';
+import { countryOptions } from '../countries.js';
 import { currentLanguage, t } from '../i18n.js';
 import { Button, Field, Page, useStylesheet } from '../ui.js';
 import { keepHandout } from './handout.js';
 import { FormError } from './record-parts.js';
 
-// ISO 3166-1 alpha-2, as the server checks them (the IANA time zone database's iso3166.tab).
-const COUNTRIES = 'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'.split(' ');
 const LOCALES = ['en-US', 'es-US', 'es-MX', 'es-ES', 'en-GB', 'en-CA'];
 
 function zones() {
@@ -17,16 +16,6 @@ function zones() {
   } catch {
     return [];
   }
-}
-
-function countryOptions(lang) {
-  let names;
-  try {
-    names = new Intl.DisplayNames([lang], { type: 'region' });
-  } catch {
-    names = { of: (code) => code };
-  }
-  return COUNTRIES.map((code) => ({ code, name: names.of(code) || code })).sort((a, b) => a.name.localeCompare(b.name, lang));
 }
 
 export default function EnrollScreen() {
