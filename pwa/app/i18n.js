@@ -3,7 +3,13 @@
 // numbers and dates the way that language writes them. A text the language lacks is English.
 export const LANGUAGES = ['en', 'es'];
 
+// The names of the languages, each in itself: a patient picks theirs whatever the app speaks now.
+export const LANGUAGE_NAMES = { en: 'English', es: 'Español' };
+
 let lang = 'en';
+// Dates and numbers are written as the patient's stored locale writes them (es-MX, en-GB) when
+// it is a locale of the language the app speaks now; otherwise as that language does.
+let formats = 'en';
 let catalogue = {};
 let plural = new Intl.PluralRules('en');
 let english = {};
@@ -34,7 +40,19 @@ async function fetchCatalogue(code) {
   return response.json();
 }
 
-export async function loadLanguage(next) {
+/** The Intl locale for `code` when the patient's stored `locale` belongs to it (es + es-MX). */
+function formatsFor(code, locale) {
+  if (!locale || supported(locale) !== code) return code;
+  try {
+    return Intl.getCanonicalLocales(String(locale).replace('_', '-'))[0];
+  } catch {
+    return code;
+  }
+}
+
+/** Speak `next` (a language we ship); `locale` is the patient's stored one, for dates and numbers. */
+export async function loadLanguage(next, locale = null) {
+  formats = formatsFor(next, locale);
   if (next === lang && Object.keys(catalogue).length) return;
   const [strings, fallback] = await Promise.all([
     fetchCatalogue(next),
@@ -49,6 +67,19 @@ export async function loadLanguage(next) {
 }
 
 export const currentLanguage = () => lang;
+
+/** The locale dates and numbers are written in (es-MX for a Mexican Spanish speaker). */
+export const formatLocale = () => formats;
+
+/**
+ * A label set inside a sentence ("0 es {low}"): its first letter lowercased as the language
+ * does, unless the label starts with a capitalised acronym or name (PHQ-9).
+ */
+export function inSentence(label) {
+  const text = String(label ?? '');
+  if (text.length < 2 || text[1] !== text[1].toLocaleLowerCase(lang)) return text;
+  return text[0].toLocaleLowerCase(lang) + text.slice(1);
+}
 
 function lookup(strings, rules, key, params) {
   let text = strings[key];
@@ -76,16 +107,28 @@ export function t(key, params) {
 export const has = (key) => key in catalogue || key in english;
 
 export function formatDate(value, options = { weekday: 'short', day: 'numeric', month: 'short' }) {
-  return new Intl.DateTimeFormat(lang, options).format(new Date(value));
+  return new Intl.DateTimeFormat(formats, options).format(new Date(value));
 }
 
 export function formatTime(value) {
-  return new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' }).format(new Date(value));
+  return new Intl.DateTimeFormat(formats, { hour: 'numeric', minute: '2-digit' }).format(new Date(value));
+}
+
+/** The numbers beside a chart's value axis (uPlot `axes[].values`). */
+export function chartNumbers(_plot, splits) {
+  const number = new Intl.NumberFormat(formats, { maximumFractionDigits: 1 });
+  return splits.map((value) => (value == null ? '' : number.format(value)));
+}
+
+/** The dates under a chart's time axis (uPlot `axes[].values`; splits are in seconds). */
+export function chartDates(_plot, splits) {
+  const day = new Intl.DateTimeFormat(formats, { day: 'numeric', month: 'short' });
+  return splits.map((seconds) => (seconds == null ? '' : day.format(new Date(seconds * 1000))));
 }
 
 /** Date and time; `timeZone` shows it on the patient's clock rather than the phone's. */
 export function formatDateTime(value, timeZone) {
-  return new Intl.DateTimeFormat(lang, {
+  return new Intl.DateTimeFormat(formats, {
     weekday: 'short',
     day: 'numeric',
     month: 'short',
@@ -96,5 +139,5 @@ export function formatDateTime(value, timeZone) {
 }
 
 export function formatNumber(value, digits = 0) {
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(formats, { maximumFractionDigits: digits }).format(value);
 }

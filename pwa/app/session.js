@@ -1,7 +1,7 @@
 // Who is signed in (for a patient also their language and pain setting) and the instruments,
 // kept in IndexedDB so the app opens and takes check-ins offline.
 import { api, ApiError, NetworkError } from './api.js';
-import { chooseLanguage, loadLanguage } from './i18n.js';
+import { chooseLanguage, currentLanguage, loadLanguage } from './i18n.js';
 import { getState, setState } from './store.js';
 import { flushOutbox } from './outbox.js';
 
@@ -9,13 +9,15 @@ const Outbox = self.AfterglowOutbox;
 
 /** The patient's own language (`me.locale`), else the phone's. */
 async function applyLanguage(me) {
-  await loadLanguage(chooseLanguage(me && me.locale));
+  await loadLanguage(chooseLanguage(me && me.locale), me && me.locale);
 }
 
 /** What this phone knew last time, shown at once (and all there is offline). */
 export async function restoreCached() {
   const [me, instruments] = await Promise.all([Outbox.getState('me'), Outbox.getState('instruments')]);
   await applyLanguage(me);
+  // Offline, the questionnaires last kept (refreshSession fetches them anew in the patient's
+  // language as soon as the server answers).
   setState({ me: me || null, instruments: instruments || null });
 }
 
@@ -40,10 +42,14 @@ export async function refreshSession() {
   return me;
 }
 
-/** The questionnaires as data (wording, options, bands, attribution), cached for offline use. */
+/**
+ * The questionnaires as data (wording, options, bands, attribution) in the patient's language,
+ * cached for offline use.
+ */
 export async function loadInstruments() {
   try {
-    const list = await api('/api/instruments');
+    const lang = getState().me?.locale || currentLanguage();
+    const list = await api(`/api/instruments?lang=${encodeURIComponent(lang)}`);
     const instruments = Object.fromEntries(list.map((i) => [i.id, i]));
     await Outbox.setState('instruments', instruments);
     setState({ instruments });
@@ -52,6 +58,24 @@ export async function loadInstruments() {
     if (error instanceof NetworkError && getState().instruments) return getState().instruments;
     throw error;
   }
+}
+
+/**
+ * The patient's own choice of language, stored on the server so that every device, reminder
+ * and crisis screen follows it. The region of their locale stays (en-MX -> es-MX).
+ */
+export async function changeLanguage(code) {
+  const { me } = getState();
+  const region = String(me?.locale || '').split(/[-_]/)[1];
+  const updated = await api('/api/me/language', {
+    method: 'PUT',
+    body: { locale: region ? `${code}-${region.toUpperCase()}` : code },
+  });
+  await Outbox.setState('me', updated);
+  await applyLanguage(updated);
+  setState({ me: updated });
+  await loadInstruments().catch(() => null);
+  return updated;
 }
 
 async function forgetUser() {

@@ -4,8 +4,8 @@ import { formatTime, t } from './i18n.js';
 import { useAppState } from './store.js';
 
 /**
- * The language of an instrument's wording. The registry serves it in English until it carries
- * validated translations; marking it lets screen readers pronounce it right inside a Spanish UI.
+ * The language of an instrument's wording, as the registry serves it: the patient's, or English
+ * where theirs has no confirmed version. Marking it lets screen readers pronounce it right.
  */
 export const wordingLang = (instrument) => instrument?.lang || 'en';
 
@@ -99,7 +99,8 @@ export function ScaleButtons({ item, onPick, picked, labelledBy, describedBy, la
 
 export function Attribution({ instrument }) {
   if (!instrument?.attribution) return null;
-  return html`<p class="attribution" lang=${wordingLang(instrument)}>${instrument.attribution}</p>`;
+  const lang = instrument.attribution_lang || wordingLang(instrument);
+  return html`<p class="attribution" lang=${lang}>${instrument.attribution}</p>`;
 }
 
 export function Loading() {

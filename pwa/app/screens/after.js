@@ -1,6 +1,6 @@
 // The side-effect check after an infusion: every item on one screen, each a 0-3 radio group.
 import { html, useState } from '../html.js';
-import { t } from '../i18n.js';
+import { currentLanguage, t } from '../i18n.js';
 import { queueCheckin } from '../outbox.js';
 import { ErrorNote, Screen, wordingLang } from '../ui.js';
 
@@ -44,6 +44,7 @@ export default function After({ instrument }) {
   return html`
     <${Screen} title=${instrument.name} titleLang=${lang}>
       <form class="after-form" onSubmit=${submit} novalidate>
+        ${lang !== currentLanguage() && html`<p class="hint wording-note">${t('questionnaire.english_only')}</p>`}
         <p class="stem" lang=${lang}>${instrument.stem}</p>
         ${instrument.items.map(
           (item) => html`

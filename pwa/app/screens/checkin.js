@@ -1,6 +1,7 @@
-// Check-in screens reached from Today or straight from a reminder (/#/checkin/<instrument>).
+// Check-in screens reached from Today or straight from a reminder (/#/checkin/<instrument>), each
+// worded as the instrument registry serves it in the patient's language.
 import { html, useEffect, useState } from '../html.js';
-import { t } from '../i18n.js';
+import { currentLanguage, t } from '../i18n.js';
 import { useAppState } from '../store.js';
 import { loadInstruments } from '../session.js';
 import { queueCheckin } from '../outbox.js';
@@ -14,6 +15,7 @@ function DailyCheckin({ instrument }) {
   const pick = async (value) => setSaved(await queueCheckin(instrument.id, [value]));
   return html`
     <${Screen} title=${instrument.name} titleLang=${wordingLang(instrument)}>
+      ${wordingLang(instrument) !== currentLanguage() && html`<p class="hint wording-note">${t('questionnaire.english_only')}</p>`}
       <p class="stem" id="daily-stem" lang=${wordingLang(instrument)}>${instrument.stem}</p>
       <${ScaleButtons}
         item=${item}

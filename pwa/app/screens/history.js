@@ -2,7 +2,7 @@
 // (pinch, drag) and by buttons. Loaded only when opened: uPlot is the biggest file the app has.
 import uPlot from '/vendor/uplot-1.6.32/uPlot.esm.js';
 import { html, useEffect, useRef, useState } from '../html.js';
-import { formatDate, formatNumber, t } from '../i18n.js';
+import { chartDates, chartNumbers, formatDate, formatNumber, formatTime, t } from '../i18n.js';
 import { api, NetworkError } from '../api.js';
 import { useAppState } from '../store.js';
 import { ErrorNote, Loading, Screen } from '../ui.js';
@@ -133,8 +133,9 @@ function Chart({ trend, max, label, view, onView, id }) {
           },
         ],
         axes: [
-          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 70, font: '12px system-ui' },
-          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 34, space: 30, font: '12px system-ui' },
+          // Dates and numbers as the patient's locale writes them (uPlot's own follow the browser).
+          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 70, font: '12px system-ui', values: chartDates },
+          { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 34, space: 30, font: '12px system-ui', values: chartNumbers },
         ],
         hooks: { drawClear: [markings(trend)] },
       },

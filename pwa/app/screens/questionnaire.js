@@ -1,8 +1,9 @@
-// PHQ-9 and GAD-7, one item per screen, worded exactly as the instrument registry serves them,
-// with the attribution on every screen. The score and band come at the end; when PHQ-9 item 9
+// PHQ-9 and GAD-7, one item per screen, worded exactly as the instrument registry serves them in
+// the patient's language (or in English whole, said so, where that language has no confirmed
+// published version), with the attribution on every screen. The score and band come at the end; when PHQ-9 item 9
 // is 1 or more, the crisis screen comes first.
 import { html, useEffect, useRef, useState } from '../html.js';
-import { t, has } from '../i18n.js';
+import { currentLanguage, t, has } from '../i18n.js';
 import { go } from '../router.js';
 import { queueCheckin } from '../outbox.js';
 import { item9Of, localScore } from '../checkins.js';
@@ -99,6 +100,7 @@ export default function Questionnaire({ instrument }) {
   const lang = wordingLang(instrument);
   return html`
     <${Screen} title=${instrument.name} titleLang=${lang} className="questionnaire">
+      ${lang !== currentLanguage() && html`<p class="hint wording-note">${t('questionnaire.english_only')}</p>`}
       <p class="stem" lang=${lang}>${instrument.stem}</p>
       <div class="progress">
         <label for="q-progress">

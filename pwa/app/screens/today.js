@@ -1,7 +1,7 @@
 // Today: one tap logs the mood (and pain, when the clinic turned it on), days since the last
 // infusion, what is due, and what is waiting in the outbox.
 import { html, useEffect, useState } from '../html.js';
-import { formatDate, formatTime, t, has } from '../i18n.js';
+import { formatDate, formatTime, inSentence, t, has } from '../i18n.js';
 import { useAppState } from '../store.js';
 import {
   allCheckins,
@@ -55,7 +55,7 @@ function DailyScale({ instrumentId, instruments, checkins }) {
     <section class="card" aria-labelledby=${titleId}>
       <h2 id=${titleId} lang=${wordingLang(instrument)}>${instrument.stem}</h2>
       <p id=${hintId} class="hint">
-        ${t('today.scale_hint', { low: item.options[0].label, high: item.options.at(-1).label })}
+        ${t('today.scale_hint', { low: inSentence(item.options[0].label), high: inSentence(item.options.at(-1).label) })}
       </p>
       <${ScaleButtons}
         item=${item}
