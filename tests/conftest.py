@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -37,6 +38,7 @@ from afterglow.app import create_app
 from afterglow.checkins.models import CheckIn
 from afterglow.clock import SetClock
 from afterglow.db import alembic_config, create_engine, migrate, session_maker
+from afterglow.exports.runner import BulkExports
 from afterglow.push.delivery import PushSender
 from afterglow.push.schemas import SubscriptionIn
 from afterglow.push.service import subscribe_device
@@ -408,6 +410,23 @@ async def make_tick(settings: Settings) -> AsyncIterator[Callable[[Clock], Remin
     yield make
     for sender in senders:
         await sender.close()
+    for engine in engines:
+        await engine.dispose()
+    gc.collect()
+
+
+@pytest.fixture
+async def make_runner(settings: Settings) -> AsyncIterator[Callable[..., BulkExports]]:
+    """The Bulk Data export job as an instance runs it (exports/runner.py); each call is another
+    instance, with its own engine."""
+    engines = []
+
+    def make(**kwargs: Any) -> BulkExports:
+        engine = create_engine(settings)
+        engines.append(engine)
+        return BulkExports(engine, **kwargs)
+
+    yield make
     for engine in engines:
         await engine.dispose()
     gc.collect()

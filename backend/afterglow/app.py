@@ -43,6 +43,7 @@ from afterglow.errors import (
     add_request_id,
     document_client_errors,
 )
+from afterglow.exports.routes import BulkExportController, ExportsController
 from afterglow.fhir.routes import FhirController
 from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
@@ -75,6 +76,14 @@ OPENAPI_TAGS = [
     Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
     Tag(name="Reminders", description="Reminder schedules in the patient's local time, and sends."),
+    Tag(
+        name="FHIR Bulk Data",
+        description="FHIR Bulk Data Access 2.0 export of a clinic (kick-off, status, files).",
+    ),
+    Tag(
+        name="Exports",
+        description="The clinic's exports, CSV, and the API tokens integrations export with.",
+    ),
     Tag(
         name="FHIR",
         description="A patient's record as FHIR R4 (LOINC-coded), and check-ins read from FHIR.",
@@ -146,6 +155,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MyRemindersController,
             PatientRemindersController,
             FhirController,
+            BulkExportController,
+            ExportsController,
         ],
         lifespan=[scheduler_lifespan],
         # The SQLAlchemy plugin leaves an engine it was handed open at shutdown: close its

@@ -8,6 +8,9 @@ plans and alerts are taken with `FOR UPDATE SKIP LOCKED`, messages with a lease,
 notification has a unique send key. It runs inside `afterglow serve` unless
 `AFTERGLOW_SCHEDULER=off`, and alone as `afterglow worker`.
 
+A third, `BulkExports` (exports/runner.py), runs the FHIR Bulk Data exports clinicians and
+integrations ask for, a few seconds apart at most, claimed through the database like the rest.
+
 A second job beside it, `StaleRelief`, re-derives in small batches the relief that went stale
 (a clinic changed its thresholds, a new analysis version, an ongoing episode time has moved on),
 so a clinic-wide change never delays a reminder, an escalation or a check-in.
@@ -25,6 +28,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from litestar import Litestar
@@ -36,6 +40,7 @@ from afterglow.alerts.email import send_escalation_emails
 from afterglow.alerts.escalation import escalate_due_alerts
 from afterglow.clock import utcnow
 from afterglow.db import session_maker
+from afterglow.exports.runner import BulkExports
 from afterglow.mail import Mailer
 from afterglow.operations.failures import failure_summary
 from afterglow.operations.metrics import TICK_DURATION, TICK_FAILURES, TICK_LAST_SUCCESS
@@ -54,6 +59,8 @@ from afterglow.settings import Settings
 log = logging.getLogger(__name__)
 
 DELIVERY_ROUNDS = 3
+# An export asked for starts within this many seconds (or a tick's, if shorter).
+EXPORT_POLL_SECONDS = 5.0
 REDERIVE_BUDGET = timedelta(seconds=2)
 
 
@@ -253,6 +260,14 @@ async def _catch_up_logged(job: StaleRelief) -> None:
         log.info("stale relief: %s patients re-derived", done)
 
 
+async def _exports_logged(exports: BulkExports) -> None:
+    try:
+        await exports()
+    except Exception as error:
+        TICK_FAILURES.labels("exports").inc()
+        log.error("bulk exports: the run failed (%s); tried again next run", failure_summary(error))
+
+
 async def _tick_logged(tick: ReminderTick) -> None:
     report = await tick()
     if report.planned or report.escalated or report.delivered or report.emailed:
@@ -267,21 +282,25 @@ async def _tick_logged(tick: ReminderTick) -> None:
         )
 
 
-def start_scheduler(tick: ReminderTick, relief: StaleRelief, seconds: float) -> AsyncIOScheduler:
-    """Two interval jobs, the reminder tick and the stale-relief catch-up; a run still going
-    when the next is due is not started twice, and neither waits for the other."""
+def start_scheduler(
+    tick: ReminderTick, relief: StaleRelief, exports: BulkExports, seconds: float
+) -> AsyncIOScheduler:
+    """Three interval jobs, the reminder tick, the stale-relief catch-up and the bulk exports; a
+    run still going when the next is due is not started twice, and none waits for another."""
     # APScheduler logs every run at INFO; the jobs log what they did when they did something.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler()
-    for job, target, job_id in (
-        (_tick_logged, tick, "reminder-tick"),
-        (_catch_up_logged, relief, "stale-relief"),
-    ):
+    jobs: tuple[tuple[Any, Any, str, float], ...] = (
+        (_tick_logged, tick, "reminder-tick", seconds),
+        (_catch_up_logged, relief, "stale-relief", seconds),
+        (_exports_logged, exports, "bulk-exports", min(seconds, EXPORT_POLL_SECONDS)),
+    )
+    for job, target, job_id, every in jobs:
         scheduler.add_job(
             job,
             "interval",
             args=[target],
-            seconds=seconds,
+            seconds=every,
             max_instances=1,
             coalesce=True,
             next_run_time=utcnow(),
@@ -308,7 +327,8 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         # Readiness asks it whether ticks still finish (see health.py).
         app.state.tick = tick
         relief = StaleRelief(app.state.engine, clock=app.state.clock.now)
-        scheduler = start_scheduler(tick, relief, settings.tick_seconds)
+        exports = BulkExports(app.state.engine, clock=app.state.clock.now)
+        scheduler = start_scheduler(tick, relief, exports, settings.tick_seconds)
         try:
             yield
         finally:
@@ -321,6 +341,7 @@ async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
         scheduler = start_scheduler(
             ReminderTick(engine, sender, mailer=Mailer.from_settings(settings)),
             StaleRelief(engine),
+            BulkExports(engine),
             settings.tick_seconds,
         )
         try:

@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from afterglow.accounts.policy import Policy, declared_policy
 from afterglow.alerts.models import SafetyAlert
+from afterglow.exports.models import ApiToken, ExportChunk, ExportFile, ExportJob
 from afterglow.fhir.codes import questionnaire_url
 from afterglow.infusions.schemas import EventCreate, InfusionCreate
 from afterglow.infusions.service import add_event, add_infusion
@@ -116,6 +117,13 @@ class Records:
     infusion_per_actor: dict[str, int] = field(default_factory=dict)
     event_per_actor: dict[str, int] = field(default_factory=dict)
     clinic_settings: dict[str, Any] = field(default_factory=dict)
+    # Exports: clinic 1, a finished export with one file, one export for each actor to cancel,
+    # an API token to revoke.
+    clinic_id: int = 0
+    export_job_id: int = 0
+    export_file_id: int = 0
+    api_token_id: int = 0
+    export_job_per_actor: dict[str, int] = field(default_factory=dict)
 
 
 def path_values(records: Records, actor: Actor, method: str) -> dict[str, str]:
@@ -129,6 +137,12 @@ def path_values(records: Records, actor: Actor, method: str) -> dict[str, str]:
         "alert_id": str(records.alert_id),
         "subscription_id": str(records.device_id),
         "user_id": str(records.staff_user_id),
+        "clinic_id": str(records.clinic_id),
+        "job_id": str(
+            records.export_job_per_actor[actor.name] if removing else records.export_job_id
+        ),
+        "file_id": str(records.export_file_id),
+        "token_id": str(records.api_token_id),
         # No such link: every answer about it is the same, signed in or not.
         "token": "no-such-enrollment-link",
     }
@@ -196,6 +210,7 @@ BODIES: dict[str, Body] = {
         "occurred_at": (NOW - timedelta(days=1)).isoformat(),
     },
     "acknowledgeAlert": lambda r, a, s: {"note": "Called the patient; safe and supported."},
+    "createApiToken": lambda r, a, s: {"name": f"Integration of {a.name}"},
     "createPushSubscription": lambda r, a, s: s.device(f"matrix-{_slug(a)}").subscription(),
     "updateMyReminders": lambda r, a, s: {
         "daily_mood_at": "19:00",
@@ -357,6 +372,64 @@ class Phones:
             await client.aclose()
 
 
+async def _export_records(db: AsyncSession, world: World) -> dict[str, Any]:
+    """A finished Bulk Data export of clinic 1 with one file, an export per actor to cancel,
+    and an API token."""
+    clinic_id = world.clinic_a.id or 0
+
+    def job(status: str) -> ExportJob:
+        return ExportJob(
+            clinic_id=clinic_id,
+            requested_by=world.clinician_a.id,
+            request_url=f"http://testserver.local/fhir/Group/{clinic_id}/$export",
+            resource_types=["Patient"],
+            status=status,
+            transaction_time=NOW,
+            created_at=NOW,
+            updated_at=NOW,
+            expires_at=NOW + timedelta(days=1),
+        )
+
+    done = job("completed")
+    db.add(done)
+    await db.flush()
+    line = b'{"resourceType":"Patient","id":"0"}\n'
+    file = ExportFile(
+        job_id=done.id or 0,
+        kind="output",
+        resource_type="Patient",
+        resources=1,
+        size_bytes=len(line),
+        chunks=1,
+    )
+    db.add(file)
+    await db.flush()
+    db.add(ExportChunk(file_id=file.id or 0, seq=0, data=line))
+    to_cancel = {}
+    for actor in ACTORS:
+        queued = job("queued")
+        db.add(queued)
+        await db.flush()
+        to_cancel[actor.name] = queued.id or 0
+    token = ApiToken(
+        clinic_id=clinic_id,
+        created_by=world.clinician_a.id or 0,
+        name="Matrix integration",
+        token_hash="0" * 64,
+        hint="agx_0000",
+        created_at=NOW,
+    )
+    db.add(token)
+    await db.commit()
+    return {
+        "clinic_id": clinic_id,
+        "export_job_id": done.id or 0,
+        "export_file_id": file.id or 0,
+        "api_token_id": token.id or 0,
+        "export_job_per_actor": to_cancel,
+    }
+
+
 async def arrange(
     db: AsyncSession,
     world: World,
@@ -411,6 +484,7 @@ async def arrange(
             col(PushSubscription.user_id) == world.patient_a1.user_id
         )
     )
+    exports = await _export_records(db, world)
     settings = await clients["admin 1"].get("/api/clinic/settings")
     assert settings.status_code == 200, settings.text
     return Records(
@@ -423,6 +497,7 @@ async def arrange(
         infusion_per_actor=per_actor_infusions,
         event_per_actor=per_actor_events,
         clinic_settings=settings.json(),
+        **exports,
     )
 
 

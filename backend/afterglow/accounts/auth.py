@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from afterglow.accounts.sessions import SESSION_COOKIE, resolve_session
 from afterglow.accounts.viewer import Viewer
 from afterglow.clock import Clock
+from afterglow.exports.tokens import bearer_token, resolve_api_token
 from afterglow.settings import Settings
 
 PUBLIC = {"exclude_from_auth": True}
@@ -37,12 +38,28 @@ def request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSess
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer:
-    """The signed-in viewer behind the request's session cookie, or 401."""
+    """The signed-in viewer behind the request's session cookie, or 401. Routes that take API
+    tokens (exports) also take a request with `Authorization: Bearer` and no cookie."""
     token = connection.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise NotAuthorizedException(detail="Sign in first.")
     settings: Settings = connection.app.state.settings
     clock: Clock = connection.app.state.clock
+    if not token:
+        api_token = bearer_token(connection.headers.get("authorization"))
+        if api_token is None or not connection.route_handler.opt.get("api_tokens"):
+            raise NotAuthorizedException(detail="Sign in first.")
+        by_token = await resolve_api_token(
+            request_session(connection),
+            api_token,
+            clock.now(),
+            client_address(connection, settings),
+        )
+        if by_token is None:
+            raise NotAuthorizedException(
+                detail="This API token is not valid: it was revoked, it expired, or its "
+                "clinician's account is no longer active. Make a new one in the workspace.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return by_token
     viewer = await resolve_session(
         request_session(connection),
         settings,

@@ -24,6 +24,7 @@ from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from afterglow.accounts.sessions import SESSION_COOKIE, session_csrf_token
+from afterglow.accounts.viewer import Viewer
 
 
 def _session_set_by(headers: MutableScopeHeaders) -> str | None:
@@ -38,6 +39,13 @@ def _session_set_by(headers: MutableScopeHeaders) -> str | None:
             return ""
         return morsel.value
     return None
+
+
+def _by_api_token(scope: Scope) -> bool:
+    """An integration's request, authenticated by its API token and not by a cookie: a browser
+    never adds that header by itself, so no other site can forge it."""
+    viewer = scope.get("user")
+    return isinstance(viewer, Viewer) and viewer.token_id is not None
 
 
 class SessionBoundCSRFMiddleware(CSRFMiddleware):
@@ -56,7 +64,7 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
             scopes=self.scopes,
             exclude_opt_key=self.config.exclude_from_csrf_key,
             exclude_path_pattern=self.exclude,
-        ):
+        ) or _by_api_token(scope):
             await self.app(scope, receive, send)
             return
 

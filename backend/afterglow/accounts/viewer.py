@@ -18,6 +18,8 @@ class Viewer:
     session_hash: str
     patient_id: int | None = None
     address: str | None = None
+    # Set when the request came with an integration's API token (exports only), not a session.
+    token_id: int | None = None
 
     @property
     def is_patient(self) -> bool:

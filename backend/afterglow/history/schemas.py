@@ -8,7 +8,19 @@ from typing import Annotated
 import msgspec
 
 from afterglow.checkins.schemas import CheckinNote
-from afterglow.infusions.schemas import DoseMg, DosePerKg, EventKind, InfusionKind, Notes, Route
+from afterglow.infusions.schemas import (
+    DoseMg,
+    DosePerKg,
+    Drug,
+    EventKind,
+    InfusionKind,
+    LotNumber,
+    Notes,
+    Pressure,
+    Reason,
+    Route,
+    ShortNotes,
+)
 from afterglow.text import CutsLongText
 
 MAX_RECORDS = 20_000
@@ -21,19 +33,38 @@ class ImportedCheckin(CutsLongText, forbid_unknown_fields=True):
     note: CheckinNote | None = None
 
 
+class ImportedEnteredInError(msgspec.Struct, forbid_unknown_fields=True):
+    """The record was marked entered in error (in the other system, or in Afterglow's export):
+    it is kept for the record and counts nowhere, as in the workspace."""
+
+    at: datetime
+    reason: Reason | None = None
+
+
 class ImportedInfusion(msgspec.Struct, forbid_unknown_fields=True):
     given_at: datetime
     route: Route
     kind: InfusionKind
+    drug: Drug | None = None
     dose_mg_per_kg: DosePerKg | None = None
     dose_mg: DoseMg | None = None
+    bp_systolic_before: Pressure | None = None
+    bp_diastolic_before: Pressure | None = None
+    bp_systolic_40min: Pressure | None = None
+    bp_diastolic_40min: Pressure | None = None
+    bp_systolic_discharge: Pressure | None = None
+    bp_diastolic_discharge: Pressure | None = None
+    lot_number: LotNumber | None = None
+    dissociation_notes: ShortNotes | None = None
     notes: Notes | None = None
+    entered_in_error: ImportedEnteredInError | None = None
 
 
 class ImportedEvent(msgspec.Struct, forbid_unknown_fields=True):
     kind: EventKind
     at: datetime
     notes: Notes | None = None
+    entered_in_error: ImportedEnteredInError | None = None
 
 
 class HistoryImport(msgspec.Struct, forbid_unknown_fields=True):

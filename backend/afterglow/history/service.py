@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import insert, select
@@ -30,6 +30,8 @@ from afterglow.derived.changes import checkin_change
 from afterglow.errors import InvalidInput, NotFound, Problem, invalid
 from afterglow.fields import CALENDAR_PROBLEM, on_the_calendar
 from afterglow.history import schemas
+from afterglow.history.csv_format import CsvImport, parse_history_csv
+from afterglow.infusions.checks import infusion_problems
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.instruments.scoring import AnswerError, score_answers
 from afterglow.text import decode_client_json
@@ -76,8 +78,11 @@ def _table(model: type[SQLModel]) -> Any:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
-def parse_import_file(raw: bytes) -> schemas.HistoryImport:
-    """An import file read the way the HTTP body is: the same shape and text cleaning."""
+def parse_import_file(raw: bytes) -> schemas.HistoryImport | CsvImport:
+    """An import file read the way the HTTP body is: the same shapes and text cleaning. JSON
+    when it starts with `{`, else a CSV in Afterglow's layout."""
+    if not raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return parse_history_csv(raw)
     try:
         return msgspec.convert(decode_client_json(raw), type=schemas.HistoryImport)
     except msgspec.DecodeError as error:  # ValidationError is one too
@@ -107,13 +112,21 @@ async def import_for_clinician(
 
 
 async def import_as_operator(
-    db: AsyncSession, patient_id: int, data: schemas.HistoryImport, now: datetime
+    db: AsyncSession, patient_id: int, data: schemas.HistoryImport | CsvImport, now: datetime
 ) -> schemas.ImportResult:
-    """An import run from the command line (`afterglow import`), audited as the operator's."""
+    """An import run from the command line (`afterglow import`), audited as the operator's.
+    A CSV's problems are named by its rows and columns."""
     patient = await db.get(Patient, patient_id)
     if patient is None:
         raise NotFound(f"No patient {patient_id}.")
-    result = await import_history(db, patient, data, now, recorded_by=None)
+    if isinstance(data, CsvImport):
+        try:
+            result = await import_history(db, patient, data.data, now, recorded_by=None)
+        except InvalidInput as error:
+            raise data.rekeyed(error) from None
+        data = data.data
+    else:
+        result = await import_history(db, patient, data, now, recorded_by=None)
     record_operator_audit(
         db, patient.clinic_id, "history.import", patient_id=patient_id, detail=_counts(data)
     )
@@ -170,8 +183,18 @@ async def import_history(
 
     for i, infusion in enumerate(data.infusions):
         _check_time(infusion.given_at, f"infusions[{i}].given_at", now, problems)
+        for problem in infusion_problems(_infusion_fields(infusion)):
+            problems.add(f"infusions[{i}].{problem.field}", problem.message)
+        if infusion.entered_in_error is not None:
+            _check_time(
+                infusion.entered_in_error.at, f"infusions[{i}].entered_in_error.at", now, problems
+            )
     for i, event in enumerate(data.events):
         _check_time(event.at, f"events[{i}].at", now, problems)
+        if event.entered_in_error is not None:
+            _check_time(
+                event.entered_in_error.at, f"events[{i}].entered_in_error.at", now, problems
+            )
     problems.raise_if_any()
 
     present_checkins = await _present_checkins(db, patient.id, checkins, checkin_index, problems)
@@ -186,28 +209,13 @@ async def import_history(
         rows = [
             {
                 # Raw inserts get no column defaults (SQLModel creates none): name every column.
-                "bp_systolic_before": None,
-                "bp_diastolic_before": None,
-                "bp_systolic_40min": None,
-                "bp_diastolic_40min": None,
-                "bp_systolic_discharge": None,
-                "bp_diastolic_discharge": None,
-                "drug": None,
-                "dissociation_notes": None,
-                "lot_number": None,
-                "updated_by": None,
-                "deleted_reason": None,
+                **_infusion_fields(infusion),
+                **_entered_in_error(infusion.entered_in_error),
                 "patient_id": patient.id,
-                "given_at": infusion.given_at,
-                "route": infusion.route,
-                "kind": infusion.kind,
-                "dose_mg_per_kg": infusion.dose_mg_per_kg,
-                "dose_mg": infusion.dose_mg,
-                "notes": infusion.notes,
                 "recorded_by": recorded_by,
                 "created_at": now,
                 "updated_at": now,
-                "deleted_at": None,
+                "updated_by": None,
                 "deleted_by": None,
             }
             for infusion in new_infusions
@@ -220,13 +228,12 @@ async def import_history(
                 "kind": event.kind,
                 "occurred_at": event.at,
                 "notes": event.notes,
+                **_entered_in_error(event.entered_in_error),
                 "recorded_by": recorded_by,
                 "created_at": now,
-                "updated_at": None,
+                "updated_at": now,
                 "updated_by": None,
-                "deleted_at": None,
                 "deleted_by": None,
-                "deleted_reason": None,
             }
             for event in new_events
         ]
@@ -254,8 +261,19 @@ async def _present_checkins(
     checkin_index: dict[str, int],
     problems: _Problems,
 ) -> set[str]:
+    """The imported check-ins already recorded: imported before (their key), or recorded in
+    another way at the same instant (sent from the app, then exported and imported back)."""
     present: set[str] = set()
     keys = list(checkins)
+
+    def compare(key: str, stored_hash: str) -> None:
+        present.add(key)
+        if stored_hash != checkins[key]["request_hash"]:
+            problems.add(
+                f"checkins[{checkin_index[key]}]",
+                "a different check-in of this instrument is already recorded at this time",
+            )
+
     for start in range(0, len(keys), 500):
         rows = await db.execute(
             select(col(CheckIn.idempotency_key), col(CheckIn.request_hash)).where(
@@ -264,42 +282,92 @@ async def _present_checkins(
             )
         )
         for key, request_hash in rows:
-            present.add(key)
-            if request_hash != checkins[key]["request_hash"]:
-                problems.add(
-                    f"checkins[{checkin_index[key]}]",
-                    "a different check-in of this instrument is already recorded at this time",
-                )
+            compare(key, request_hash)
+    by_moment = {
+        (row["instrument"], row["taken_at"]): key
+        for key, row in checkins.items()
+        if key not in present
+    }
+    moments = sorted({taken_at for _, taken_at in by_moment}, key=lambda t: t.timestamp())
+    for start in range(0, len(moments), 500):
+        rows = await db.execute(
+            select(
+                col(CheckIn.instrument),
+                col(CheckIn.taken_at),
+                col(CheckIn.answers),
+                col(CheckIn.note),
+            ).where(
+                col(CheckIn.patient_id) == patient_id,
+                col(CheckIn.taken_at).in_(moments[start : start + 500]),
+            )
+        )
+        for row in rows:
+            instrument, taken_at, answers, note = cast(Any, row)
+            found = by_moment.get((instrument, taken_at))
+            if found is not None and found not in present:
+                compare(found, checkin_fingerprint(instrument, answers, taken_at, note))
     return present
 
 
+def _infusion_fields(infusion: schemas.ImportedInfusion) -> dict[str, Any]:
+    """The infusion's columns as the import gives them (all but entered in error)."""
+    return {name: getattr(infusion, name) for name in _INFUSION_COLUMNS}
+
+
+_INFUSION_COLUMNS = tuple(
+    name for name in schemas.ImportedInfusion.__struct_fields__ if name != "entered_in_error"
+)
+
+
+def _entered_in_error(marked: schemas.ImportedEnteredInError | None) -> dict[str, Any]:
+    """The columns of a record's "entered in error" (who marked it is not known here)."""
+    if marked is None:
+        return {"deleted_at": None, "deleted_reason": None}
+    return {"deleted_at": marked.at, "deleted_reason": marked.reason}
+
+
+def _stored_entered_in_error(record: Infusion | ClinicalEvent) -> tuple[Any, ...]:
+    return (record.deleted_at, record.deleted_reason)
+
+
+def _imported_entered_in_error(marked: schemas.ImportedEnteredInError | None) -> tuple[Any, ...]:
+    values = _entered_in_error(marked)
+    return (values["deleted_at"], values["deleted_reason"])
+
+
 def _same_infusion(existing: Infusion, imported: schemas.ImportedInfusion) -> bool:
-    return (existing.route, existing.kind, existing.dose_mg_per_kg, existing.dose_mg) == (
-        imported.route,
-        imported.kind,
-        imported.dose_mg_per_kg,
-        imported.dose_mg,
+    return all(
+        getattr(existing, name) == value for name, value in _infusion_fields(imported).items()
+    ) and _stored_entered_in_error(existing) == _imported_entered_in_error(
+        imported.entered_in_error
     )
 
 
 async def _new_infusions(
     db: AsyncSession, patient_id: int, data: schemas.HistoryImport, problems: _Problems
 ) -> tuple[list[schemas.ImportedInfusion], int]:
-    existing = {
-        infusion.given_at: infusion
-        for infusion in (
-            await db.execute(
-                select(Infusion).where(
-                    col(Infusion.patient_id) == patient_id, col(Infusion.deleted_at).is_(None)
-                )
-            )
-        ).scalars()
-    }
+    """What is new. An infusion is the one already recorded at its time; one entered in error
+    is present only as the same record, also entered in error (there may be several)."""
+    live: dict[datetime, Infusion] = {}
+    struck: dict[datetime, list[Infusion]] = {}
+    for stored in (
+        await db.execute(select(Infusion).where(col(Infusion.patient_id) == patient_id))
+    ).scalars():
+        if stored.deleted_at is None:
+            live[stored.given_at] = stored
+        else:
+            struck.setdefault(stored.given_at, []).append(stored)
     new: dict[datetime, schemas.ImportedInfusion] = {}
+    new_struck: list[schemas.ImportedInfusion] = []
     present = 0
     for i, infusion in enumerate(data.infusions):
-        if infusion.given_at in existing:
-            if _same_infusion(existing[infusion.given_at], infusion):
+        if infusion.entered_in_error is not None:
+            if any(_same_infusion(s, infusion) for s in struck.get(infusion.given_at, ())):
+                present += 1
+            elif infusion not in new_struck:
+                new_struck.append(infusion)
+        elif infusion.given_at in live:
+            if _same_infusion(live[infusion.given_at], infusion):
                 present += 1
             else:
                 problems.add(
@@ -311,32 +379,47 @@ async def _new_infusions(
                 problems.add(f"infusions[{i}]", "another imported infusion has this time")
         else:
             new[infusion.given_at] = infusion
-    return list(new.values()), present
+    return [*new.values(), *new_struck], present
+
+
+def _same_event(existing: ClinicalEvent, imported: schemas.ImportedEvent) -> bool:
+    return (existing.kind, existing.occurred_at, existing.notes) == (
+        imported.kind,
+        imported.at,
+        imported.notes,
+    ) and _stored_entered_in_error(existing) == _imported_entered_in_error(
+        imported.entered_in_error
+    )
 
 
 async def _new_events(
     db: AsyncSession, patient_id: int, data: schemas.HistoryImport
 ) -> tuple[list[schemas.ImportedEvent], int]:
-    existing = {
-        (event.kind, event.occurred_at)
-        for event in (
-            await db.execute(
-                select(ClinicalEvent).where(
-                    col(ClinicalEvent.patient_id) == patient_id,
-                    col(ClinicalEvent.deleted_at).is_(None),
-                )
-            )
-        ).scalars()
-    }
+    """What is new: an event of the same kind at the same time is the one recorded; one
+    entered in error is present only as the same record, also entered in error."""
+    live: set[tuple[str, datetime]] = set()
+    struck: list[ClinicalEvent] = []
+    for stored in (
+        await db.execute(select(ClinicalEvent).where(col(ClinicalEvent.patient_id) == patient_id))
+    ).scalars():
+        if stored.deleted_at is None:
+            live.add((stored.kind, stored.occurred_at))
+        else:
+            struck.append(stored)
     new: dict[tuple[str, datetime], schemas.ImportedEvent] = {}
+    new_struck: list[schemas.ImportedEvent] = []
     present = 0
     for event in data.events:
-        key = (event.kind, event.at)
-        if key in existing:
+        if event.entered_in_error is not None:
+            if any(_same_event(s, event) for s in struck):
+                present += 1
+            elif event not in new_struck:
+                new_struck.append(event)
+        elif (event.kind, event.at) in live:
             present += 1
         else:
-            new.setdefault(key, event)
-    return list(new.values()), present
+            new.setdefault((event.kind, event.at), event)
+    return [*new.values(), *new_struck], present
 
 
 async def _alerts_for_recent_item9(

@@ -1,0 +1,250 @@
+"""A patient's record, or the whole clinic's, as CSV in Afterglow's layout (history/csv_format.py),
+written as it is read: a page of rows at a time, each page in a short transaction of its own, so
+memory stays flat and the database is never held, whatever the clinic's size.
+
+The caller has checked who may read it and audited the read before the first byte is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
+
+from afterglow import __version__
+from afterglow.accounts.models import Patient
+from afterglow.checkins.models import CheckIn
+from afterglow.db import session_maker
+from afterglow.fhir.questionnaires import attribution_lines
+from afterglow.history.csv_format import (
+    ANSWER_COLUMNS,
+    EPISODE_COLUMNS,
+    LAYOUT,
+    csv_text,
+    patient_zone,
+    text_cell,
+    time_cell,
+    value_cell,
+)
+from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.relief.episodes import Episode
+from afterglow.relief.facts import ReliefThresholds
+from afterglow.relief.service import clinic_thresholds, relief_now
+
+PAGE_ROWS = 500
+PATIENT_PAGE = 200
+Row = dict[str, str]
+
+
+def about_row(now: datetime) -> Row:
+    """The export itself: when, which layout, and the instruments' attribution."""
+    return {
+        "record": "about",
+        "at": time_cell(now, ZoneInfo("UTC")),
+        "notes": text_cell(
+            f"{LAYOUT}; written by Afterglow {__version__}. " + " ".join(attribution_lines())
+        ),
+    }
+
+
+async def patient_csv(
+    engine: AsyncEngine, clinic_id: int, patient_id: int, now: datetime
+) -> AsyncIterator[bytes]:
+    """One patient's record: the header, the about row, then their records."""
+    yield csv_text([about_row(now)], header=True).encode()
+    sessions = session_maker(engine)
+    async with sessions() as db:
+        thresholds = await clinic_thresholds(db, clinic_id)
+        patient = await db.get(Patient, patient_id)
+        await db.commit()
+        if patient is not None:
+            async for chunk in _patient_rows(db, patient, thresholds, now):
+                yield chunk
+
+
+async def clinic_csv(engine: AsyncEngine, clinic_id: int, now: datetime) -> AsyncIterator[bytes]:
+    """Every patient of the clinic, one after another, in the same layout."""
+    yield csv_text([about_row(now)], header=True).encode()
+    sessions = session_maker(engine)
+    async with sessions() as db:
+        thresholds = await clinic_thresholds(db, clinic_id)
+        after = 0
+        while True:
+            patients = list(
+                (
+                    await db.execute(
+                        select(Patient)
+                        .where(col(Patient.clinic_id) == clinic_id, col(Patient.id) > after)
+                        .order_by(col(Patient.id))
+                        .limit(PATIENT_PAGE)
+                    )
+                ).scalars()
+            )
+            await db.commit()
+            for patient in patients:
+                async for chunk in _patient_rows(db, patient, thresholds, now):
+                    yield chunk
+            if len(patients) < PATIENT_PAGE:
+                return
+            after = patients[-1].id or 0
+
+
+async def _patient_rows(
+    db: AsyncSession, patient: Patient, thresholds: ReliefThresholds, now: datetime
+) -> AsyncIterator[bytes]:
+    zone = patient_zone(patient.timezone)
+    who = {
+        "patient_id": str(patient.id),
+        "record_number": text_cell(patient.external_id),
+        "timezone": patient.timezone,
+    }
+    patient_id = patient.id or 0
+
+    async def pages(
+        statement: Callable[[tuple[Any, ...] | None], Select[Any]],
+        key: Callable[[Any], tuple[Any, ...]],
+        row: Callable[[Any], Row],
+    ) -> AsyncIterator[bytes]:
+        after: tuple[Any, ...] | None = None
+        while True:
+            found = list((await db.execute(statement(after).limit(PAGE_ROWS))).scalars())
+            await db.commit()
+            if found:
+                yield csv_text({**who, **row(record)} for record in found).encode()
+            if len(found) < PAGE_ROWS:
+                return
+            after = key(found[-1])
+
+    async for chunk in pages(
+        lambda after: (
+            select(CheckIn)
+            .where(
+                col(CheckIn.patient_id) == patient_id, _after(CheckIn.taken_at, CheckIn.id, after)
+            )
+            .order_by(col(CheckIn.taken_at), col(CheckIn.id))
+        ),
+        lambda c: (c.taken_at, c.id),
+        lambda c: _checkin_row(c, zone),
+    ):
+        yield chunk
+    async for chunk in pages(
+        lambda after: (
+            select(Infusion)
+            .where(
+                col(Infusion.patient_id) == patient_id,
+                _after(Infusion.given_at, Infusion.id, after),
+            )
+            .order_by(col(Infusion.given_at), col(Infusion.id))
+        ),
+        lambda i: (i.given_at, i.id),
+        lambda i: _infusion_row(i, zone),
+    ):
+        yield chunk
+    async for chunk in pages(
+        lambda after: (
+            select(ClinicalEvent)
+            .where(
+                col(ClinicalEvent.patient_id) == patient_id,
+                _after(ClinicalEvent.occurred_at, ClinicalEvent.id, after),
+            )
+            .order_by(col(ClinicalEvent.occurred_at), col(ClinicalEvent.id))
+        ),
+        lambda e: (e.occurred_at, e.id),
+        lambda e: _event_row(e, zone),
+    ):
+        yield chunk
+    relief = await relief_now(db, patient_id, now, thresholds)
+    await db.commit()
+    if relief.episodes:
+        yield csv_text({**who, **_episode_row(e, zone)} for e in relief.episodes).encode()
+
+
+def _after(time_column: Any, id_column: Any, after: tuple[Any, ...] | None) -> Any:
+    if after is None:
+        return True
+    moment, row_id = after
+    return or_(col(time_column) > moment, and_(col(time_column) == moment, col(id_column) > row_id))
+
+
+def _checkin_row(checkin: CheckIn, zone: ZoneInfo) -> Row:
+    row = {
+        "record": "checkin",
+        "at": time_cell(checkin.taken_at, zone),
+        "instrument": checkin.instrument,
+        "score": value_cell(checkin.score),
+        "band": checkin.band or "",
+        "notes": text_cell(checkin.note),
+    }
+    for column, answer in zip(ANSWER_COLUMNS, checkin.answers, strict=False):
+        row[column] = value_cell(answer)
+    return row
+
+
+def _entered_in_error(record: Infusion | ClinicalEvent, zone: ZoneInfo) -> Row:
+    return {
+        "entered_in_error_at": time_cell(record.deleted_at, zone),
+        "entered_in_error_reason": text_cell(record.deleted_reason),
+    }
+
+
+def _infusion_row(infusion: Infusion, zone: ZoneInfo) -> Row:
+    return {
+        "record": "infusion",
+        "at": time_cell(infusion.given_at, zone),
+        "drug": infusion.drug or "",
+        "route": infusion.route,
+        "kind": infusion.kind,
+        "dose_mg_per_kg": value_cell(infusion.dose_mg_per_kg),
+        "dose_mg": value_cell(infusion.dose_mg),
+        "bp_systolic_before": value_cell(infusion.bp_systolic_before),
+        "bp_diastolic_before": value_cell(infusion.bp_diastolic_before),
+        "bp_systolic_40min": value_cell(infusion.bp_systolic_40min),
+        "bp_diastolic_40min": value_cell(infusion.bp_diastolic_40min),
+        "bp_systolic_discharge": value_cell(infusion.bp_systolic_discharge),
+        "bp_diastolic_discharge": value_cell(infusion.bp_diastolic_discharge),
+        "lot_number": text_cell(infusion.lot_number),
+        "dissociation_notes": text_cell(infusion.dissociation_notes),
+        "notes": text_cell(infusion.notes),
+        **_entered_in_error(infusion, zone),
+    }
+
+
+def _event_row(event: ClinicalEvent, zone: ZoneInfo) -> Row:
+    return {
+        "record": "event",
+        "at": time_cell(event.occurred_at, zone),
+        "kind": event.kind,
+        "notes": text_cell(event.notes),
+        **_entered_in_error(event, zone),
+    }
+
+
+def _episode_row(episode: Episode, zone: ZoneInfo) -> Row:
+    values = {
+        "episode_end": time_cell(episode.end, zone),
+        "outcome": episode.outcome,
+        "remitted": value_cell(episode.remitted),
+        "baseline": value_cell(episode.baseline),
+        "nadir_day": value_cell(episode.nadir_day),
+        "nadir_score": value_cell(episode.nadir_score),
+        "relapse_day": value_cell(episode.relapse_day),
+        "relapse_reason": episode.relapse_reason or "",
+        "censor_reason": episode.censor_reason or "",
+        "probable_relapse": value_cell(episode.probable_relapse),
+        "half_life_day": value_cell(episode.half_life_day),
+        "duration_days": value_cell(episode.duration_days),
+        "relapsed": value_cell(episode.event),
+    }
+    assert values.keys() == set(EPISODE_COLUMNS)
+    return {
+        "record": "episode",
+        "at": time_cell(episode.start, zone),
+        "route": episode.route,
+        "kind": episode.kind,
+        **values,
+    }

@@ -1,0 +1,75 @@
+"""FHIR's way of saying what went wrong: an OperationOutcome, which Bulk Data clients expect in
+every error answer of the export routes (the same statuses and words as the rest of the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.types import ExceptionHandlersMap
+
+from afterglow.errors import DomainError, domain_error, http_error
+
+FHIR_JSON = "application/fhir+json"
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    413: "too-long",
+    429: "throttled",
+}
+
+
+def operation_outcome(
+    text: str, *, code: str = "informational", severity: str = "information", where: str = ""
+) -> dict[str, Any]:
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
+    if where:
+        issue["expression"] = [where]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def outcome_response(
+    status: int, outcome: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(
+        outcome, status_code=status, media_type=FHIR_JSON, headers={**NO_STORE, **(headers or {})}
+    )
+
+
+def _http_outcome(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    status = error.status_code
+    code = _ISSUE_CODES.get(status, "processing")
+    problems = error.extra if isinstance(error.extra, list) else []
+    issues = [
+        {
+            "severity": "error",
+            "code": code,
+            "diagnostics": str(problem.get("message", "")),
+            "expression": [str(problem.get("key", ""))],
+        }
+        for problem in problems
+        if isinstance(problem, dict)
+    ]
+    outcome = operation_outcome(str(error.detail), code=code, severity="error")
+    outcome["issue"].extend(issues)
+    return outcome_response(status, outcome, dict(error.headers or {}))
+
+
+def _domain_outcome(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    answer = http_error(error)
+    if answer is None:
+        return domain_error(request, error)
+    return _http_outcome(request, answer)
+
+
+FHIR_ERRORS: ExceptionHandlersMap = {
+    HTTPException: _http_outcome,
+    DomainError: _domain_outcome,
+}
+"""Exception handlers of the FHIR export routes: 4xx as OperationOutcomes; anything unexpected
+stays the app's logged 500."""
