@@ -63,6 +63,8 @@ function Content({ route, me, sessionChecked }) {
       return html`<${Lazy} key="history" module="history" render=${(m) => html`<${m.default} />`} />`;
     case 'reminders':
       return html`<${Lazy} key="reminders" module="reminders" render=${(m) => html`<${m.default} />`} />`;
+    case 'account':
+      return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.Account} />`} />`;
     case 'signin':
       go('/today', { replace: true });
       return null;

@@ -1,10 +1,9 @@
-// What the patient has logged lately (server and outbox together), and what is due from it.
+// What the patient has logged lately (server and outbox together), and what is due.
 import { api, NetworkError } from './api.js';
 import { getState } from './store.js';
 
 const Outbox = self.AfterglowOutbox;
 const DAY = 86400000;
-const HOUR = 3600000;
 
 /** Recent check-ins and infusions from the server; the last copy when offline. */
 export async function loadRecent(patientId) {
@@ -50,30 +49,30 @@ export function lastInfusion(infusions) {
   return infusions.length ? infusions[infusions.length - 1] : null;
 }
 
-/** What to ask for now: the weekly questionnaires, and the side-effect check after an infusion. */
-export function dueItems(checkins, infusions, now = Date.now()) {
-  const due = [];
-  const lastOf = (instrument) => {
-    const found = checkins.filter((c) => c.instrument === instrument);
-    return found.length ? found[found.length - 1] : null;
-  };
-  const infusion = lastInfusion(infusions);
-  if (infusion) {
-    const given = new Date(infusion.given_at).getTime();
-    const hours = (now - given) / HOUR;
-    const afterSince = checkins.filter(
-      (c) => c.instrument === 'after' && new Date(c.taken_at).getTime() >= given,
-    ).length;
-    const expected = hours >= 24 ? 2 : hours >= 2 ? 1 : 0;
-    if (hours < 72 && afterSince < expected) due.push({ instrument: 'after', last: null });
+/**
+ * Where the patient stands and what is due, as the server works it out from the facts the clinic
+ * sees (GET /api/patients/{id}/today); the last copy when offline. `fetched_at` is this phone's
+ * clock, the clock its own check-ins are stamped with.
+ */
+export async function loadToday(patientId) {
+  try {
+    const today = await api(`/api/patients/${patientId}/today`);
+    const copy = { ...today, fetched_at: new Date().toISOString() };
+    await Outbox.setState('today', copy);
+    return copy;
+  } catch (error) {
+    if (error instanceof NetworkError) return (await Outbox.getState('today')) || null;
+    throw error;
   }
-  for (const instrument of ['phq9', 'gad7']) {
-    const last = lastOf(instrument);
-    if (!last || now - new Date(last.taken_at).getTime() >= 7 * DAY) {
-      due.push({ instrument, last });
-    }
-  }
-  return due;
+}
+
+/** The server's due list, less what was answered on this phone since it was worked out. */
+export function stillDue(today, checkins) {
+  if (!today) return [];
+  const since = new Date(today.fetched_at || today.generated_at).getTime();
+  const answered = (instrument) =>
+    checkins.some((c) => c.instrument === instrument && new Date(c.taken_at).getTime() >= since);
+  return today.due.filter((d) => !answered(d.instrument));
 }
 
 /** A questionnaire's score and band worked out on the phone (the server's is the one kept). */

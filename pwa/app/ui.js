@@ -46,7 +46,11 @@ export function Header() {
   return html`
     <header class="app-header">
       <span class="brand"><img src="/icons/icon.svg" alt="" width="28" height="28" /> Afterglow</span>
-      ${me && html`<span class="clinic">${me.clinic?.name}</span>`}
+      ${me &&
+      html`<span class="header-end">
+        <span class="clinic">${me.clinic?.name}</span>
+        ${me.role === 'patient' && html`<a class="account-link" href="#/account">${t('nav.account')}</a>`}
+      </span>`}
     </header>
   `;
 }
@@ -69,11 +73,22 @@ export function BottomNav({ current }) {
   `;
 }
 
+// The same number tapped again this soon is the same answer (a double tap, or a tap that did
+// not seem to take), not a second one.
+const SAME_ANSWER_MS = 5000;
+
 /**
  * 0-10 as big buttons (one tap answers). The name of each button starts with its visible
- * number, and the anchors ("Worst", "Best") come from the instrument.
+ * number, and the anchors ("Worst", "Best") come from the instrument. A double tap logs once.
  */
 export function ScaleButtons({ item, onPick, picked, labelledBy, describedBy, lang }) {
+  const last = useRef({ value: null, at: 0 });
+  const pick = (value) => {
+    const now = Date.now();
+    if (last.current.value === value && now - last.current.at < SAME_ANSWER_MS) return;
+    last.current = { value, at: now };
+    onPick(value);
+  };
   return html`
     <div class="scale" role="group" aria-labelledby=${labelledBy} aria-describedby=${describedBy}>
       ${item.options.map(
@@ -84,7 +99,7 @@ export function ScaleButtons({ item, onPick, picked, labelledBy, describedBy, la
             aria-pressed=${picked === option.value ? 'true' : 'false'}
             aria-label=${t('scale.value', { value: option.value, max: item.options.length - 1 }) +
             (String(option.label) !== String(option.value) ? ` (${option.label})` : '')}
-            onClick=${() => onPick(option.value)}
+            onClick=${() => pick(option.value)}
           >
             ${option.value}
           </button>

@@ -94,3 +94,20 @@ def test_opening_a_finished_questionnaire_again_starts_it_afresh_even_in_one_qui
     page.evaluate("() => { location.hash = '#/today'; location.hash = '#/checkin/phq9'; }")
     expect(page.get_by_text("Question 1 of 9")).to_be_visible()
     expect(page.get_by_role("button", name="Not at all")).to_be_visible()
+
+
+def test_a_double_tap_on_the_mood_scale_logs_one_mood(
+    context: Any, server: str, clinician: httpx.Client, new_patient: Callable[..., Patient]
+) -> None:
+    patient = new_patient()
+    page = open_app_enrolled(context, server, patient)
+    scale_button(page, 6).dblclick()
+    expect(page.get_by_text(re.compile(r"Saved 6/10 at .*Sent to your clinic"))).to_be_visible()
+    page.wait_for_timeout(500)  # a second mood, were one queued, would be sent by now
+    assert page.evaluate("AfterglowOutbox.list().then((all) => all.length)") == 1
+    assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[6]]
+
+    # Another number is another answer: the patient changed their mind.
+    scale_button(page, 7).click()
+    expect(page.get_by_text(re.compile(r"Saved 7/10 at .*Sent to your clinic"))).to_be_visible()
+    assert [m["answers"] for m in checkins_on_server(clinician, patient.id, "mood")] == [[6], [7]]

@@ -214,7 +214,7 @@ def test_push_turns_on_after_an_explanation_and_a_reminder_from_the_tick_opens_i
     page = open_app_enrolled(context, server, patient)
 
     page.get_by_role("link", name="Reminders").click()
-    expect(page.get_by_text("Afterglow can remind you on this phone")).to_be_visible()
+    expect(page.get_by_text("Get reminders on this phone at the times below")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('e2e-prompts')") is None, "no prompt on load"
     check_accessibility(page, "reminders")
     page.get_by_label("Name for this phone").fill("Synthetic test phone")
@@ -255,7 +255,8 @@ def test_push_turns_on_after_an_explanation_and_a_reminder_from_the_tick_opens_i
 
     page.get_by_role("link", name="Reminders").click()
     page.get_by_role("button", name="Turn off reminders on Synthetic test phone").click()
-    expect(page.get_by_text("No devices get reminders yet.")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn on reminders on this phone")).to_be_visible()
+    expect(page.get_by_text("Synthetic test phone (this phone)")).to_have_count(0)
     assert page.evaluate("fetch('/api/push/subscriptions').then(r => r.json())") == []
 
 
@@ -324,3 +325,46 @@ def test_on_an_iphone_outside_the_installed_app_it_explains_the_home_screen_firs
         expect(page.get_by_role("button", name="Turn on reminders on this phone")).to_have_count(0)
     finally:
         iphone.close()
+
+
+def test_when_reminders_cannot_be_turned_on_it_says_why(
+    chromium: Any, server: str, new_patient: Callable[..., Patient]
+) -> None:
+    """Not "try again later": notifications blocked (as in a private window), then a push
+    service that does not answer."""
+    blocked = chromium.new_context(viewport={"width": 390, "height": 844})
+    blocked.add_init_script(
+        "Object.defineProperty(Notification, 'permission', { get: () => 'denied' });"
+        "Notification.requestPermission = async () => 'denied';"
+    )
+    silent = chromium.new_context(viewport={"width": 390, "height": 844})
+    silent.grant_permissions(["notifications"], origin=server)
+    silent.add_init_script(
+        "PushManager.prototype.getSubscription = async () => null;"
+        "PushManager.prototype.subscribe = async () => {"
+        "  throw new DOMException('Registration failed - push service error', 'AbortError'); };"
+    )
+    try:
+        page = blocked.new_page()
+        enroll_in_browser(page, server, new_patient())
+        page.get_by_role("link", name="Reminders").click()
+        expect(
+            page.get_by_text("Notifications are blocked for Afterglow in this browser")
+        ).to_be_visible()
+        expect(
+            page.get_by_text("In a private (incognito) window they are always blocked")
+        ).to_be_visible()
+        expect(page.get_by_role("button", name="Turn on reminders on this phone")).to_have_count(0)
+
+        page = silent.new_page()
+        enroll_in_browser(page, server, new_patient())
+        page.get_by_role("link", name="Reminders").click()
+        page.get_by_role("button", name="Turn on reminders on this phone").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "This browser's notification service did not answer"
+        )
+        assert "try again later" not in page.locator("main").inner_text().lower()
+        check_accessibility(page, "reminders, push refused")
+    finally:
+        blocked.close()
+        silent.close()

@@ -3,10 +3,9 @@ chart words. Pure: stories dated in days from one infusion (tests/relief/relief_
 
 from __future__ import annotations
 
-from relief.relief_stories import Story, at
-
 from afterglow.relief import ReliefThresholds
 from afterglow.trends.changes import Score, latest_changes, reliable_changes
+from relief.relief_stories import Story, at
 
 LIMITS = ReliefThresholds()
 

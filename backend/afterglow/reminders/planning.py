@@ -203,9 +203,39 @@ def _weekly(weekday: int | None, at: time | None) -> tuple[int, time] | None:
 
 
 def upcoming(plan: ReminderPlan, patient: PatientForReminders, now: datetime) -> Slot | None:
-    """The next reminder the schedule holds after now, whether or not a device can receive it."""
+    """The next reminder the schedule holds after now, whether or not a device can receive it.
+
+    One whose check-in is already done is left out: the tick would skip it, so the patient must
+    not be told it is coming (a PHQ-9 taken on Saturday answers Sunday's weekly reminder)."""
+    for slot, answered in answered_slots(plan, patient, now, now + LOOKAHEAD, now):
+        if not answered:
+            return slot
+    return None
+
+
+def answered_slots(
+    plan: ReminderPlan,
+    patient: PatientForReminders,
+    after: datetime,
+    until: datetime,
+    now: datetime,
+) -> list[tuple[Slot, bool]]:
+    """Every reminder of (after, until], each with whether the check-in it asks for is already
+    done (`satisfied`, as the tick decides it): what the app says is due, and what comes next."""
     state = _noticed(plan, patient, now)
-    return _first_slot(schedule_of(plan, patient.timezone), patient, state, now, now)
+    schedule = schedule_of(plan, patient.timezone)
+    slots = next_slots(
+        schedule,
+        patient.infusions,
+        after,
+        until,
+        waning_since=state.waning_since,
+        zone_change=_zone_change(state, now),
+    )
+    return [
+        (slot, satisfied(slot.kind, _anchor(slot, state), patient.checkins, patient.timezone))
+        for slot in slots
+    ]
 
 
 def _first_slot(

@@ -27,6 +27,7 @@ from afterglow.trends.changes import (
     reliable_changes,
 )
 from afterglow.trends.series import ChartPoint, Reading, downsample
+from afterglow.trends.today import TodayOut, patient_today
 
 DEFAULT_RANGE = timedelta(days=180)
 
@@ -181,3 +182,23 @@ class TrendsController(Controller):
             reliable_changes=[m for m in marks if start <= m.at < end],
             latest_changes=latest_changes(instrument, scored, episodes, infusions, now, limits),
         )
+
+    @get(
+        "/api/patients/{patient_id:int}/today",
+        operation_id="getPatientToday",
+        policy="own-patient-or-clinic-clinician",
+        summary="What the patient's app says now: where relief stands, and the check-ins due",
+        description=(
+            "`standing`: the current episode's status as a claim about now (CLINICAL.md §4: "
+            "`no_recent_data` when nothing recent was logged), why, and the facts the app's "
+            "sentence quotes (days since the infusion, the PHQ-9 before treatment and the lowest "
+            "after it). `due`: the check-ins asked for now, by the reminders' own rules (a "
+            "reminder of today not answered yet, the side-effect check after an infusion, a "
+            "PHQ-9 or GAD-7 not taken in 7 days). Never a booster date."
+        ),
+    )
+    async def today(
+        self, patient_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
+    ) -> TodayOut:
+        patient = await open_patient(db, viewer, patient_id, "today.read")
+        return await patient_today(db, patient, viewer, now)

@@ -1,9 +1,11 @@
-// Enrollment (set a password from the clinic's one-time link) and signing in.
+// Enrollment (set a password from the clinic's one-time link), signing in, and the account
+// screen (who is signed in, signing out), which the header's Account link opens from anywhere.
 import { html, useEffect, useState } from '../html.js';
 import { t } from '../i18n.js';
 import { ApiError, NetworkError, api } from '../api.js';
 import { go } from '../router.js';
 import { enroll, signIn, signOut } from '../session.js';
+import { useAppState } from '../store.js';
 import { ErrorNote, Loading, Screen } from '../ui.js';
 
 const MIN_PASSWORD = 10;
@@ -191,6 +193,43 @@ export function ToWorkspace({ confirmed }) {
     <${Screen} title=${t('staff.title')}>
       <p>${t('staff.body')}</p>
       <a class="button primary" href="/clinic/">${t('staff.open')}</a>
+    <//>
+  `;
+}
+
+/**
+ * Who is signed in, and signing out: check-ins still waiting on this phone are named first, so
+ * signing out never deletes them unseen.
+ */
+export function Account() {
+  const { me, outbox } = useAppState();
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState(null);
+  const unsent = outbox.filter((e) => e.status === 'waiting').length;
+  const leave = async () => {
+    if (unsent && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    try {
+      await signOut();
+      go('/signin', { replace: true });
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+  return html`
+    <${Screen} title=${t('account.title')}>
+      <section class="card" aria-labelledby="signed-in-title">
+        <h2 id="signed-in-title">${t('account.signed_in_title')}</h2>
+        <p class="account-email">${t('account.signed_in_as', { email: me.email })}</p>
+        ${me.clinic?.name && html`<p class="muted">${t('account.clinic', { clinic: me.clinic.name })}</p>`}
+        ${confirming && html`<p class="error" role="alert">${t('account.unsent_warning', { count: unsent })}</p>`}
+        <${ErrorNote} error=${error} />
+        <button type="button" class="button" onClick=${leave}>
+          ${confirming ? t('account.sign_out_discard', { count: unsent }) : t('account.sign_out')}
+        </button>
+      </section>
     <//>
   `;
 }

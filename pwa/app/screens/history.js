@@ -1,9 +1,12 @@
-// History: mood and PHQ-9 over time, infusions marked and relief shaded, zoomable by touch
-// (pinch, drag) and by buttons. Loaded only when opened: uPlot is the biggest file the app has.
+// History: mood, PHQ-9 and GAD-7 over time, treatments marked and relief shaded, zoomable by
+// touch (pinch, drag) and by buttons; under each questionnaire's chart, its latest reliable
+// change in words; and where the patient stands now, in sentences the server's facts make true.
+// Loaded only when opened: uPlot is the biggest file the app has.
 import uPlot from '/vendor/uplot-1.6.32/uPlot.esm.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { chartDates, chartNumbers, formatDate, formatNumber, formatTime, t } from '../i18n.js';
 import { api, NetworkError } from '../api.js';
+import { allCheckins, loadToday, stillDue } from '../checkins.js';
 import { useAppState } from '../store.js';
 import { ErrorNote, Loading, Screen } from '../ui.js';
 
@@ -163,7 +166,14 @@ function Chart({ trend, max, label, view, onView, id }) {
   return html`<div class="chart" id=${id} ref=${box}></div>`;
 }
 
+const localDay = (iso) => new Date(iso).toDateString();
+
 function DataTable({ trend, caption, digits }) {
+  // Two check-ins on one day are told apart by their times (a bucket of several is a mean).
+  const perDay = new Map();
+  for (const p of trend.points) perDay.set(localDay(p.at), (perDay.get(localDay(p.at)) || 0) + 1);
+  const when = (p) =>
+    p.count === 1 && perDay.get(localDay(p.at)) > 1 ? `${formatDate(p.at)}, ${formatTime(p.at)}` : formatDate(p.at);
   return html`
     <details class="data-table">
       <summary>${t('history.show_numbers', { name: caption })}</summary>
@@ -174,31 +184,74 @@ function DataTable({ trend, caption, digits }) {
           ${trend.points
             .slice()
             .reverse()
-            .map(
-              (p) => html`<tr><td>${formatDate(p.at)}</td><td>${formatNumber(p.mean, digits)}</td></tr>`,
-            )}
+            .map((p) => html`<tr><td>${when(p)}</td><td>${formatNumber(p.mean, digits)}</td></tr>`)}
         </tbody>
       </table>
     </details>
   `;
 }
 
-function Outlook({ relief }) {
-  const outlook = relief?.outlook;
-  if (!outlook) return null;
+/**
+ * The latest score's reliable change (CLINICAL.md §2) in words: how far it moved and from what.
+ * A fact about the patient's scores, never advice about treatment.
+ */
+function ChangeWords({ trend, name }) {
+  const changes = trend.latest_changes || [];
+  if (!changes.length) return null;
+  const moves = changes
+    .map((c) => t(`history.change_${c.direction}_${c.reference}`, { points: c.points, from: c.reference_score, to: c.score }))
+    .join('; ');
+  return html`<p class="change-words">${t('history.latest_change', { name, date: formatDate(changes[0].at), moves })}</p>`;
+}
+
+/** Where the current episode stands, said with the facts the server sent (TodayOut.standing). */
+function standingText(standing, phq9Due) {
+  const { status, cause, lowest, baseline } = standing;
+  switch (status) {
+    case 'holding':
+      return t('history.standing_holding');
+    case 'waning':
+      if (cause === 'mood') return t(phq9Due ? 'history.standing_waning_mood_ask' : 'history.standing_waning_mood');
+      return t('history.standing_waning_phq9', { lowest });
+    case 'relapsed':
+      return t(cause === 'confirmed' ? 'history.standing_relapsed_phq9' : 'history.standing_relapsed');
+    case 'no_response':
+      return t('history.standing_no_response', { lowest, baseline });
+    case 'unassessed':
+      if (cause === 'no_baseline') return t('history.standing_no_baseline');
+      return t(standing.nadir_window_open ? 'history.standing_unassessed_open' : 'history.standing_unassessed_closed');
+    case 'no_recent_data':
+      if (standing.silent_days === null) return t('history.standing_no_recent_data');
+      return t(`history.standing_silent_${standing.silent_about}`, { count: standing.silent_days });
+    default:
+      return null;
+  }
+}
+
+function Standing({ today, checkins }) {
+  const standing = today?.standing;
+  if (!standing || standing.status === 'none') return null;
+  const phq9Due = stillDue(today, checkins).some((d) => d.instrument === 'phq9');
   return html`
-    <section class="card" aria-labelledby="outlook-title">
-      <h2 id="outlook-title">${t('history.since_title')}</h2>
-      <p>${t('history.days_since', { count: Math.floor(outlook.days_since_infusion) })}</p>
-      <p>${t(`history.status_${outlook.status}`)}</p>
-      ${(outlook.status === 'waning' || outlook.status === 'unassessed') &&
-      html`<a class="button primary" href="#/checkin/phq9">${t('history.take_phq9')}</a>`}
+    <section class="card standing" aria-labelledby="standing-title">
+      <h2 id="standing-title">${t('history.since_title')}</h2>
+      <p>${t('history.days_since', { count: standing.days_since_infusion })}</p>
+      <p>${standingText(standing, phq9Due)}</p>
+      ${phq9Due && html`<a class="button primary" href="#/checkin/phq9">${t('history.take_phq9')}</a>`}
     </section>
   `;
 }
 
+const CHARTS = [
+  { id: 'mood', max: 10, digits: 1, title: 'history.mood_title' },
+  { id: 'phq9', max: 27, digits: 0, title: 'history.phq9_title' },
+  { id: 'gad7', max: 21, digits: 0, title: 'history.gad7_title' },
+];
+
 export default function History() {
   const { me } = useAppState();
+  // This phone's check-ins not yet on the server count as answered (stillDue reads them).
+  const checkins = allCheckins({ checkins: [] });
   const [days, setDays] = useState(90);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
@@ -214,13 +267,12 @@ export default function History() {
     setError(null);
     setData(null);
     Promise.all([
-      api(`${base}/trends?instrument=mood&${query}`),
-      api(`${base}/trends?instrument=phq9&${query}`),
-      api(`${base}/relief`).catch(() => null),
+      ...CHARTS.map((c) => api(`${base}/trends?instrument=${c.id}&${query}`)),
+      loadToday(me.patient_id).catch(() => null),
     ]).then(
-      ([mood, phq9, relief]) => {
+      ([mood, phq9, gad7, today]) => {
         if (!live) return;
-        setData({ mood, phq9, relief });
+        setData({ mood, phq9, gad7, today });
         setView({ min: since.getTime() / 1000, max: until.getTime() / 1000 });
       },
       (e) => live && setError(e instanceof NetworkError ? t('history.offline') : e.message),
@@ -257,6 +309,7 @@ export default function History() {
       ${!data && !error && html`<${Loading} />`}
       ${data &&
       html`
+        <${Standing} today=${data.today} checkins=${checkins} />
         <div class="zoom-controls" role="group" aria-label=${t('history.zoom')}>
           <button type="button" class="button" onClick=${() => zoom(0.5)}>${t('history.zoom_in')}</button>
           <button type="button" class="button" onClick=${() => zoom(2)}>${t('history.zoom_out')}</button>
@@ -271,20 +324,18 @@ export default function History() {
           <li><span class="key key-infusion"></span>${t('history.legend_infusion')}</li>
           <li><span class="key key-relief"></span>${t('history.legend_relief')}</li>
         </ul>
-        <section aria-labelledby="mood-chart-title">
-          <h2 id="mood-chart-title">${t('history.mood_title')}</h2>
-          ${data.mood.points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
-          <${Chart} id="mood-chart" trend=${data.mood} max=${10} label=${t('history.mood_title')} view=${view} onView=${setClamped} />
-          <${DataTable} trend=${data.mood} caption=${t('history.mood_title')} digits=${1} />
-        </section>
-        <section aria-labelledby="phq9-chart-title">
-          <h2 id="phq9-chart-title">${t('history.phq9_title')}</h2>
-          ${data.phq9.points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
-          <${Chart} id="phq9-chart" trend=${data.phq9} max=${27} label=${t('history.phq9_title')} view=${view} onView=${setClamped} />
-          <${DataTable} trend=${data.phq9} caption=${t('history.phq9_title')} digits=${0} />
-          ${data.phq9.attribution && html`<p class="attribution">${data.phq9.attribution}</p>`}
-        </section>
-        <${Outlook} relief=${data.relief} />
+        ${CHARTS.map(
+          (c) => html`
+            <section aria-labelledby=${`${c.id}-chart-title`}>
+              <h2 id=${`${c.id}-chart-title`}>${t(c.title)}</h2>
+              ${data[c.id].points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
+              <${ChangeWords} trend=${data[c.id]} name=${t(`instrument.${c.id}`)} />
+              <${Chart} id=${`${c.id}-chart`} trend=${data[c.id]} max=${c.max} label=${t(c.title)} view=${view} onView=${setClamped} />
+              <${DataTable} trend=${data[c.id]} caption=${t(c.title)} digits=${c.digits} />
+            </section>
+          `,
+        )}
+        ${data.phq9.attribution && html`<p class="attribution">${data.phq9.attribution}</p>`}
       `}
     <//>
   `;

@@ -1,11 +1,9 @@
-// Reminders: the schedule, turning notifications on for this phone (after an explanation, never
-// on page load), the Home Screen steps iOS needs first, the devices list, and signing out.
+// Reminders: turning notifications on for this phone (after an explanation, never on page load;
+// when it cannot be done, why), the Home Screen steps iOS needs first, the devices list, and the
+// schedule. Kept short enough to take in at a glance on a phone.
 import { html, useEffect, useState } from '../html.js';
 import { currentLanguage, formatDate, formatDateTime, t } from '../i18n.js';
 import { api, ApiError, NetworkError, fieldOf } from '../api.js';
-import { useAppState } from '../store.js';
-import { go } from '../router.js';
-import { signOut } from '../session.js';
 import { ErrorNote, Loading, Screen } from '../ui.js';
 
 const Outbox = self.AfterglowOutbox;
@@ -36,49 +34,56 @@ function FieldError({ field, error }) {
   return html`<p class="error" id=${`${field}-error`} role="alert">${error.message}</p>`;
 }
 
+/**
+ * One reminder: a checkbox named for it and, when on, its fields beside it (daily mood: its time
+ * on the same line; a weekly questionnaire: day and time side by side under it).
+ */
+function Reminder({ id, label, on, onToggle, field, error, weekly, children }) {
+  return html`
+    <div class=${`reminder${weekly ? ' weekly' : ''}`} role="group" aria-labelledby=${`${id}-label`}>
+      <label class="check reminder-name">
+        <input type="checkbox" checked=${on} onChange=${(e) => onToggle(e.target.checked)} />
+        <span id=${`${id}-label`}>${label}</span>
+      </label>
+      ${on && children}
+      <${FieldError} field=${field} error=${error} />
+    </div>
+  `;
+}
+
 function Weekly({ field, label, value, onChange, error }) {
-  const on = value !== null;
   const invalid = error?.field === field;
   return html`
-    <fieldset class="setting">
-      <legend>${label}</legend>
-      <label class="check">
-        <input type="checkbox" checked=${on}
-          onChange=${(e) => onChange(e.target.checked ? { weekday: 0, at: '18:00' } : null)} />
-        <span>${t('reminders.on')}</span>
-      </label>
-      ${on &&
+    <${Reminder} id=${field} label=${label} on=${value !== null} field=${field} error=${error} weekly
+      onToggle=${(on) => onChange(on ? { weekday: 6, at: '19:00' } : null)}>
+      ${value !== null &&
       html`
-        <div class="inline-fields">
-          <label class="field">
-            <span>${t('reminders.weekday')}</span>
-            <select value=${value.weekday} onChange=${(e) => onChange({ ...value, weekday: Number(e.target.value) })}>
-              ${[0, 1, 2, 3, 4, 5, 6].map((d) => html`<option value=${d}>${weekdayName(d)}</option>`)}
-            </select>
-          </label>
-          <label class="field">
-            <span>${t('reminders.time')}</span>
-            <input type="time" value=${value.at} required aria-invalid=${invalid ? 'true' : undefined}
-              aria-describedby=${invalid ? `${field}-error` : undefined}
-              onChange=${(e) => onChange({ ...value, at: e.target.value })} />
-          </label>
-        </div>
+        <label class="field compact">
+          <span>${t('reminders.weekday')}</span>
+          <select value=${value.weekday} onChange=${(e) => onChange({ ...value, weekday: Number(e.target.value) })}>
+            ${[0, 1, 2, 3, 4, 5, 6].map((d) => html`<option value=${d}>${weekdayName(d)}</option>`)}
+          </select>
+        </label>
+        <label class="field compact">
+          <span>${t('reminders.time')}</span>
+          <input type="time" value=${value.at} required aria-invalid=${invalid ? 'true' : undefined}
+            aria-describedby=${invalid ? `${field}-error` : undefined}
+            onChange=${(e) => onChange({ ...value, at: e.target.value })} />
+        </label>
       `}
-      <${FieldError} field=${field} error=${error} />
-    </fieldset>
+    <//>
   `;
 }
 
 function TimeField({ field, label, value, onChange, error }) {
   const invalid = error?.field === field;
   return html`
-    <label class="field">
+    <label class="field compact">
       <span>${label}</span>
       <input type="time" value=${value} required aria-invalid=${invalid ? 'true' : undefined}
         aria-describedby=${invalid ? `${field}-error` : undefined}
         onChange=${(e) => onChange(e.target.value)} />
     </label>
-    <${FieldError} field=${field} error=${error} />
   `;
 }
 
@@ -122,40 +127,36 @@ function Schedule() {
   const dailyInvalid = error?.field === 'daily_mood_at';
   const next = settings.next_reminder;
   return html`
-    <form class="form" onSubmit=${save} aria-labelledby="schedule-title">
+    <form class="form schedule" onSubmit=${save} aria-labelledby="schedule-title">
       <h2 id="schedule-title">${t('reminders.schedule_title')}</h2>
       ${next &&
       html`<p class="hint">${t('reminders.next', { what: t(`reminders.kind_${next.kind}`), when: formatDateTime(next.fire_at, settings.timezone) })}</p>`}
-      <fieldset class="setting">
-        <legend>${t('reminders.daily_mood')}</legend>
-        <label class="check">
-          <input type="checkbox" checked=${draft.daily_mood_at !== null}
-            onChange=${(e) => change({ daily_mood_at: e.target.checked ? '20:00' : null })} />
-          <span>${t('reminders.on')}</span>
-        </label>
-        ${draft.daily_mood_at !== null &&
-        html`<label class="field">
+      <${Reminder} id="daily_mood_at" label=${t('reminders.daily_mood')} on=${draft.daily_mood_at !== null}
+        field="daily_mood_at" error=${error}
+        onToggle=${(on) => change({ daily_mood_at: on ? '20:00' : null })}>
+        <label class="field compact">
           <span>${t('reminders.time')}</span>
           <input type="time" value=${draft.daily_mood_at} required
             aria-invalid=${dailyInvalid ? 'true' : undefined}
             aria-describedby=${dailyInvalid ? 'daily_mood_at-error' : undefined}
             onChange=${(e) => change({ daily_mood_at: e.target.value })} />
-        </label>`}
-        <${FieldError} field="daily_mood_at" error=${error} />
-      </fieldset>
+        </label>
+      <//>
       <${Weekly} field="weekly_phq9" label=${t('reminders.weekly_phq9')} value=${draft.weekly_phq9}
         onChange=${(v) => change({ weekly_phq9: v })} error=${error} />
       <${Weekly} field="weekly_gad7" label=${t('reminders.weekly_gad7')} value=${draft.weekly_gad7}
         onChange=${(v) => change({ weekly_gad7: v })} error=${error} />
-      <fieldset class="setting">
+      <fieldset class="setting quiet" aria-describedby="quiet-hint">
         <legend>${t('reminders.quiet_hours')}</legend>
-        <p class="hint">${t('reminders.quiet_hint')}</p>
-        <div class="inline-fields">
+        <div class="reminder-line">
           <${TimeField} field="quiet_start" label=${t('reminders.quiet_start')} value=${draft.quiet_start}
             onChange=${(v) => change({ quiet_start: v })} error=${error} />
           <${TimeField} field="quiet_end" label=${t('reminders.quiet_end')} value=${draft.quiet_end}
             onChange=${(v) => change({ quiet_end: v })} error=${error} />
         </div>
+        <p class="hint" id="quiet-hint">${t('reminders.quiet_hint')}</p>
+        <${FieldError} field="quiet_start" error=${error} />
+        <${FieldError} field="quiet_end" error=${error} />
       </fieldset>
       <label class="check">
         <input type="checkbox" checked=${draft.infusion_nudges}
@@ -172,8 +173,10 @@ function Schedule() {
       </div>
       ${error && !['daily_mood_at', 'weekly_phq9', 'weekly_gad7', 'quiet_start', 'quiet_end', 'timezone'].includes(error.field) &&
       html`<${ErrorNote} error=${error.message} />`}
-      <p role="status" class="saved">${saved ? t('reminders.saved') : ''}</p>
-      <button type="submit" class="button primary" disabled=${busy}>${t('reminders.save')}</button>
+      <div class="save-line">
+        <button type="submit" class="button primary" disabled=${busy}>${t('reminders.save')}</button>
+        <p role="status" class="saved">${saved ? t('reminders.saved') : ''}</p>
+      </div>
     </form>
   `;
 }
@@ -183,8 +186,26 @@ const isIOS = () =>
   (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
 const isStandalone = () =>
   matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
-const pushSupported = () =>
-  'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+
+/**
+ * Why this browser cannot take reminders as it is, or null when it can (permission aside):
+ * - `ios_home_screen`: Safari on iPhone/iPad has push only for a web app added to the Home Screen;
+ * - `private`: no service worker, as in private windows (Firefox) or with site data blocked;
+ * - `unsupported`: a browser without the Push API or notifications.
+ */
+function pushBlocker() {
+  if (isIOS() && !isStandalone()) return 'ios_home_screen';
+  if (!navigator.serviceWorker) return 'private';
+  if (!('PushManager' in window) || !('Notification' in window)) return 'unsupported';
+  return null;
+}
+
+/** The reason, in the patient's words, that turning reminders on just failed. */
+function failureReason(error) {
+  if (error instanceof ApiError || error instanceof NetworkError) return errorText(error);
+  if (error?.name === 'NotAllowedError') return t('push.why_denied');
+  return t('push.why_no_push_service');
+}
 
 function guessDeviceLabel() {
   const ua = navigator.userAgent;
@@ -199,8 +220,6 @@ function keyBytes(base64url) {
 }
 
 function Devices({ devices, thisId, onRemove }) {
-  if (!devices) return html`<${Loading} />`;
-  if (!devices.length) return html`<p class="muted">${t('push.no_devices')}</p>`;
   return html`
     <ul class="devices">
       ${devices.map(
@@ -223,10 +242,11 @@ function Devices({ devices, thisId, onRemove }) {
 }
 
 function Notifications() {
+  const blocker = pushBlocker();
   const [devices, setDevices] = useState(null);
   const [thisId, setThisId] = useState(null);
   const [label, setLabel] = useState(guessDeviceLabel());
-  const [permission, setPermission] = useState(pushSupported() ? Notification.permission : 'unsupported');
+  const [permission, setPermission] = useState(blocker ? null : Notification.permission);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
 
@@ -245,6 +265,10 @@ function Notifications() {
     try {
       const granted = await Notification.requestPermission();
       setPermission(granted);
+      if (granted === 'default') {
+        setError(t('push.why_dismissed'));
+        return;
+      }
       if (granted !== 'granted') return;
       const registration = await navigator.serviceWorker.ready;
       const { public_key: key } = await api('/api/push/key');
@@ -259,7 +283,7 @@ function Notifications() {
       await Outbox.setState('pushSubscriptionId', device.id);
       await reload();
     } catch (e) {
-      setError(e instanceof ApiError || e instanceof NetworkError ? errorText(e) : t('push.failed'));
+      setError(failureReason(e));
     } finally {
       setBusy(false);
     }
@@ -282,30 +306,31 @@ function Notifications() {
   };
 
   let body;
-  if (permission === 'unsupported') {
-    body = isIOS() && !isStandalone()
-      ? html`
-          <p>${t('push.ios_intro')}</p>
-          <ol class="steps">
-            <li>${t('push.ios_step1')}</li>
-            <li>${t('push.ios_step2')}</li>
-            <li>${t('push.ios_step3')}</li>
-          </ol>
-        `
-      : html`<p>${t('push.unsupported')}</p>`;
+  if (blocker === 'ios_home_screen') {
+    body = html`
+      <p>${t('push.ios_intro')}</p>
+      <ol class="steps">
+        <li>${t('push.ios_step1')}</li>
+        <li>${t('push.ios_step2')}</li>
+        <li>${t('push.ios_step3')}</li>
+      </ol>
+    `;
+  } else if (blocker) {
+    body = html`<p class="why-not">${t(`push.why_${blocker}`)}</p>`;
   } else if (permission === 'denied') {
-    body = html`<p>${t('push.denied')}</p>`;
+    body = html`<p class="why-not">${t('push.why_denied')}</p>`;
   } else if (thisId) {
     body = html`<p>${t('push.on_here')}</p>`;
   } else {
     body = html`
       <p>${t('push.explain')}</p>
-      <p>${t('push.privacy')}</p>
-      <label class="field">
-        <span>${t('push.device_label')}</span>
-        <input type="text" maxlength="100" value=${label} onInput=${(e) => setLabel(e.target.value)} />
-      </label>
-      <button type="button" class="button primary" onClick=${turnOn} disabled=${busy}>${t('push.turn_on')}</button>
+      <div class="stack">
+        <label class="field">
+          <span>${t('push.device_label')}</span>
+          <input type="text" maxlength="100" value=${label} onInput=${(e) => setLabel(e.target.value)} />
+        </label>
+        <button type="button" class="button primary" onClick=${turnOn} disabled=${busy}>${t('push.turn_on')}</button>
+      </div>
     `;
   }
   return html`
@@ -313,38 +338,11 @@ function Notifications() {
       <h2 id="push-title">${t('push.title')}</h2>
       ${body}
       <${ErrorNote} error=${error} />
-      <h3>${t('push.devices_title')}</h3>
-      <${Devices} devices=${devices} thisId=${thisId} onRemove=${remove} />
-    </section>
-  `;
-}
-
-function Account() {
-  const { me, outbox } = useAppState();
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState(null);
-  const unsent = outbox.filter((e) => e.status === 'waiting').length;
-  const leave = async () => {
-    if (unsent && !confirming) {
-      setConfirming(true);
-      return;
-    }
-    try {
-      await signOut();
-      go('/signin', { replace: true });
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  return html`
-    <section class="card" aria-labelledby="account-title">
-      <h2 id="account-title">${t('account.title')}</h2>
-      <p>${t('account.signed_in_as', { email: me.email })}</p>
-      ${confirming && html`<p class="error" role="alert">${t('account.unsent_warning', { count: unsent })}</p>`}
-      <${ErrorNote} error=${error} />
-      <button type="button" class="button" onClick=${leave}>
-        ${confirming ? t('account.sign_out_discard', { count: unsent }) : t('account.sign_out')}
-      </button>
+      ${devices?.length > 0 &&
+      html`
+        <h3>${t('push.devices_title')}</h3>
+        <${Devices} devices=${devices} thisId=${thisId} onRemove=${remove} />
+      `}
     </section>
   `;
 }
@@ -352,9 +350,8 @@ function Account() {
 export default function Reminders() {
   return html`
     <${Screen} title=${t('reminders.title')}>
-      <section class="card"><${Schedule} /></section>
       <${Notifications} />
-      <${Account} />
+      <section class="card"><${Schedule} /></section>
     <//>
   `;
 }

@@ -1,16 +1,17 @@
 // Today: one tap logs the mood (and pain, when the clinic turned it on), days since the last
-// infusion, what is due, and what is waiting in the outbox.
+// treatment, what is due (as the server works it out), and what is waiting in the outbox.
 import { html, useEffect, useState } from '../html.js';
 import { formatDate, formatTime, inSentence, t, has } from '../i18n.js';
 import { useAppState } from '../store.js';
 import {
   allCheckins,
-  dueItems,
   item9Of,
   lastInfusion,
   latestToday,
   loadRecent,
+  loadToday,
   localScore,
+  stillDue,
 } from '../checkins.js';
 import { discardRefused, queueCheckin, retryRefused } from '../outbox.js';
 import { SavedNote, Screen, ScaleButtons, wordingLang } from '../ui.js';
@@ -23,12 +24,13 @@ export function instrumentName(id, instruments) {
   return has(key) ? t(key) : instruments?.[id]?.name || id;
 }
 
-function useRecent(patientId) {
-  const [recent, setRecent] = useState(null);
+/** `loader(patientId)` now, and again whenever a push says something changed. */
+function useLoaded(loader, patientId) {
+  const [loaded, setLoaded] = useState(null);
   useEffect(() => {
     let live = true;
     const load = () =>
-      loadRecent(patientId).then((r) => live && setRecent(r), () => live && setRecent((r) => r));
+      loader(patientId).then((r) => live && setLoaded(r), () => live && setLoaded((r) => r));
     load();
     addEventListener('afterglow:refresh', load);
     return () => {
@@ -36,7 +38,7 @@ function useRecent(patientId) {
       removeEventListener('afterglow:refresh', load);
     };
   }, [patientId]);
-  return recent;
+  return loaded;
 }
 
 function DailyScale({ instrumentId, instruments, checkins }) {
@@ -83,8 +85,15 @@ function InfusionDays({ infusions }) {
   `;
 }
 
-function DueList({ checkins, infusions, instruments }) {
-  const due = dueItems(checkins, infusions);
+/** A due check-in's link text, by why it is due: the reminder that asked, or the weekly rhythm. */
+function dueText(item, name) {
+  const specific = `today.due_reason_${item.reason}`;
+  if (has(specific)) return t(specific, { name });
+  if (item.instrument === 'after') return t('today.due_after');
+  return t(item.reason === 'weekly' ? 'today.due_weekly' : 'today.due_today', { name });
+}
+
+function DueList({ due, instruments }) {
   const names = (id) => instrumentName(id, instruments);
   return html`
     <section class="card" aria-labelledby="due-title">
@@ -94,10 +103,8 @@ function DueList({ checkins, infusions, instruments }) {
         ${due.map(
           (d) => html`
             <li>
-              <a class="button primary" href=${`#/checkin/${d.instrument}`}>
-                ${t(`today.due_${d.instrument}`, { name: names(d.instrument) })}
-              </a>
-              ${d.last && html`<span class="muted">${t('today.last_taken', { date: formatDate(d.last.taken_at) })}</span>`}
+              <a class="button primary" href=${`#/checkin/${d.instrument}`}>${dueText(d, names(d.instrument))}</a>
+              ${d.last_taken_at && html`<span class="muted">${t('today.last_taken', { date: formatDate(d.last_taken_at) })}</span>`}
             </li>
           `,
         )}
@@ -221,7 +228,8 @@ function RefusedPanel({ refused, instruments, onHelp }) {
 
 export default function Today() {
   const { me, instruments, outbox } = useAppState();
-  const recent = useRecent(me.patient_id);
+  const recent = useLoaded(loadRecent, me.patient_id);
+  const today = useLoaded(loadToday, me.patient_id);
   const [help, setHelp] = useState(null);
   const checkins = recent ? allCheckins(recent) : [];
   const infusions = recent ? recent.infusions : [];
@@ -239,7 +247,7 @@ export default function Today() {
       <${DailyScale} instrumentId="mood" instruments=${instruments} checkins=${checkins} />
       ${me.pain_enabled &&
       html`<${DailyScale} instrumentId="pain" instruments=${instruments} checkins=${checkins} />`}
-      ${recent && html`<${DueList} checkins=${checkins} infusions=${infusions} instruments=${instruments} />`}
+      ${today && html`<${DueList} due=${stillDue(today, checkins)} instruments=${instruments} />`}
       <${OutboxPanel} outbox=${outbox} instruments=${instruments} />
     <//>
   `;
