@@ -158,7 +158,9 @@ PHQ9_ES = Wording(
         "Spanish (US) PHQ-9 of the PHQ screeners (Pfizer). The publisher's file could not be read "
         "here, so every element is the text on which at least two of these independent published "
         "copies agree word for word. Only one copy carries the Spanish attribution line, so the "
-        "English line is shown with it. The heading 'PHQ-9 (depresión)' is Afterglow's."
+        "English line is shown with it. The heading 'PHQ-9 (depresión)' is Afterglow's. Every "
+        "Spanish-speaking patient reads this form, in Spain too: the screeners' Spanish for Spain "
+        "is another translation, not in the registry."
     ),
 )
 
