@@ -49,6 +49,7 @@ from afterglow.health import HealthController
 from afterglow.history.routes import HistoryController
 from afterglow.infusions.routes import EventController, InfusionController
 from afterglow.instruments.routes import InstrumentController
+from afterglow.journal.routes import JournalController
 from afterglow.operations.routes import OperationsPlugin
 from afterglow.push.routes import PushController
 from afterglow.push.vapid import load_vapid
@@ -76,6 +77,10 @@ OPENAPI_TAGS = [
     Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
     Tag(name="Reminders", description="Reminder schedules in the patient's local time, and sends."),
+    Tag(
+        name="Journal",
+        description="The patient's integration journal: private unless the patient shares an entry.",
+    ),
     Tag(
         name="FHIR Bulk Data",
         description="FHIR Bulk Data Access 2.0 export of a clinic (kick-off, status, files).",
@@ -154,6 +159,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PushController,
             MyRemindersController,
             PatientRemindersController,
+            JournalController,
             FhirController,
             BulkExportController,
             ExportsController,

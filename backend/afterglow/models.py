@@ -6,6 +6,7 @@ from afterglow.audit.models import AuditEvent
 from afterglow.checkins.models import CheckIn
 from afterglow.exports.models import ApiToken, ExportChunk, ExportFile, ExportJob
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.journal.models import JournalEntry
 from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.relief.models import PatientSummary, ReliefEpisode
 from afterglow.reminders.models import ReminderPlan
@@ -23,6 +24,7 @@ __all__ = [
     "ExportJob",
     "Infusion",
     "Invite",
+    "JournalEntry",
     "LoginThrottle",
     "Patient",
     "PatientSummary",

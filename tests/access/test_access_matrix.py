@@ -27,6 +27,8 @@ from afterglow.exports.models import ApiToken, ExportChunk, ExportFile, ExportJo
 from afterglow.fhir.codes import questionnaire_url
 from afterglow.infusions.schemas import EventCreate, InfusionCreate
 from afterglow.infusions.service import add_event, add_infusion
+from afterglow.journal.schemas import JournalEntryWrite
+from afterglow.journal.service import write_entry
 from afterglow.push.models import PushSubscription
 from conftest import (
     PASSWORD,
@@ -124,6 +126,7 @@ class Records:
     export_file_id: int = 0
     api_token_id: int = 0
     export_job_per_actor: dict[str, int] = field(default_factory=dict)
+    journal_key: str = ""
 
 
 def path_values(records: Records, actor: Actor, method: str) -> dict[str, str]:
@@ -143,6 +146,7 @@ def path_values(records: Records, actor: Actor, method: str) -> dict[str, str]:
         ),
         "file_id": str(records.export_file_id),
         "token_id": str(records.api_token_id),
+        "entry_key": records.journal_key,
         # No such link: every answer about it is the same, signed in or not.
         "token": "no-such-enrollment-link",
     }
@@ -217,6 +221,7 @@ BODIES: dict[str, Body] = {
         "weekly_phq9": {"weekday": 0, "at": "10:00"},
         "weekly_gad7": None,
     },
+    "writeMyJournalEntry": lambda r, a, s: {"text": f"Synthetic words of {a.name}", "revision": 2},
     "updatePatientReminders": lambda r, a, s: {
         "daily_mood_at": "19:00",
         "weekly_phq9": {"weekday": 0, "at": "10:00"},
@@ -484,6 +489,10 @@ async def arrange(
             col(PushSubscription.user_id) == world.patient_a1.user_id
         )
     )
+    journal_key = str(uuid.uuid4())
+    await write_entry(
+        db, patient_id, journal_key, JournalEntryWrite(text="Synthetic private words."), NOW
+    )
     exports = await _export_records(db, world)
     settings = await clients["admin 1"].get("/api/clinic/settings")
     assert settings.status_code == 200, settings.text
@@ -498,6 +507,7 @@ async def arrange(
         event_per_actor=per_actor_events,
         clinic_settings=settings.json(),
         **exports,
+        journal_key=journal_key,
     )
 
 

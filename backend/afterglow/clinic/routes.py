@@ -26,7 +26,8 @@ class WorkspaceController(Controller):
             "entered in error), the safety alerts, the relief episodes with the patient's "
             "Kaplan-Meier and booster outlook (as `GET /api/patients/{id}/relief`), the clinic's "
             "pooled Kaplan-Meier beside it, and each charted instrument's range, severity bands "
-            "and item wording with the PHQ-9/GAD-7 attribution. One audit row (`timeline.read`)."
+            "and item wording with the PHQ-9/GAD-7 attribution, and the journal entries the "
+            "patient shares with the clinic (never private ones). One audit row (`timeline.read`)."
         ),
     )
     async def timeline(

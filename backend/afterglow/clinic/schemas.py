@@ -8,6 +8,7 @@ import msgspec
 
 from afterglow.checkins.schemas import CheckinOut
 from afterglow.infusions.schemas import EventOut, InfusionOut
+from afterglow.journal.schemas import SharedJournalEntryOut
 from afterglow.relief import KaplanMeierEstimate
 from afterglow.relief.schemas import ClinicReliefOut, ReliefOut
 from afterglow.trends.changes import ReliableChange
@@ -78,6 +79,8 @@ class TimelineOut(msgspec.Struct):
     # Reliable change (CLINICAL.md §2) by instrument, phq9 and gad7: where each episode first
     # reached one (trends.changes, the rule the patient's chart words come from too).
     reliable_changes: dict[str, list[ReliableChange]] = msgspec.field(default_factory=dict)
+    # The journal entries the patient shares with the clinic now (private ones never come here).
+    journal: list[SharedJournalEntryOut] = msgspec.field(default_factory=list)
 
 
 class Spread(msgspec.Struct):

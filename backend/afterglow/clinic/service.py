@@ -35,6 +35,7 @@ from afterglow.infusions.service import (
     patient_infusions,
 )
 from afterglow.instruments.registry import REGISTRY, SPITZER_ATTRIBUTION
+from afterglow.journal.service import shared_entries
 from afterglow.relief import InfusionFact
 from afterglow.relief.summary import as_utc
 from afterglow.relief.view import clinic_relief_out, relief_view
@@ -132,6 +133,7 @@ async def patient_timeline(
         scales=[scale(i) for i in CHARTED],
         attribution=SPITZER_ATTRIBUTION,
         reliable_changes=changes,
+        journal=await shared_entries(db, patient_id),
     )
 
 

@@ -34,6 +34,8 @@ class ReminderPlan(SQLModel, table=True):
     quiet_start: time = time(21, 30)
     quiet_end: time = time(8, 0)
     infusion_nudges: bool = True
+    # The integration journal's prompt the day after each infusion (the patient can turn it off).
+    journal_prompts: bool = True
     planned_timezone: str = Field(max_length=64)
     previous_timezone: str | None = Field(default=None, max_length=64)
     zone_changed_at: datetime | None = None

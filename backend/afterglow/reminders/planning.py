@@ -73,6 +73,7 @@ def schedule_of(plan: ReminderPlan, timezone: str) -> ReminderSchedule:
         quiet_start=plan.quiet_start,
         quiet_end=plan.quiet_end,
         infusion_nudges=plan.infusion_nudges,
+        journal_prompts=plan.journal_prompts,
     )
 
 

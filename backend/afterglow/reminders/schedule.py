@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DAILY_MOOD_AT = time(20, 0)
 POST_INFUSION_MOOD_DAYS = 14
+# The journal prompt comes the day after an infusion, this long before the patient's usual
+# check-in time, so that it never arrives together with that day's mood reminder.
+JOURNAL_PROMPT_LEAD = timedelta(hours=1)
 
 WeeklyAt: TypeAlias = tuple[int, time]
 """(weekday, local time); weekday as in `date.weekday()`: 0 is Monday, 6 is Sunday."""
@@ -31,6 +34,7 @@ class ReminderKind(StrEnum):
     PHQ9_DAY7 = "phq9_day7"
     PHQ9_DAY14 = "phq9_day14"
     WANING_PHQ9 = "waning_phq9"
+    JOURNAL = "journal"
 
 
 # The instrument each reminder asks for (ids of the instrument registry).
@@ -44,9 +48,14 @@ INSTRUMENT: dict[ReminderKind, str] = {
     ReminderKind.WEEKLY_GAD7: "gad7",
     ReminderKind.AFTER_2H: "after",
     ReminderKind.AFTER_24H: "after",
+    # Not an instrument: the integration journal, which nothing scores.
+    ReminderKind.JOURNAL: "journal",
 }
 
-URL: dict[ReminderKind, str] = {kind: f"/#/checkin/{INSTRUMENT[kind]}" for kind in ReminderKind}
+URL: dict[ReminderKind, str] = {
+    kind: "/#/journal" if kind is ReminderKind.JOURNAL else f"/#/checkin/{INSTRUMENT[kind]}"
+    for kind in ReminderKind
+}
 
 # Several reminders can ask for the same instrument on the same local day (weekly PHQ-9 on day 7
 # after an infusion, an induction course's day 7 and day 14 coinciding...). The patient gets one:
@@ -61,6 +70,7 @@ _RANK: dict[ReminderKind, int] = {
     ReminderKind.WEEKLY_GAD7: 0,
     ReminderKind.AFTER_2H: 0,
     ReminderKind.AFTER_24H: 0,
+    ReminderKind.JOURNAL: 0,
 }
 
 _ANCHOR_DAY = {ReminderKind.PHQ9_DAY7: 7, ReminderKind.PHQ9_DAY14: 14}
@@ -89,6 +99,7 @@ class ReminderSchedule:
     `infusion_nudges` switches on everything anchored to infusions: the side-effect checks at
     +2 h and +24 h, the daily mood nudges of the 14 days after, and the day-7 and day-14 PHQ-9.
     Quiet hours run from `quiet_start` to `quiet_end` and may wrap midnight; equal times mean none.
+    `journal_prompts` switches on the journal prompt the day after each infusion.
     """
 
     timezone: str
@@ -98,6 +109,8 @@ class ReminderSchedule:
     quiet_start: time = time(21, 30)
     quiet_end: time = time(8, 0)
     infusion_nudges: bool = True
+    # Off unless asked for here; a patient's plan has it on (ReminderPlan.journal_prompts).
+    journal_prompts: bool = False
 
     def __post_init__(self) -> None:
         _zone("timezone", self.timezone)
@@ -196,7 +209,8 @@ class Slot:
     `local_date` is the patient's local day it belongs to and `expires_at` the end of that day (UTC):
     not delivered by then, it is dropped. `slot_key` is the send key, unique per patient:
     `<instrument>:<local date>` for reminders tied to a day (so one mood and one PHQ-9 prompt per
-    local day at most, whichever reason asks), `<kind>:infusion-<id>` for the side-effect checks.
+    local day at most, whichever reason asks), `<kind>:infusion-<id>` for the side-effect checks
+    and the journal prompt.
     `infusion` is the infusion a post-infusion reminder refers to.
     """
 
@@ -288,7 +302,8 @@ def satisfied(
     - after_2h: an `after` check-in from the infusion up to 20 h after it;
       after_24h: an `after` check-in 20 h or more after the infusion;
     - PHQ-9 day 7/14: a PHQ-9 on local day 6 to 8 (13 to 15) after the infusion's local day;
-    - waning PHQ-9: a PHQ-9 taken since relief was found waning.
+    - waning PHQ-9: a PHQ-9 taken since relief was found waning;
+    - journal: a journal entry written since the infusion (stamps of instrument "journal").
     """
     tz = _zone("tz_name", tz_name)
     instrument = INSTRUMENT[kind]
@@ -298,6 +313,10 @@ def satisfied(
             raise _wrong_anchor(kind, "the waning_since instant", anchor)
         waning_since = _as_utc("anchor", anchor)
         return any(t >= waning_since for t in taken)
+    if kind is ReminderKind.JOURNAL:
+        if not isinstance(anchor, InfusionAnchor):
+            raise _wrong_anchor(kind, "an InfusionAnchor", anchor)
+        return any(t >= anchor.given_at for t in taken)
     if kind in (ReminderKind.AFTER_2H, ReminderKind.AFTER_24H):
         if not isinstance(anchor, InfusionAnchor):
             raise _wrong_anchor(kind, "an InfusionAnchor", anchor)
@@ -383,6 +402,9 @@ def _candidates(
     if schedule.infusion_nudges:
         for infusion in infusions:
             yield from _after_infusion(infusion, schedule, tz, first_day, last_day)
+    if schedule.journal_prompts:
+        for infusion in infusions:
+            yield _journal_prompt(infusion, schedule, tz)
     if waning_since is not None:
         yield _after_event(ReminderKind.WANING_PHQ9, waning_since, schedule, tz)
 
@@ -408,6 +430,17 @@ def _after_infusion(
         day = infusion_day + timedelta(days=days_after)
         if first_day <= day <= last_day:
             yield from _on_local_day(kind, day, schedule.checkin_at, schedule, tz, infusion)
+
+
+def _journal_prompt(infusion: InfusionAnchor, schedule: ReminderSchedule, tz: ZoneInfo) -> Slot:
+    """The journal prompt of the local day after the infusion, JOURNAL_PROMPT_LEAD before the
+    check-in time (never before that day's midnight). Quiet hours move it to their end, on
+    the next morning if need be, as a side-effect check is: a late prompt is still worth it."""
+    day_after = infusion.given_at.astimezone(tz).date() + timedelta(days=1)
+    check_in = datetime.combine(day_after, schedule.checkin_at)
+    wall = max(check_in - JOURNAL_PROMPT_LEAD, datetime.combine(day_after, time(0, 0)))
+    due_at = _wall_to_utc(day_after, wall.time(), tz)
+    return _after_event(ReminderKind.JOURNAL, due_at, schedule, tz, infusion)
 
 
 def _on_local_day(

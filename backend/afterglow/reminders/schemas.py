@@ -25,7 +25,8 @@ class ReminderSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     """The whole schedule: a field set to null turns that reminder off.
 
     `timezone` (an IANA name) moves the patient's reminders to a new zone from the next slot on,
-    e.g. while travelling; left out, it stays as it is.
+    e.g. while travelling; left out, it stays as it is. `journal_prompts` (the journal prompt the
+    day after each infusion) left out stays as it is too: it is the patient's own choice.
     """
 
     daily_mood_at: LocalTime | None
@@ -34,6 +35,7 @@ class ReminderSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     quiet_start: LocalTime = "21:30"
     quiet_end: LocalTime = "08:00"
     infusion_nudges: bool = True
+    journal_prompts: bool | None = None
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
@@ -51,6 +53,7 @@ class ReminderSettingsOut(msgspec.Struct):
     quiet_start: str
     quiet_end: str
     infusion_nudges: bool
+    journal_prompts: bool
     # Devices with notifications on: with none, reminders are planned but nothing is sent.
     push_devices: int
     next_reminder: NextReminder | None

@@ -19,6 +19,7 @@ from afterglow.checkins.models import CheckIn
 from afterglow.derived import changed
 from afterglow.errors import invalid
 from afterglow.infusions.models import Infusion
+from afterglow.journal.models import JournalEntry
 from afterglow.operations.failures import failure_summary
 from afterglow.operations.metrics import PLANS_SET_ASIDE
 from afterglow.push.models import PushMessage, PushSubscription
@@ -36,8 +37,10 @@ from afterglow.reminders.planning import (
     upcoming,
 )
 from afterglow.reminders.schedule import (
+    INSTRUMENT,
     CheckinStamp,
     InfusionAnchor,
+    ReminderKind,
     ReminderSchedule,
     ScheduleError,
 )
@@ -49,6 +52,7 @@ PLAN_BATCH = 500
 # tried again this much later, so that it never comes first at every tick.
 PLAN_RETRY = timedelta(minutes=15)
 _ASKED_FOR = ("mood", "phq9", "gad7", "after")
+JOURNAL_STAMP = INSTRUMENT[ReminderKind.JOURNAL]
 
 
 async def reminder_plan(db: AsyncSession, patient: Patient, now: datetime) -> ReminderPlan:
@@ -255,7 +259,7 @@ def _report_unworkable(patient_id: int, error: Exception, retry_at: datetime | N
 async def patients_for_reminders(
     db: AsyncSession, patient_ids: Sequence[int], now: datetime
 ) -> dict[int, PatientForReminders]:
-    """What planning needs to know of each patient, in four queries however many patients."""
+    """What planning needs to know of each patient, in five queries however many patients."""
     dialect = db.get_bind().dialect.name
     rows = (
         await db.execute(
@@ -307,6 +311,14 @@ async def patients_for_reminders(
         )
     ):
         checkins[patient_id].append(CheckinStamp(instrument, taken_at))
+    # When journal entries were written (never their words): one answers the journal prompt.
+    for patient_id, written_at in await db.execute(
+        select(col(JournalEntry.patient_id), col(JournalEntry.written_at)).where(
+            among(col(JournalEntry.patient_id), patient_ids, dialect),
+            col(JournalEntry.written_at) > now - HISTORY,
+        )
+    ):
+        checkins[patient_id].append(CheckinStamp(JOURNAL_STAMP, written_at))
     return {
         cast(int, patient_id): PatientForReminders(
             patient_id=cast(int, patient_id),
@@ -378,6 +390,7 @@ async def reminder_settings(
         quiet_start=plan.quiet_start.strftime("%H:%M"),
         quiet_end=plan.quiet_end.strftime("%H:%M"),
         infusion_nudges=plan.infusion_nudges,
+        journal_prompts=plan.journal_prompts,
         push_devices=devices,
         next_reminder=(
             schemas.NextReminder(kind=slot.kind.value, fire_at=slot.fire_at, url=slot.url)
@@ -395,6 +408,10 @@ async def change_reminder_settings(
     timezone = patient.timezone
     if data.timezone is not None:
         timezone = checked_timezone(data.timezone)
+    journal_prompts = data.journal_prompts
+    if journal_prompts is None:
+        existing = await db.get(ReminderPlan, patient.id)
+        journal_prompts = existing.journal_prompts if existing is not None else True
     try:
         schedule = ReminderSchedule(
             timezone=timezone,
@@ -404,6 +421,7 @@ async def change_reminder_settings(
             quiet_start=_clock(data.quiet_start),
             quiet_end=_clock(data.quiet_end),
             infusion_nudges=data.infusion_nudges,
+            journal_prompts=journal_prompts,
         )
     except ScheduleError as error:
         raise invalid(error.field, error.message) from None
@@ -415,6 +433,7 @@ async def change_reminder_settings(
     plan.weekly_gad7_weekday, plan.weekly_gad7_at = schedule.weekly_gad7 or (None, None)
     plan.quiet_start, plan.quiet_end = schedule.quiet_start, schedule.quiet_end
     plan.infusion_nudges = schedule.infusion_nudges
+    plan.journal_prompts = schedule.journal_prompts
     changed(db, patient.id, "reminders", now)
 
 
