@@ -31,37 +31,40 @@ def mood(score: int, when: str) -> dict:
     return {"instrument": "mood", "answers": [score], "taken_at": when}
 
 
+def infusion(when: float, kind: str = "induction") -> dict:
+    return {"given_at": day(when), "route": "iv", "kind": kind}
+
+
 def induction_course(first_day: float) -> list[dict]:
     """Six IV inductions over two and a half weeks: one course (CLINICAL.md §3)."""
-    return [
-        {"given_at": day(first_day + d), "route": "iv", "kind": "induction"}
-        for d in (0, 3, 6, 9, 12, 15)
-    ]
+    return [infusion(first_day + d) for d in (0, 3, 6, 9, 12, 15)]
 
 
-async def import_history(clinician, patient_id: int, records: dict) -> None:
+async def with_history(make_client, app_clock: SetClock, patient_id: int, infusions, checkins):
+    """The clinic's clinician imports this history at NOW; returns them, signed in."""
+    app_clock.set(NOW)
+    clinician = await make_client("doc@a.test")
+    records = {"infusions": infusions, "checkins": checkins}
     imported = await clinician.post(f"/api/patients/{patient_id}/history", json=records)
     assert imported.status_code == 200, imported.text
+    return clinician
 
 
 async def test_a_phq9_from_18_to_7_reads_down_11_points_since_before_treatment_not_no_response(
     make_client, world: World, app_clock: SetClock
 ):
-    app_clock.set(NOW)
-    clinician = await make_client("doc@a.test")
     patient_id = world.patient_a1.id
-    await import_history(
-        clinician,
+    clinician = await with_history(
+        make_client,
+        app_clock,
         patient_id,
-        {
-            "infusions": induction_course(-30),
-            "checkins": [
-                phq9(18, day(-31)),
-                phq9(9, day(-12)),
-                phq9(7, day(-6)),
-                *(mood(7, day(-d)) for d in (3, 2, 1)),
-            ],
-        },
+        induction_course(-30),
+        [
+            phq9(18, day(-31)),
+            phq9(9, day(-12)),
+            phq9(7, day(-6)),
+            *(mood(7, day(-d)) for d in (3, 2, 1)),
+        ],
     )
     phone = await make_client("p1@a.test")
 
@@ -114,16 +117,13 @@ async def test_after_a_phq9_the_app_asks_for_none_and_the_next_reminder_is_not_t
 async def test_a_patient_who_stops_logging_is_no_longer_holding_but_has_no_recent_data(
     make_client, world: World, app_clock: SetClock
 ):
-    app_clock.set(NOW)
-    clinician = await make_client("doc@a.test")
     patient_id = world.patient_a1.id
-    await import_history(
-        clinician,
+    clinician = await with_history(
+        make_client,
+        app_clock,
         patient_id,
-        {
-            "infusions": [{"given_at": day(-10), "route": "iv", "kind": "induction"}],
-            "checkins": [phq9(20, day(-11)), phq9(6, day(-4)), mood(8, day(-1))],
-        },
+        [infusion(-10)],
+        [phq9(20, day(-11)), phq9(6, day(-4)), mood(8, day(-1))],
     )
     phone = await make_client("p1@a.test")
     holding = (await phone.get(f"/api/patients/{patient_id}/today")).json()["standing"]
@@ -142,19 +142,17 @@ async def test_a_patient_who_stops_logging_is_no_longer_holding_but_has_no_recen
 async def test_with_daily_mood_off_no_phq9_in_14_days_is_no_recent_data(
     make_client, world: World, app_clock: SetClock
 ):
-    app_clock.set(NOW)
-    clinician = await make_client("doc@a.test")
     patient_id = world.patient_a1.id
+    app_clock.set(NOW)
     phone = await make_client("p1@a.test")
     mood_off = {"daily_mood_at": None, "weekly_phq9": None, "weekly_gad7": None}
     assert (await phone.put("/api/me/reminders", json=mood_off)).status_code == 200
-    await import_history(
-        clinician,
+    await with_history(
+        make_client,
+        app_clock,
         patient_id,
-        {
-            "infusions": [{"given_at": day(-20), "route": "iv", "kind": "induction"}],
-            "checkins": [phq9(20, day(-21)), phq9(6, day(-13)), phq9(5, day(-8))],
-        },
+        [infusion(-20)],
+        [phq9(20, day(-21)), phq9(6, day(-13)), phq9(5, day(-8))],
     )
     assert (await phone.get(f"/api/patients/{patient_id}/today")).json()["standing"][
         "status"
@@ -173,19 +171,13 @@ async def test_with_daily_mood_off_no_phq9_in_14_days_is_no_recent_data(
 async def test_a_symptom_triggered_booster_two_days_after_an_infusion_ends_it_as_a_relapse(
     make_client, world: World, app_clock: SetClock
 ):
-    app_clock.set(NOW)
-    clinician = await make_client("doc@a.test")
     patient_id = world.patient_a1.id
-    await import_history(
-        clinician,
+    clinician = await with_history(
+        make_client,
+        app_clock,
         patient_id,
-        {
-            "infusions": [
-                {"given_at": day(-10), "route": "iv", "kind": "induction"},
-                {"given_at": day(-8), "route": "iv", "kind": "symptom_triggered_booster"},
-            ],
-            "checkins": [phq9(20, day(-11)), phq9(6, day(-9)), phq9(7, day(-1))],
-        },
+        [infusion(-10), infusion(-8, "symptom_triggered_booster")],
+        [phq9(20, day(-11)), phq9(6, day(-9)), phq9(7, day(-1))],
     )
     phone = await make_client("p1@a.test")
 
@@ -206,21 +198,18 @@ async def test_a_symptom_triggered_booster_two_days_after_an_infusion_ends_it_as
 async def test_a_waning_mood_asks_for_one_phq9_and_not_again_once_it_is_taken(
     make_client, world: World, app_clock: SetClock
 ):
-    app_clock.set(NOW)
-    clinician = await make_client("doc@a.test")
     patient_id = world.patient_a1.id
-    await import_history(
-        clinician,
+    await with_history(
+        make_client,
+        app_clock,
         patient_id,
-        {
-            "infusions": [{"given_at": day(-12), "route": "iv", "kind": "induction"}],
-            "checkins": [
-                phq9(20, day(-13)),
-                phq9(6, day(-5)),
-                *(mood(9, day(-d)) for d in (9, 8, 7)),
-                *(mood(4, day(-d)) for d in (2, 1, 0.1)),
-            ],
-        },
+        [infusion(-12)],
+        [
+            phq9(20, day(-13)),
+            phq9(6, day(-5)),
+            *(mood(9, day(-d)) for d in (9, 8, 7)),
+            *(mood(4, day(-d)) for d in (2, 1, 0.1)),
+        ],
     )
     phone = await make_client("p1@a.test")
     standing = (await phone.get(f"/api/patients/{patient_id}/today")).json()["standing"]

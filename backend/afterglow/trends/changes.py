@@ -15,7 +15,7 @@ instrument's threshold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -157,6 +157,22 @@ def _changes_of(
     return found
 
 
+def _by_episode(
+    instrument: str,
+    scores: Sequence[Score],
+    episodes: Sequence[Episode],
+    infusions: Iterable[InfusionFact],
+    now: datetime,
+    limits: ReliefThresholds,
+) -> Iterator[tuple[_Frame, list[Score], int | None]]:
+    """Each episode, the scores that fall in it (after its infusion, up to the next), oldest
+    first, and for GAD-7 its baseline."""
+    ordered = sorted(scores, key=lambda s: s.at)
+    for frame in _frames(episodes, infusions, now, limits):
+        base = _gad7_baseline(frame, ordered, limits) if instrument == "gad7" else None
+        yield frame, [s for s in ordered if frame.holds(s.at)], base
+
+
 def reliable_changes(
     instrument: str,
     scores: Sequence[Score],
@@ -167,16 +183,13 @@ def reliable_changes(
 ) -> list[ReliableChange]:
     """Where each episode's scores first reach a reliable change, one mark per direction and
     episode (later scores that stay past the line are not marked again), so the marks show
-    turns. Scores belong to the episode they fall in: after its infusion, up to the next."""
+    turns."""
     if instrument not in CHANGE_INSTRUMENTS:
         return []
-    ordered = sorted(scores, key=lambda s: s.at)
-    gad7 = ordered if instrument == "gad7" else []
     marks: list[ReliableChange] = []
-    for frame in _frames(episodes, infusions, now, limits):
-        base = _gad7_baseline(frame, gad7, limits) if gad7 else None
+    for frame, inside, base in _by_episode(instrument, scores, episodes, infusions, now, limits):
         reached: set[Direction] = set()
-        for score in (s for s in ordered if frame.holds(s.at)):
+        for score in inside:
             for change in _changes_of(instrument, frame, score, base, limits):
                 if change.direction not in reached:
                     reached.add(change.direction)
@@ -196,10 +209,8 @@ def latest_changes(
     chart says in words. None before any infusion, or when the latest move is within chance."""
     if instrument not in CHANGE_INSTRUMENTS or not scores:
         return []
-    ordered = sorted(scores, key=lambda s: s.at)
-    latest = ordered[-1]
-    for frame in _frames(episodes, infusions, now, limits):
+    latest = max(scores, key=lambda s: s.at)
+    for frame, _, base in _by_episode(instrument, scores, episodes, infusions, now, limits):
         if frame.holds(latest.at):
-            base = _gad7_baseline(frame, ordered, limits) if instrument == "gad7" else None
             return _changes_of(instrument, frame, latest, base, limits)
     return []
