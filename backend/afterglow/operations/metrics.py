@@ -191,8 +191,11 @@ def scrape_registry(facts: DatabaseFacts) -> CollectorRegistry:
     return registry
 
 
-def count_response(message: Message, scope: Scope) -> None:
+async def count_response(message: Message, scope: Scope) -> None:
     """Count each answer by method, route template and status class, as it starts to go out.
+
+    `async` on purpose: Litestar runs a synchronous hook in a worker thread, once for every
+    message of every response.
 
     A hook on every response the app sends (errors turned into answers included), so the count
     has the status the client saw. A newly stored check-in is the 201 of `POST /api/checkins`

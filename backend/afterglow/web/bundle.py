@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -70,6 +71,14 @@ HTML_SECURITY_HEADERS = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _gzipped(body: bytes) -> bytes | None:
+    """The gzip body of a file, when it saves bytes; kept for the files of this process, so an
+    app made again (each test makes one) does not compress the same release again."""
+    packed = gzip.compress(body, compresslevel=9, mtime=0)
+    return packed if len(packed) < len(body) else None
+
+
 @dataclass(frozen=True)
 class Asset:
     """One file as sent: body, gzip body (when it saves bytes), ETag and headers."""
@@ -82,14 +91,9 @@ class Asset:
 
     @classmethod
     def of(cls, body: bytes, suffix: str, cache_control: str) -> Asset:
-        gzipped = None
-        if suffix in COMPRESSIBLE and len(body) > 512:
-            packed = gzip.compress(body, compresslevel=9, mtime=0)
-            if len(packed) < len(body):
-                gzipped = packed
         return cls(
             body=body,
-            gzipped=gzipped,
+            gzipped=_gzipped(body) if suffix in COMPRESSIBLE and len(body) > 512 else None,
             etag='"' + hashlib.sha256(body).hexdigest()[:20] + '"',
             media_type=MEDIA_TYPES[suffix],
             cache_control=cache_control,
