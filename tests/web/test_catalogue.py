@@ -26,8 +26,11 @@ BUILT_KEYS = {
         "phq9_day7",
         "phq9_day14",
         "waning_phq9",
+        "confirm_phq9",
+        "nadir_phq9",
         "alert_escalation",
     ),
+    "reminders.extra_why_": ("waning_phq9", "confirm_phq9", "nadir_phq9"),
     "band.": ("minimal", "mild", "moderate", "moderately_severe", "severe"),
     "instrument.": ("mood", "pain", "phq9", "gad7", "after"),
 }

@@ -43,7 +43,8 @@ COVERED_BY: dict[Consumer, Consumer] = {
 
 AFFECTS: dict[Change, frozenset[Consumer]] = {
     "checkin": frozenset({"last_checkin"}),
-    "phq9": frozenset({"relief"}),
+    # A PHQ-9 can start or settle a confirmation, which adaptive check-ins ask for on its day.
+    "phq9": frozenset({"relief", "reminder_plan"}),
     "gad7": frozenset({"last_checkin", "triage_order"}),
     "review": frozenset({"triage_order"}),
     "infusion": frozenset({"relief", "reminder_plan"}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
@@ -276,7 +276,7 @@ def _episode(
         ending = _Ending("unassessed", unassessed_reason="no_baseline")
         return _assemble(window, course, baseline, points, nadir, limits, ending)
     points = _with_qualification(points, nadir, baseline.score, limits)
-    if _responds(baseline.score, points[nadir].score, limits):
+    if responds(baseline.score, points[nadir].score, limits):
         happened = _happened_during(window, recorded)
         ending = _follow_relief(points, happened, window, limits)
     else:
@@ -345,7 +345,7 @@ def _nadir(points: Sequence[ScorePoint], limits: ReliefThresholds) -> int | None
     return min(window, key=lambda i: points[i].score, default=None)
 
 
-def _responds(baseline: int, nadir: int, limits: ReliefThresholds) -> bool:
+def responds(baseline: int, nadir: int, limits: ReliefThresholds) -> bool:
     """Response gate (§2, §3.2): at most half the baseline and at least the MID below it."""
     return (
         nadir <= limits.response_fraction * baseline
@@ -353,8 +353,11 @@ def _responds(baseline: int, nadir: int, limits: ReliefThresholds) -> bool:
     )
 
 
-def _qualifies(score: int, baseline: int, nadir: int, limits: ReliefThresholds) -> bool:
-    """Relapse-qualifying score (§3.3): response lost, at least moderate, and the MID above nadir."""
+def qualifies(score: int, baseline: int, nadir: int, limits: ReliefThresholds) -> bool:
+    """Relapse-qualifying score (§3.3): response lost, at least moderate, and the MID above nadir.
+
+    Public for what must judge a score by the same rule: the simulated clinic dates its true
+    relapses with it (simulation/course.py)."""
     return (
         score > limits.response_fraction * baseline
         and score >= limits.relapse_min_score
@@ -367,7 +370,7 @@ def _with_qualification(
 ) -> list[ScorePoint]:
     nadir_score = points[nadir].score
     return [
-        replace(p, qualifies=i > nadir and _qualifies(p.score, baseline, nadir_score, limits))
+        replace(p, qualifies=i > nadir and qualifies(p.score, baseline, nadir_score, limits))
         for i, p in enumerate(points)
     ]
 
@@ -449,9 +452,7 @@ def _relapse_verdicts(
     """Confirmed, refuted or still open, for each qualifying PHQ-9 taken by `observed_until`."""
     seen = [p for p in points if p.day <= observed_until]
     return {
-        i: _verdict(seen, i, lambda later: later.qualifies, limits)
-        for i, p in enumerate(seen)
-        if p.qualifies
+        i: _verdict(seen, i, _still_qualifies, limits) for i, p in enumerate(seen) if p.qualifies
     }
 
 
@@ -471,6 +472,28 @@ def _verdict(
     if later is None:
         return "open"
     return "confirmed" if holds(later) else "refuted"
+
+
+def confirmation_due(episode: Episode, limits: ReliefThresholds) -> datetime | None:
+    """When the PHQ-9 that settles a qualifying score still awaiting its verdict counts (§3.3):
+    `confirm_after_days` after the earliest such score of this ongoing episode; None when none
+    awaits one. The adaptive reminders ask for that PHQ-9 on the day it becomes due.
+
+    Only an `ongoing` episode: once censored (a gap, a booster, a medication change) no later
+    PHQ-9 can confirm it, and a relapsed one needs no confirmation.
+    """
+    if episode.outcome != "ongoing":
+        return None
+    points = episode.points
+    for position, point in enumerate(points):
+        if point.qualifies and _verdict(points, position, _still_qualifies, limits) == "open":
+            # In UTC: elapsed days, never wall-clock arithmetic in the start's own zone.
+            return episode.start.astimezone(UTC) + (point.day + limits.confirm_after_days) * DAY
+    return None
+
+
+def _still_qualifies(point: ScorePoint) -> bool:
+    return point.qualifies
 
 
 def _first_relapse(

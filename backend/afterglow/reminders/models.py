@@ -43,6 +43,8 @@ class ReminderPlan(SQLModel, table=True):
     # the relief status it saw last, so that only a change to waning asks.
     waning_since: datetime | None = None
     relief_status_seen: str | None = Field(default=None, max_length=16)
+    # Until when the patient snoozed the extra PHQ-9s of adaptive check-ins (reminders/adaptive.py).
+    adaptive_snoozed_until: datetime | None = None
     planned_through: datetime
     next_fire_at: datetime | None = None
     updated_at: datetime

@@ -5,14 +5,16 @@ Pure: the tick and the settings routes load the rows, these functions decide, no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from afterglow.push.outbox import Notification
+from afterglow.reminders.adaptive import ADAPTIVE_KINDS, AdaptiveFacts, extra_prompts
 from afterglow.reminders.messages import reminder_payload, reminder_topic
 from afterglow.reminders.models import ReminderPlan
 from afterglow.reminders.schedule import (
     CheckinStamp,
+    ExtraPrompts,
     InfusionAnchor,
     ReminderKind,
     ReminderSchedule,
@@ -48,6 +50,8 @@ class PatientForReminders:
     relief_status: str | None
     infusions: tuple[InfusionAnchor, ...] = ()
     checkins: tuple[CheckinStamp, ...] = ()
+    # The extra PHQ-9s of adaptive check-ins (reminders/adaptive.py): off unless loaded.
+    adaptive: AdaptiveFacts = field(default_factory=AdaptiveFacts)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ def due_notifications(
         now + NEAR,
         waning_since=state.waning_since,
         zone_change=_zone_change(state, now),
+        extra=_extra(schedule, patient),
     )
     due = [slot for slot in slots if slot.fire_at <= now]
     reachable = patient.user_id is not None and patient.reachable
@@ -144,7 +149,8 @@ def _noticed(plan: ReminderPlan, patient: PatientForReminders, now: datetime) ->
     if patient.timezone != plan.planned_timezone:
         previous_timezone, zone_changed_at = plan.planned_timezone, now
     waning_since = plan.waning_since
-    if patient.relief_status == "waning" and plan.relief_status_seen != "waning":
+    newly_waning = patient.relief_status == "waning" and plan.relief_status_seen != "waning"
+    if newly_waning and patient.adaptive.asks_waning:
         waning_since = now
     return PlanState(
         planned_timezone=patient.timezone,
@@ -172,7 +178,7 @@ def _notification(
     status = "queued"
     if slot.expires_at <= now:
         status = "expired"
-    elif satisfied(slot.kind, _anchor(slot, state), patient.checkins, patient.timezone):
+    elif satisfied(slot.kind, _anchor(slot, state, patient), patient.checkins, patient.timezone):
         status = "skipped"
     return Notification(
         recipient_user_id=patient.user_id,
@@ -188,10 +194,15 @@ def _notification(
     )
 
 
-def _anchor(slot: Slot, state: PlanState) -> date | InfusionAnchor | datetime:
+def _anchor(
+    slot: Slot, state: PlanState, patient: PatientForReminders
+) -> date | InfusionAnchor | datetime:
     if slot.kind is ReminderKind.WANING_PHQ9:
         assert state.waning_since is not None
         return state.waning_since
+    if slot.kind is ReminderKind.CONFIRM_PHQ9:
+        assert patient.adaptive.confirm_from is not None
+        return patient.adaptive.confirm_from
     if slot.infusion is not None and slot.kind is not ReminderKind.POST_INFUSION_MOOD:
         return slot.infusion
     return slot.local_date
@@ -256,7 +267,35 @@ def _first_slot(
             within=within,
             waning_since=state.waning_since,
             zone_change=_zone_change(state, now),
+            extra=_extra(schedule, patient),
         )
         if slot is not None:
             return slot
     return None
+
+
+def extra_asked(plan: ReminderPlan, patient: PatientForReminders, now: datetime) -> Slot | None:
+    """The extra PHQ-9 of adaptive check-ins asked now (its day not over, not answered yet), or
+    else the next one the schedule holds: what the patient app explains."""
+    state = _noticed(plan, patient, now)
+    schedule = schedule_of(plan, patient.timezone)
+    slots = next_slots(
+        schedule,
+        patient.infusions,
+        now - LOOKBACK,
+        now + LOOKAHEAD,
+        waning_since=state.waning_since,
+        zone_change=_zone_change(state, now),
+        extra=_extra(schedule, patient),
+    )
+    for slot in slots:
+        if slot.kind not in ADAPTIVE_KINDS or slot.expires_at <= now:
+            continue
+        anchor = _anchor(slot, state, patient)
+        if not satisfied(slot.kind, anchor, patient.checkins, patient.timezone):
+            return slot
+    return None
+
+
+def _extra(schedule: ReminderSchedule, patient: PatientForReminders) -> ExtraPrompts | None:
+    return extra_prompts(schedule, patient.adaptive, patient.infusions, patient.checkins)

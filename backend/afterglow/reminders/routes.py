@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, put
+from litestar import Controller, delete, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
 
 from afterglow.accounts.access import open_patient
 from afterglow.accounts.models import Patient
@@ -14,7 +15,13 @@ from afterglow.accounts.viewer import Viewer
 from afterglow.fields import Id, Offset
 from afterglow.http import DB, CurrentViewer, Now
 from afterglow.reminders import schemas
-from afterglow.reminders.service import change_reminder_settings, patient_sends, reminder_settings
+from afterglow.reminders.adaptive_service import snooze_extra_checkins
+from afterglow.reminders.service import (
+    change_reminder_settings,
+    patient_sends,
+    reminder_plan,
+    reminder_settings,
+)
 
 SETTINGS_DESCRIPTION = (
     "Daily mood at a local time (null: off), weekly PHQ-9 and GAD-7 on a weekday, quiet hours "
@@ -50,6 +57,29 @@ class MyRemindersController(Controller):
         settings = await reminder_settings(db, patient, now)
         await db.commit()
         return settings
+
+    @post(
+        "/snooze",
+        operation_id="snoozeExtraCheckins",
+        policy="own-patient",
+        summary="Pause the extra PHQ-9s for a week",
+        description="Adaptive check-ins ask for an extra PHQ-9 when relief may be changing. This "
+        "pauses them for 7 days (the weekly PHQ-9 and every other reminder go on); "
+        "`extra_checkins.snoozed_until` in the answer says until when.",
+        status_code=HTTP_200_OK,
+    )
+    async def snooze(self, db: DB, viewer: CurrentViewer, now: Now) -> schemas.ReminderSettingsOut:
+        return await _snoozed(db, viewer, now, snooze=True)
+
+    @delete(
+        "/snooze",
+        operation_id="resumeExtraCheckins",
+        policy="own-patient",
+        summary="Resume the extra PHQ-9s before the week is over",
+        status_code=HTTP_200_OK,
+    )
+    async def resume(self, db: DB, viewer: CurrentViewer, now: Now) -> schemas.ReminderSettingsOut:
+        return await _snoozed(db, viewer, now, snooze=False)
 
 
 class PatientRemindersController(Controller):
@@ -114,6 +144,17 @@ class PatientRemindersController(Controller):
         sends = await patient_sends(db, patient_id, limit=limit, offset=offset)
         await db.commit()
         return sends
+
+
+async def _snoozed(
+    db: DB, viewer: Viewer, now: Now, *, snooze: bool
+) -> schemas.ReminderSettingsOut:
+    patient = await _own_record(db, viewer)
+    plan = await reminder_plan(db, patient, now)
+    await snooze_extra_checkins(db, plan, now, snooze=snooze)
+    settings = await reminder_settings(db, patient, now)
+    await db.commit()
+    return settings
 
 
 async def _own_record(db: DB, viewer: Viewer) -> Patient:

@@ -34,6 +34,8 @@ class ReminderKind(StrEnum):
     PHQ9_DAY7 = "phq9_day7"
     PHQ9_DAY14 = "phq9_day14"
     WANING_PHQ9 = "waning_phq9"
+    CONFIRM_PHQ9 = "confirm_phq9"
+    NADIR_PHQ9 = "nadir_phq9"
     JOURNAL = "journal"
 
 
@@ -45,6 +47,8 @@ INSTRUMENT: dict[ReminderKind, str] = {
     ReminderKind.PHQ9_DAY7: "phq9",
     ReminderKind.PHQ9_DAY14: "phq9",
     ReminderKind.WANING_PHQ9: "phq9",
+    ReminderKind.CONFIRM_PHQ9: "phq9",
+    ReminderKind.NADIR_PHQ9: "phq9",
     ReminderKind.WEEKLY_GAD7: "gad7",
     ReminderKind.AFTER_2H: "after",
     ReminderKind.AFTER_24H: "after",
@@ -62,6 +66,8 @@ URL: dict[ReminderKind, str] = {
 # the earliest, and at equal times the one with the most specific reason (lowest rank here).
 _RANK: dict[ReminderKind, int] = {
     ReminderKind.WANING_PHQ9: 0,
+    ReminderKind.CONFIRM_PHQ9: 0,
+    ReminderKind.NADIR_PHQ9: 0,
     ReminderKind.PHQ9_DAY7: 1,
     ReminderKind.PHQ9_DAY14: 2,
     ReminderKind.WEEKLY_PHQ9: 3,
@@ -203,6 +209,24 @@ class ZoneChange:
 
 
 @dataclass(frozen=True)
+class ExtraPrompts:
+    """The extra PHQ-9s asked because of how the patient's relief goes (adaptive check-ins,
+    decided by reminders/adaptive.py from what the relief analysis derived).
+
+    `confirm_from`: a qualifying PHQ-9 awaits the one that confirms or refutes it, which counts
+    from this instant; it is asked on that local day, at the patient's check-in time or at the
+    instant itself when later. `nadir_at`: the first PHQ-9 after the booster `booster`, asked
+    at this instant, inside the nadir window. Every extra prompt, the waning one included, that
+    would fire before `snoozed_until` is left out.
+    """
+
+    confirm_from: datetime | None = None
+    nadir_at: datetime | None = None
+    booster: InfusionAnchor | None = None
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Slot:
     """One reminder to send once.
 
@@ -231,12 +255,14 @@ def next_slots(
     *,
     waning_since: datetime | None = None,
     zone_change: ZoneChange | None = None,
+    extra: ExtraPrompts | None = None,
 ) -> list[Slot]:
     """Every reminder that fires in (after, until], sorted by fire time.
 
     The result does not depend on how the time line is cut into windows: calling it for
     consecutive windows gives the same slots as one call over their union.
-    `waning_since` is the instant relief was found waning: one extra PHQ-9 prompt then.
+    `waning_since` is the instant relief was found waning: one extra PHQ-9 prompt then; `extra`
+    holds the other extra PHQ-9s (a confirmation, a first PHQ-9 after a booster) and the snooze.
     With `zone_change`, slots up to `changed_at` follow the previous zone and later ones the
     schedule's zone, leaving out any slot whose key was already due before the change (flying west,
     the same local date comes round again and must not ask twice).
@@ -245,7 +271,7 @@ def next_slots(
     if waning_since is not None:
         waning_since = _as_utc("waning_since", waning_since)
     if zone_change is None:
-        return _slots_in_one_zone(schedule, infusions, after, until, waning_since)
+        return _slots_in_one_zone(schedule, infusions, after, until, waning_since, extra)
     before = replace(schedule, timezone=zone_change.previous_timezone)
     changed_at = zone_change.changed_at
     # Keys can only collide across the change within a few days of it: local dates of two zones
@@ -253,11 +279,15 @@ def next_slots(
     already_due = {
         slot.slot_key
         for slot in _slots_in_one_zone(
-            before, infusions, changed_at - timedelta(days=4), changed_at, waning_since
+            before, infusions, changed_at - timedelta(days=4), changed_at, waning_since, extra
         )
     }
-    earlier = _slots_in_one_zone(before, infusions, after, min(until, changed_at), waning_since)
-    later = _slots_in_one_zone(schedule, infusions, max(after, changed_at), until, waning_since)
+    earlier = _slots_in_one_zone(
+        before, infusions, after, min(until, changed_at), waning_since, extra
+    )
+    later = _slots_in_one_zone(
+        schedule, infusions, max(after, changed_at), until, waning_since, extra
+    )
     return earlier + [slot for slot in later if slot.slot_key not in already_due]
 
 
@@ -269,6 +299,7 @@ def next_slot(
     within: timedelta = timedelta(days=15),
     waning_since: datetime | None = None,
     zone_change: ZoneChange | None = None,
+    extra: ExtraPrompts | None = None,
 ) -> Slot | None:
     """The first reminder after `after`, looking `within` ahead (None when nothing is due by then)."""
     slots = next_slots(
@@ -278,6 +309,7 @@ def next_slot(
         after + within,
         waning_since=waning_since,
         zone_change=zone_change,
+        extra=extra,
     )
     return slots[0] if slots else None
 
@@ -285,6 +317,13 @@ def next_slot(
 def local_day_bounds(tz_name: str, local_date: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local calendar day: 23 h, 24 h or 25 h long."""
     return _day_bounds(_zone("tz_name", tz_name), local_date)
+
+
+def checkin_time_on(schedule: ReminderSchedule, local_date: date) -> datetime:
+    """The patient's usual check-in time on a local day as an instant (UTC), moved to the end
+    of quiet hours when it falls inside them."""
+    tz = _zone("timezone", schedule.timezone)
+    return _outside_quiet_hours(_wall_to_utc(local_date, schedule.checkin_at, tz), schedule, tz)
 
 
 def satisfied(
@@ -302,17 +341,23 @@ def satisfied(
     - after_2h: an `after` check-in from the infusion up to 20 h after it;
       after_24h: an `after` check-in 20 h or more after the infusion;
     - PHQ-9 day 7/14: a PHQ-9 on local day 6 to 8 (13 to 15) after the infusion's local day;
+    - confirming PHQ-9: one taken since the confirmation became due (`anchor`, that instant);
+    - first PHQ-9 after a booster: one taken since the booster (`anchor`, its InfusionAnchor);
     - waning PHQ-9: a PHQ-9 taken since relief was found waning;
     - journal: a journal entry written since the infusion (stamps of instrument "journal").
     """
     tz = _zone("tz_name", tz_name)
     instrument = INSTRUMENT[kind]
     taken = [c.taken_at for c in checkins if c.instrument == instrument]
-    if kind is ReminderKind.WANING_PHQ9:
+    if kind in (ReminderKind.WANING_PHQ9, ReminderKind.CONFIRM_PHQ9):
         if not isinstance(anchor, datetime):
-            raise _wrong_anchor(kind, "the waning_since instant", anchor)
-        waning_since = _as_utc("anchor", anchor)
-        return any(t >= waning_since for t in taken)
+            raise _wrong_anchor(kind, "the instant it asks from", anchor)
+        asked_from = _as_utc("anchor", anchor)
+        return any(t >= asked_from for t in taken)
+    if kind is ReminderKind.NADIR_PHQ9:
+        if not isinstance(anchor, InfusionAnchor):
+            raise _wrong_anchor(kind, "an InfusionAnchor", anchor)
+        return any(t > anchor.given_at for t in taken)
     if kind is ReminderKind.JOURNAL:
         if not isinstance(anchor, InfusionAnchor):
             raise _wrong_anchor(kind, "an InfusionAnchor", anchor)
@@ -359,6 +404,7 @@ def _slots_in_one_zone(
     after: datetime,
     until: datetime,
     waning_since: datetime | None,
+    extra: ExtraPrompts | None,
 ) -> list[Slot]:
     if until <= after:
         return []
@@ -370,7 +416,7 @@ def _slots_in_one_zone(
     # Infusion slots come at most 15 local days after the infusion.
     relevant = [i for i in infusions if after - timedelta(days=17) < i.given_at <= until]
     best: dict[str, Slot] = {}
-    for slot in _candidates(schedule, tz, relevant, first_day, last_day, waning_since):
+    for slot in _candidates(schedule, tz, relevant, first_day, last_day, waning_since, extra):
         kept = best.get(slot.slot_key)
         if kept is None or _precedence(slot) < _precedence(kept):
             best[slot.slot_key] = slot
@@ -385,6 +431,7 @@ def _candidates(
     first_day: date,
     last_day: date,
     waning_since: datetime | None,
+    extra: ExtraPrompts | None,
 ) -> Iterator[Slot]:
     day = first_day
     while day <= last_day:
@@ -405,8 +452,29 @@ def _candidates(
     if schedule.journal_prompts:
         for infusion in infusions:
             yield _journal_prompt(infusion, schedule, tz)
+    extras = list(_extra_prompts(schedule, tz, waning_since, extra))
+    snoozed_until = extra.snoozed_until if extra is not None else None
+    # Left out before the merge: a snoozed prompt must not take its day's key from the weekly one.
+    yield from (s for s in extras if snoozed_until is None or s.fire_at >= snoozed_until)
+
+
+def _extra_prompts(
+    schedule: ReminderSchedule,
+    tz: ZoneInfo,
+    waning_since: datetime | None,
+    extra: ExtraPrompts | None,
+) -> Iterator[Slot]:
     if waning_since is not None:
         yield _after_event(ReminderKind.WANING_PHQ9, waning_since, schedule, tz)
+    if extra is None:
+        return
+    if extra.confirm_from is not None:
+        due_on = extra.confirm_from.astimezone(tz).date()
+        at = max(extra.confirm_from, _wall_to_utc(due_on, schedule.checkin_at, tz))
+        yield _after_event(ReminderKind.CONFIRM_PHQ9, at, schedule, tz)
+    if extra.nadir_at is not None:
+        slot = _after_event(ReminderKind.NADIR_PHQ9, extra.nadir_at, schedule, tz)
+        yield replace(slot, infusion=extra.booster)
 
 
 def _after_infusion(
@@ -540,12 +608,20 @@ def _day_bounds(tz: ZoneInfo, local_date: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _precedence(slot: Slot) -> tuple[datetime, int, float, int]:
+def _precedence(slot: Slot) -> tuple[bool, datetime, int, float, int]:
     # Among reminders sharing a key: earliest first, then the most specific reason, then the
-    # latest infusion (the one whose relief is being followed now).
+    # latest infusion (the one whose relief is being followed now). A confirming PHQ-9 takes its
+    # day whatever the time: an earlier one that day (the weekly at 19:00, before the
+    # confirmation is due at 20:05) would come too soon to count as the confirmation.
     infusion = slot.infusion
     latest_first = -infusion.given_at.timestamp() if infusion is not None else 0.0
-    return (slot.fire_at, _RANK[slot.kind], latest_first, -(infusion.id if infusion else 0))
+    return (
+        slot.kind is not ReminderKind.CONFIRM_PHQ9,
+        slot.fire_at,
+        _RANK[slot.kind],
+        latest_first,
+        -(infusion.id if infusion else 0),
+    )
 
 
 def _wrong_anchor(kind: ReminderKind, expected: str, anchor: object) -> TypeError:

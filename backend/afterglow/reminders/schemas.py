@@ -45,6 +45,25 @@ class NextReminder(msgspec.Struct):
     url: str
 
 
+class ExtraCheckin(msgspec.Struct):
+    """An extra PHQ-9 of adaptive check-ins: `kind` says why (waning_phq9: daily mood has fallen;
+    confirm_phq9: a PHQ-9 awaits the one that confirms it; nadir_phq9: the first PHQ-9 after a
+    booster). Its day ends at `expires_at`."""
+
+    kind: str
+    fire_at: datetime
+    expires_at: datetime
+
+
+class ExtraCheckins(msgspec.Struct):
+    """Adaptive check-ins for this patient: whether the clinic has them on, until when the
+    patient snoozed them, and the extra PHQ-9 asked now (not yet answered) or next."""
+
+    on_at_clinic: bool
+    snoozed_until: datetime | None
+    asking: ExtraCheckin | None
+
+
 class ReminderSettingsOut(msgspec.Struct):
     timezone: str
     daily_mood_at: str | None
@@ -57,6 +76,7 @@ class ReminderSettingsOut(msgspec.Struct):
     # Devices with notifications on: with none, reminders are planned but nothing is sent.
     push_devices: int
     next_reminder: NextReminder | None
+    extra_checkins: ExtraCheckins | None = None
 
 
 class SendOut(msgspec.Struct):

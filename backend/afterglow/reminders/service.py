@@ -26,6 +26,7 @@ from afterglow.push.models import PushMessage, PushSubscription
 from afterglow.push.outbox import ClaimedMessage, among, queue_notifications
 from afterglow.relief.models import PatientSummary
 from afterglow.reminders import schemas
+from afterglow.reminders.adaptive_service import extra_checkins_out, load_adaptive_facts
 from afterglow.reminders.models import ReminderPlan
 from afterglow.reminders.planning import (
     HISTORY,
@@ -33,6 +34,7 @@ from afterglow.reminders.planning import (
     PatientForReminders,
     PlanState,
     due_notifications,
+    extra_asked,
     replanned,
     upcoming,
 )
@@ -319,6 +321,7 @@ async def patients_for_reminders(
         )
     ):
         checkins[patient_id].append(CheckinStamp(JOURNAL_STAMP, written_at))
+    adaptive = await load_adaptive_facts(db, patient_ids, now)
     return {
         cast(int, patient_id): PatientForReminders(
             patient_id=cast(int, patient_id),
@@ -329,6 +332,7 @@ async def patients_for_reminders(
             relief_status=relief_status,
             infusions=tuple(infusions[cast(int, patient_id)]),
             checkins=tuple(checkins[cast(int, patient_id)]),
+            adaptive=adaptive[cast(int, patient_id)],
         )
         for (
             patient_id,
@@ -378,10 +382,11 @@ async def reminder_settings(
         )
     try:
         slot = upcoming(plan, loaded, now)
+        asking = extra_asked(plan, loaded, now)
     except Exception as error:
         # Shown all the same: this screen is where the patient mends a plan that cannot work.
         _report_unworkable(patient.id, error, None)
-        slot = None
+        slot = asking = None
     return schemas.ReminderSettingsOut(
         timezone=patient.timezone,
         daily_mood_at=_hhmm(plan.daily_mood_at),
@@ -397,6 +402,7 @@ async def reminder_settings(
             if slot is not None
             else None
         ),
+        extra_checkins=extra_checkins_out(loaded.adaptive, asking),
     )
 
 

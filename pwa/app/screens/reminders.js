@@ -347,11 +347,73 @@ function Notifications() {
   `;
 }
 
+/**
+ * Extra check-ins (adaptive): what they are, the next one and why in one sentence, and a pause
+ * for a week. The weekly PHQ-9 and every other reminder go on while they are paused.
+ */
+function ExtraCheckins() {
+  const [extra, setExtra] = useState(null);
+  const [zone, setZone] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const show = (settings) => {
+    setExtra(settings.extra_checkins);
+    setZone(settings.timezone);
+  };
+  useEffect(() => {
+    api('/api/me/reminders').then(show, (e) => setError(errorText(e)));
+  }, []);
+  if (!extra) return error ? html`<section class="card"><${ErrorNote} error=${error} /></section>` : null;
+  const pause = async (snooze) => {
+    setBusy(true);
+    setError(null);
+    try {
+      show(await api('/api/me/reminders/snooze', { method: snooze ? 'POST' : 'DELETE' }));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const asking = extra.asking;
+  let body;
+  if (!extra.on_at_clinic) {
+    body = html`<p>${t('reminders.extra_off')}</p>`;
+  } else {
+    body = html`
+      <p>${t('reminders.extra_about')}</p>
+      ${asking &&
+      html`<p class="extra-next">
+        <strong>${t('reminders.extra_next', { when: formatDateTime(asking.fire_at, zone) })}</strong>
+        ${' '}${t(`reminders.extra_why_${asking.kind}`)}
+      </p>`}
+      ${extra.snoozed_until
+        ? html`
+            <p role="status">${t('reminders.extra_snoozed', { date: formatDateTime(extra.snoozed_until, zone) })}</p>
+            <button type="button" class="button" disabled=${busy} onClick=${() => pause(false)}>
+              ${t('reminders.extra_resume')}
+            </button>
+          `
+        : html`<button type="button" class="button" disabled=${busy} onClick=${() => pause(true)}>
+            ${t('reminders.extra_snooze')}
+          </button>`}
+    `;
+  }
+  return html`
+    <section class="card" aria-labelledby="extra-title">
+      <h2 id="extra-title">${t('reminders.extra_title')}</h2>
+      ${body}
+      <${ErrorNote} error=${error} />
+    </section>
+  `;
+}
+
 export default function Reminders() {
   return html`
     <${Screen} title=${t('reminders.title')}>
       <${Notifications} />
       <section class="card"><${Schedule} /></section>
+      <${ExtraCheckins} />
     <//>
   `;
 }
