@@ -14,8 +14,10 @@ PWA = Path(__file__).resolve().parents[2] / "pwa"
 LANGUAGES = ("en", "es")
 # Keys the code builds from data: the key prefix and every value it can take.
 BUILT_KEYS = {
-    "today.due_": ("after", "phq9", "gad7"),
-    "history.status_": ("holding", "waning", "relapsed", "no_response", "unassessed"),
+    "history.": ("mood_title", "phq9_title", "gad7_title"),
+    "history.standing_silent_": ("mood", "phq9"),
+    "history.change_": ("better_baseline", "worse_baseline", "worse_nadir"),
+    "push.why_": ("private", "unsupported"),
     "reminders.kind_": (
         "daily_mood",
         "post_infusion_mood",

@@ -195,13 +195,13 @@ function DataTable({ trend, caption, digits }) {
  * The latest score's reliable change (CLINICAL.md §2) in words: how far it moved and from what.
  * A fact about the patient's scores, never advice about treatment.
  */
-function ChangeWords({ trend, name }) {
+function ChangeWords({ trend }) {
   const changes = trend.latest_changes || [];
   if (!changes.length) return null;
   const moves = changes
     .map((c) => t(`history.change_${c.direction}_${c.reference}`, { points: c.points, from: c.reference_score, to: c.score }))
     .join('; ');
-  return html`<p class="change-words">${t('history.latest_change', { name, date: formatDate(changes[0].at), moves })}</p>`;
+  return html`<p class="change-words">${t('history.latest_change', { date: formatDate(changes[0].at), moves })}</p>`;
 }
 
 /** Where the current episode stands, said with the facts the server sent (TodayOut.standing). */
@@ -329,7 +329,7 @@ export default function History() {
             <section aria-labelledby=${`${c.id}-chart-title`}>
               <h2 id=${`${c.id}-chart-title`}>${t(c.title)}</h2>
               ${data[c.id].points.length === 0 && html`<p class="muted">${t('history.no_data')}</p>`}
-              <${ChangeWords} trend=${data[c.id]} name=${t(`instrument.${c.id}`)} />
+              <${ChangeWords} trend=${data[c.id]} />
               <${Chart} id=${`${c.id}-chart`} trend=${data[c.id]} max=${c.max} label=${t(c.title)} view=${view} onView=${setClamped} />
               <${DataTable} trend=${data[c.id]} caption=${t(c.title)} digits=${c.digits} />
             </section>
