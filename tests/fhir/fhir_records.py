@@ -74,6 +74,16 @@ STATUSES = {
         "unknown",
     },
     "Flag": {"active", "inactive", "entered-in-error"},
+    "Communication": {
+        "preparation",
+        "in-progress",
+        "not-done",
+        "on-hold",
+        "stopped",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    },
 }
 # Every LOINC code Afterglow may write: the instruments' (registry), pain, blood pressure.
 KNOWN_LOINC = (

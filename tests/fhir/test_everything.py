@@ -278,3 +278,26 @@ async def test_every_export_is_audited_and_only_the_patients_clinicians_get_one(
     assert (await patient.get(everything(world.patient_a1.id))).status_code == 403
     anonymous = await make_client()
     assert (await anonymous.get(everything(world.patient_a1.id))).status_code == 401
+
+
+async def test_only_the_journal_entries_the_patient_shares_are_exported(make_client, world: World):
+    patient = await make_client("p1@a.test")
+    for key, shared, words in (
+        ("7c0d1e2f-0000-4000-8000-000000000001", True, "Felt lighter, walked to the river."),
+        ("7c0d1e2f-0000-4000-8000-000000000002", False, "Private: not for the clinic."),
+    ):
+        written = await patient.put(
+            f"/api/me/journal/{key}",
+            json={"stood_out": words, "text": "Synthetic entry", "shared": shared},
+        )
+        assert written.status_code == 201, written.text
+    clinician = await make_client("doc@a.test")
+    bundle = parse(await clinician.get(everything(world.patient_a1.id)))
+    check_bundle(bundle)
+    [entry] = of_type(bundle, "Communication")
+    assert entry["sender"] == {"reference": f"Patient/{world.patient_a1.id}"}
+    assert entry["payload"] == [
+        {"contentString": "What stood out for you? Felt lighter, walked to the river."},
+        {"contentString": "Synthetic entry"},
+    ]
+    assert "Private" not in str(bundle)

@@ -96,6 +96,10 @@ AFTERGLOW_CONCEPTS: dict[str, tuple[str, str]] = {
         "PHQ-9 item 9 safety alert",
         "A PHQ-9 answered 1 or more on item 9 (thoughts of self-harm); needs acknowledgement.",
     ),
+    "journal-entry": (
+        "Journal entry",
+        "An entry of the patient's journal that the patient chose to share with the clinic.",
+    ),
     "relief-episode": (
         "Relief episode",
         "The relief after one infusion or course, until the next infusion or now "

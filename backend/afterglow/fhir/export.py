@@ -23,6 +23,7 @@ from afterglow.clock import utcnow
 from afterglow.errors import NotFound
 from afterglow.fhir import resources
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.journal.service import shared_entries
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.service import clinic_thresholds, relief_now
 from afterglow.relief.summary import as_utc
@@ -33,7 +34,14 @@ EVENT_TYPES = frozenset({"Encounter", "Condition", "Procedure", "Observation"})
 # Every resource type a patient's record is made of (Questionnaire and CodeSystem are the
 # instruments', see questionnaires.py).
 PATIENT_TYPES = frozenset(
-    {"Patient", "QuestionnaireResponse", "Observation", "MedicationAdministration", "Flag"}
+    {
+        "Patient",
+        "QuestionnaireResponse",
+        "Observation",
+        "MedicationAdministration",
+        "Flag",
+        "Communication",
+    }
     | EVENT_TYPES
 )
 
@@ -173,6 +181,9 @@ async def patient_resources(
     if _wanted(types, "Observation"):
         for resource in await _relief(session, clinic_id, patient_id, since, now):
             yield resource
+    if _wanted(types, "Communication"):
+        for resource in await _journal(session, patient_id, since):
+            yield resource
 
 
 async def _checkins(
@@ -269,3 +280,18 @@ async def _relief(
     if since is not None and (derived_at is None or as_utc(derived_at) <= since):
         return []
     return [resources.relief_episode(patient_id, episode) for episode in episodes]
+
+
+async def _journal(
+    session: AsyncSession, patient_id: int, since: datetime | None
+) -> list[dict[str, Any]]:
+    """The entries the patient shares now (a journal is short: one read), never private ones.
+    With `since`: those shared or edited after it."""
+    entries = await shared_entries(session, patient_id)
+    await session.commit()
+    return [
+        resources.journal_entry(patient_id, entry)
+        for entry in entries
+        if since is None
+        or max(as_utc(entry.shared_at), as_utc(entry.edited_at or entry.shared_at)) > since
+    ]

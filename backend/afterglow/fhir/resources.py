@@ -4,7 +4,8 @@ No database and no clock here (export.py reads the rows). Which resource each re
 a check-in is a QuestionnaireResponse (the source of truth) and the Observations derived from it;
 an infusion a MedicationAdministration (and a blood-pressure Observation per reading); a
 hospitalisation an Encounter, a suicide attempt a Condition, a start of ECT/TMS a Procedure, a
-medication change an Observation; a safety alert a Flag; a relief episode an Observation.
+medication change an Observation; a safety alert a Flag; a relief episode an Observation; a
+journal entry the patient shares with the clinic a Communication from the patient.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from afterglow.catalogue import catalogue
 from afterglow.fhir.codes import (
     ACT_CODE,
     BCP47,
@@ -51,6 +53,7 @@ from afterglow.fhir.questionnaires import (
     total_link_id,
 )
 from afterglow.instruments.registry import REGISTRY, Instrument
+from afterglow.journal.schemas import SharedJournalEntryOut
 from afterglow.relief.episodes import Episode
 
 SURVEY = [concept(coding(OBSERVATION_CATEGORY, "survey", "Survey"))]
@@ -571,4 +574,36 @@ def relief_episode(patient_id: int, episode: Episode) -> dict[str, Any]:
         found["note"] = [
             {"text": "Probable relapse: a qualifying score was neither confirmed nor refuted."}
         ]
+    return found
+
+
+JOURNAL_PROMPTS = ("stood_out", "day_after", "carry_forward")
+
+
+def journal_entry(patient_id: int, entry: SharedJournalEntryOut) -> dict[str, Any]:
+    """A shared entry as the patient's message to the clinic: each prompt the patient answered
+    (in the app's English words), then their own text. Private entries never come here."""
+    _, prompts = catalogue().texts("en", *(f"journal.prompt.{name}" for name in JOURNAL_PROMPTS))
+    parts = [
+        f"{prompt} {answer}"
+        for prompt, answer in zip(
+            prompts, (getattr(entry, name) for name in JOURNAL_PROMPTS), strict=True
+        )
+        if answer
+    ]
+    if entry.text:
+        parts.append(entry.text)
+    found: dict[str, Any] = {
+        "resourceType": "Communication",
+        "id": f"journal-{entry.id}",
+        "status": "completed",
+        "category": [concept(afterglow("journal-entry"), text="Journal entry")],
+        "subject": patient_ref(patient_id),
+        "sent": instant(entry.written_at),
+        "received": instant(entry.shared_at),
+        "sender": patient_ref(patient_id),
+        "payload": [{"contentString": part} for part in parts],
+    }
+    if entry.edited_at is not None:
+        found["note"] = [{"text": f"Edited {instant(entry.edited_at)}"}]
     return found
