@@ -5,7 +5,9 @@ import { html, useMemo } from '../html.js';
 import { api } from '../api.js';
 import { currentLanguage, formatDateTime, formatNumber, t } from '../i18n.js';
 import { DataTable, ErrorNote, Loading, Page, useApi, useStylesheet } from '../ui.js';
+import { useMe } from '../session.js';
 import { KmChart, ensureUplotCss } from './timeline-chart.js';
+import { Exports } from './clinic-exports.js';
 import { kmSentence } from './timeline-parts.js';
 
 const COLOURS = ['--km-1', '--km-2', '--km-3', '--km-4', '--km-5'];
@@ -160,6 +162,7 @@ export default function ClinicScreen() {
   useStylesheet(import.meta.url);
   ensureUplotCss();
   const { data, error, loading } = useApi(() => api.get('/api/clinic/outcomes'), []);
+  const me = useMe();
   const relief = data && data.relief;
   return html`
     <${Page} title=${t('timeline.clinic.title')} lead=${data ? t('timeline.clinic.lead', { date: formatDateTime(data.generated_at) }) : null} className="clinic-page">
@@ -185,6 +188,7 @@ export default function ClinicScreen() {
         </div>
       `}
       <${Wordings} />
+      ${me && html`<${Exports} me=${me} />`}
     <//>
   `;
 }

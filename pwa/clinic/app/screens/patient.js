@@ -281,6 +281,7 @@ export default function PatientScreen({ params }) {
     <a class="button" href=${`#/patients/${id}/reminders`}>${t('timeline.actions.reminders')}</a>
     <a class="button" href=${`#/patients/${id}/enrollment`}>${t('timeline.actions.enrollment')}</a>
     <a class="button" href=${`#/patients/${id}/print`}>${t('timeline.actions.print')}</a>
+    <a class="button" href=${`/api/patients/${id}/export.csv`} download>${t('timeline.actions.csv')}</a>
   `;
   return html`
     <${Page} title=${title} actions=${actions} className="patient-page">
