@@ -1,10 +1,10 @@
 // Enrollment (set a password from the clinic's one-time link), signing in, and the account
 // screen (who is signed in, signing out), which the header's Account link opens from anywhere.
 import { html, useEffect, useState } from '../html.js';
-import { t } from '../i18n.js';
+import { LANGUAGE_NAMES, LANGUAGES, supported, t } from '../i18n.js';
 import { ApiError, NetworkError, api } from '../api.js';
 import { go } from '../router.js';
-import { enroll, signIn, signOut } from '../session.js';
+import { changeLanguage, enroll, signIn, signOut } from '../session.js';
 import { useAppState } from '../store.js';
 import { ErrorNote, Loading, Screen } from '../ui.js';
 
@@ -230,6 +230,58 @@ export function Account() {
           ${confirming ? t('account.sign_out_discard', { count: unsent }) : t('account.sign_out')}
         </button>
       </section>
+      <${LanguageChoice} />
     <//>
+  `;
+}
+
+/**
+ * The patient's language, chosen here and kept by the server: the app on every device, the
+ * questionnaires, reminder pushes and the crisis screen all follow it. Each language is named
+ * in itself, so a patient finds theirs whatever the app speaks now.
+ */
+export function LanguageChoice() {
+  const { me } = useAppState();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  // The language being saved shows as chosen at once; a refusal puts the stored one back.
+  const [pending, setPending] = useState(null);
+  const current = pending || supported(me.locale) || 'en';
+  const choose = async (code) => {
+    if (code === current || busy) return;
+    setPending(code);
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await changeLanguage(code);
+      setSaved(true);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setPending(null);
+      setBusy(false);
+    }
+  };
+  return html`
+    <section class="card" aria-labelledby="language-title">
+      <h2 id="language-title">${t('account.language_title')}</h2>
+      <fieldset class="language-choice" aria-labelledby="language-title" aria-describedby="language-hint"
+        aria-busy=${busy ? 'true' : 'false'}>
+        ${LANGUAGES.map(
+          (code) => html`
+            <label class="radio">
+              <input type="radio" name="language" value=${code} checked=${code === current}
+                disabled=${busy} onChange=${() => choose(code)} />
+              <span lang=${code}>${LANGUAGE_NAMES[code]}</span>
+            </label>
+          `,
+        )}
+      </fieldset>
+      <p id="language-hint" class="hint">${t('account.language_hint')}</p>
+      ${saved && html`<p class="saved" role="status">${t('account.language_saved')}</p>`}
+      <${ErrorNote} error=${error} />
+    </section>
   `;
 }
