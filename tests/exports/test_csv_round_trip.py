@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from export_support import NOW
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -18,7 +19,6 @@ from sqlmodel import col
 from afterglow.audit.models import AuditEvent
 from afterglow.clock import SetClock
 from conftest import ClientFactory, World, checkin_key
-from export_support import NOW
 
 AWKWARD = 'Felt "floaty", then fine;\nslept 9h, no nausea\r\nsecond line'
 FORMULA = "=HYPERLINK(\"http://example.invalid\",\"click\")"
@@ -294,3 +294,31 @@ async def test_only_the_clinics_clinicians_export_csv(
         assert clinic.status_code == clinic_status, email
     # Clinic B's clinician gets clinic B's file: nothing of clinic A.
     assert "Patient A1" not in clinic.text and f"\r\n{world.patient_a1.id}," not in clinic.text
+
+
+async def test_the_csv_holds_the_journal_entries_the_patient_shares_and_no_private_one(
+    make_client: ClientFactory, world: World
+) -> None:
+    doc = await make_client("doc@a.test")
+    patient = await make_client("p1@a.test")
+    for key, text, shared in (
+        ("0b6f2d1e-6a58-4f3e-9d4b-2f1c0a9e8d71", "Shared, with a comma, and\na new line", True),
+        ("7c3e9a40-1f2b-4d6c-8e5a-9b0d1c2e3f45", "Private thoughts", False),
+    ):
+        written = await patient.put(
+            f"/api/me/journal/{key}",
+            json={"text": text, "stood_out": "=1+1", "shared": shared},
+        )
+        assert written.status_code == 201, written.text
+    original = world.patient_a1.id or 0
+
+    body = (await doc.get(f"/api/patients/{original}/export.csv")).text
+
+    (journal,) = [r for r in rows_of(body) if r["record"] == "journal"]
+    assert journal["notes"] == "Shared, with a comma, and\na new line"
+    assert journal["journal_stood_out"] == "'=1+1"
+    assert "Private thoughts" not in body
+    # The import reads the clinic's records back; a patient's journal is theirs to write.
+    copy = await new_patient(doc)
+    result = await doc.post(f"/api/patients/{copy}/history", content=body, headers=CSV_HEADERS)
+    assert result.status_code == 200, result.text

@@ -1,5 +1,6 @@
-"""A patient's record, or the whole clinic's, as CSV in Afterglow's layout (history/csv_format.py),
-written as it is read: a page of rows at a time, each page in a short transaction of its own, so
+"""A patient's record, or the whole clinic's, as CSV in Afterglow's layout (history/csv_format.py):
+check-ins, infusions, events, relief episodes and the journal entries the patient shares, written
+as it is read: a page of rows at a time, each page in a short transaction of its own, so
 memory stays flat and the database is never held, whatever the clinic's size.
 
 The caller has checked who may read it and audited the read before the first byte is sent.
@@ -32,6 +33,7 @@ from afterglow.history.csv_format import (
     value_cell,
 )
 from afterglow.infusions.models import ClinicalEvent, Infusion
+from afterglow.journal.service import shared_entries
 from afterglow.relief.episodes import Episode
 from afterglow.relief.facts import ReliefThresholds
 from afterglow.relief.service import clinic_thresholds, relief_now
@@ -162,6 +164,22 @@ async def _patient_rows(
     await db.commit()
     if relief.episodes:
         yield csv_text({**who, **_episode_row(e, zone)} for e in relief.episodes).encode()
+    # Only what the patient shares with the clinic; private entries never leave the journal.
+    journal = await shared_entries(db, patient_id)
+    await db.commit()
+    if journal:
+        yield csv_text(
+            {
+                **who,
+                "record": "journal",
+                "at": time_cell(entry.written_at, zone),
+                "notes": text_cell(entry.text),
+                "journal_stood_out": text_cell(entry.stood_out),
+                "journal_day_after": text_cell(entry.day_after),
+                "journal_carry_forward": text_cell(entry.carry_forward),
+            }
+            for entry in journal
+        ).encode()
 
 
 def _after(time_column: Any, id_column: Any, after: tuple[Any, ...] | None) -> Any:
