@@ -17,6 +17,7 @@ from conftest import PASSWORD, World, csrf_ready
 async def test_it_signs_a_patient_in_and_reports_their_patient_id(make_client, world: World):
     client = await make_client("p1@a.test")
     me = (await client.get("/api/me")).json()
+    assert me.pop("crisis")["country"] == "US"  # the crisis screen: tests/crisis
     assert me == {
         "user_id": world.patient_a1.user_id,
         "email": "p1@a.test",
