@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select, update
+from sqlalchemy import ColumnElement, TextClause, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -24,7 +24,7 @@ async def claim_due(
     db: AsyncSession,
     model: type[SQLModel],
     *,
-    due: Sequence[ColumnElement[bool]],
+    due: Sequence[ColumnElement[bool] | TextClause],
     order_by: Sequence[Any],
     now: datetime,
     owner: str,
@@ -32,9 +32,10 @@ async def claim_due(
     limit: int,
     returning: Sequence[Any],
     also: dict[str, Any] | None = None,
-) -> Sequence[Row[Any]]:
+) -> list[Any]:
     """Lease up to `limit` rows of `model` that are `due` and not leased to a live owner, in
-    `order_by` order, in `db`'s transaction; count the attempt and return `returning` of each.
+    `order_by` order, in `db`'s transaction; count the attempt and return `returning` of each
+    (a row apiece).
 
     `model` has `id`, `lease_until`, `lease_owner`, `attempts` and `updated_at`; `also` sets
     more columns in the same statement (a claimed job's status, say).
@@ -63,7 +64,7 @@ async def claim_due(
         .returning(*returning)
         .execution_options(synchronize_session=False)
     )
-    return claimed.all()
+    return list(claimed.all())
 
 
 def held_by(model: type[SQLModel], row_id: int, owner: str) -> list[ColumnElement[bool]]:

@@ -80,7 +80,7 @@ async def _updated_at(settings: Settings, table: str) -> dict[int, datetime | No
     engine = create_engine(settings)
     async with engine.connect() as conn:
         rows = await conn.execute(
-            text(f"SELECT id, updated_at FROM {table} ORDER BY id").columns(  # noqa: S608
+            text(f"SELECT id, updated_at FROM {table} ORDER BY id").columns(
                 updated_at=UTCDateTime()
             )
         )

@@ -31,6 +31,7 @@ from sqlmodel import SQLModel, col
 from afterglow.accounts.models import User
 from afterglow.alerts.models import EscalationEmail, SafetyAlert
 from afterglow.db import session_maker
+from afterglow.leases import claim_due
 from afterglow.mail import Mailer, MailOutcome, MailResult
 from afterglow.push.models import PushMessage
 
@@ -159,41 +160,27 @@ async def claim_due_emails(
     db: AsyncSession, now: datetime, owner: str, limit: int = EMAIL_BATCH
 ) -> list[ClaimedEmail]:
     """Take up to `limit` due emails for this tick by setting a lease on them (in `db`'s txn)."""
-    due = (
-        select(col(EscalationEmail.id))
-        .where(
+    claimed = await claim_due(
+        db,
+        EscalationEmail,
+        due=[
             col(EscalationEmail.status) == "queued",
             col(EscalationEmail.next_attempt_at) <= now,
-            or_(
-                col(EscalationEmail.lease_until).is_(None),
-                col(EscalationEmail.lease_until) < now,
-            ),
-        )
-        .order_by(col(EscalationEmail.next_attempt_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ],
+        order_by=[col(EscalationEmail.next_attempt_at)],
+        now=now,
+        owner=owner,
+        lease=LEASE,
+        limit=limit,
+        returning=[
+            col(EscalationEmail.id),
+            col(EscalationEmail.alert_id),
+            col(EscalationEmail.recipient_user_id),
+            col(EscalationEmail.reason),
+            col(EscalationEmail.attempts),
+            col(EscalationEmail.expires_at),
+        ],
     )
-    claimed = (
-        await db.execute(
-            update(EscalationEmail)
-            .where(col(EscalationEmail.id).in_(due.scalar_subquery()))
-            .values(
-                lease_until=now + LEASE,
-                lease_owner=owner,
-                attempts=col(EscalationEmail.attempts) + 1,
-                updated_at=now,
-            )
-            .returning(
-                col(EscalationEmail.id),
-                col(EscalationEmail.alert_id),
-                col(EscalationEmail.recipient_user_id),
-                col(EscalationEmail.reason),
-                col(EscalationEmail.attempts),
-                col(EscalationEmail.expires_at),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
     if not claimed:
         return []
     users = {

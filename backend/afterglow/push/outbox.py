@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, any_, bindparam, delete, or_, select, text, update
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel, col
 
 from afterglow.db import session_maker
+from afterglow.leases import claim_due
 from afterglow.push.delivery import Device, DeviceResult, Outcome, PushSender, Send
 from afterglow.push.models import PushMessage, PushSubscription
 
@@ -281,28 +282,17 @@ async def claim_due_messages(
     db: AsyncSession, now: datetime, owner: str, limit: int = CLAIM_BATCH
 ) -> list[ClaimedMessage]:
     """Take up to `limit` due messages for this tick by setting a lease on them (in `db`'s txn)."""
-    due = (
-        select(col(PushMessage.id))
-        .where(
-            # Written out, not bound, so that PostgreSQL can use the partial index on it.
-            _WAITING,
-            col(PushMessage.next_attempt_at) <= now,
-            or_(col(PushMessage.lease_until).is_(None), col(PushMessage.lease_until) < now),
-        )
-        .order_by(col(PushMessage.next_attempt_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = await db.execute(
-        update(PushMessage)
-        .where(col(PushMessage.id).in_(due.scalar_subquery()))
-        .values(
-            lease_until=now + LEASE,
-            lease_owner=owner,
-            attempts=col(PushMessage.attempts) + 1,
-            updated_at=now,
-        )
-        .returning(
+    claimed = await claim_due(
+        db,
+        PushMessage,
+        # Written out, not bound, so that PostgreSQL can use the partial index on it.
+        due=[_WAITING, col(PushMessage.next_attempt_at) <= now],
+        order_by=[col(PushMessage.next_attempt_at)],
+        now=now,
+        owner=owner,
+        lease=LEASE,
+        limit=limit,
+        returning=[
             col(PushMessage.id),
             col(PushMessage.recipient_user_id),
             col(PushMessage.payload),
@@ -310,10 +300,9 @@ async def claim_due_messages(
             col(PushMessage.urgency),
             col(PushMessage.expires_at),
             col(PushMessage.attempts),
-        )
-        .execution_options(synchronize_session=False)
+        ],
     )
-    return [ClaimedMessage(*row) for row in claimed.all()]
+    return [ClaimedMessage(*row) for row in claimed]
 
 
 async def deliver_due_messages(
