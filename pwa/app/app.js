@@ -11,6 +11,7 @@ const loaders = {
   account: () => import('./screens/account.js'),
   checkin: () => import('./screens/checkin.js'),
   history: () => import('./screens/history.js'),
+  journal: () => import('./screens/journal.js'),
   reminders: () => import('./screens/reminders.js'),
 };
 
@@ -63,6 +64,8 @@ function Content({ route, me, sessionChecked }) {
       return html`<${Lazy} key="history" module="history" render=${(m) => html`<${m.default} />`} />`;
     case 'reminders':
       return html`<${Lazy} key="reminders" module="reminders" render=${(m) => html`<${m.default} />`} />`;
+    case 'journal':
+      return html`<${Lazy} key="journal" module="journal" render=${(m) => html`<${m.default} />`} />`;
     case 'account':
       return html`<${Lazy} key="account" module="account" render=${(m) => html`<${m.Account} />`} />`;
     case 'signin':

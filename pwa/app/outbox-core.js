@@ -6,6 +6,10 @@
  * with the first result (200), so sending from the page, the service worker and Background
  * Sync at once can neither lose nor double a check-in.
  *
+ * Journal entries wait here too, in a store of their own: each write is one whole version of an
+ * entry (its key made on the phone, its revision counted on the phone), so sending it twice
+ * stores it once, and an older version can never replace a newer one.
+ *
  * This is a classic script, not a module: the service worker loads it with importScripts()
  * and the page with a deferred <script>. It needs idb-keyval's UMD build (global idbKeyval)
  * and defines the global AfterglowOutbox.
@@ -16,6 +20,7 @@
   const kv = scope.idbKeyval;
   const outbox = kv.createStore('afterglow-outbox', 'checkins');
   const state = kv.createStore('afterglow-state', 'kv');
+  const journal = kv.createStore('afterglow-journal', 'writes');
   const LOCK = 'afterglow-outbox';
   const KEEP_SENT = 40;
 
@@ -52,21 +57,73 @@
     return entry;
   }
 
-  async function list() {
-    const entries = await kv.values(outbox);
+  async function listOf(store) {
+    const entries = await kv.values(store);
     return entries.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
   }
 
+  const list = () => listOf(outbox);
   const get = (id) => kv.get(id, outbox);
   const save = (entry) => kv.set(entry.id, entry, outbox);
 
-  /** Forget check-ins that were never sent (the patient chose to, when signing out offline). */
-  async function discardUnsent() {
-    const unsent = (await list()).filter((e) => e.status !== 'sent');
-    await kv.delMany(unsent.map((e) => e.id), outbox);
+  /**
+   * Store one version of a journal entry for sending; resolves to the stored write. `version`
+   * is {key, revision, written_at, shared, stood_out, day_after, carry_forward, text}.
+   */
+  async function addJournal(patientId, version) {
+    const write = {
+      id: uuid(),
+      patient_id: patientId,
+      key: version.key,
+      revision: version.revision,
+      entry: {
+        stood_out: version.stood_out || null,
+        day_after: version.day_after || null,
+        carry_forward: version.carry_forward || null,
+        text: version.text || null,
+        shared: Boolean(version.shared),
+        written_at: version.written_at,
+      },
+      created_at: new Date().toISOString(),
+      status: 'waiting',
+      attempts: 0,
+      error: null,
+      conflict: false,
+      sent_at: null,
+      result: null,
+    };
+    await kv.set(write.id, write, journal);
+    return write;
   }
 
-  const clearAll = () => kv.clear(outbox);
+  const listJournal = () => listOf(journal);
+  const getJournal = (id) => kv.get(id, journal);
+
+  /** Send a refused journal write again, as `revision` (newer than what the server holds). */
+  async function retryJournal(id, revision) {
+    const write = await getJournal(id);
+    if (!write || write.status !== 'failed') return null;
+    Object.assign(write, { status: 'waiting', error: null, conflict: false, revision });
+    await kv.set(id, write, journal);
+    return write;
+  }
+
+  /** Forget one refused journal write: only ever because the patient chose to. */
+  async function discardJournal(id) {
+    const write = await getJournal(id);
+    if (write && write.status === 'failed') await kv.del(id, journal);
+  }
+
+  /** Forget what was never sent (the patient chose to, when signing out offline). */
+  async function discardUnsent() {
+    for (const store of [outbox, journal]) {
+      const unsent = (await listOf(store)).filter((e) => e.status !== 'sent');
+      await kv.delMany(unsent.map((e) => e.id), store);
+    }
+  }
+
+  // The journal goes with the check-ins: nothing private stays behind for the next person.
+  const clearAll = () => Promise.all([kv.clear(outbox), kv.clear(journal)]);
 
   /**
    * Put a check-in the server refused back in line (the patient asked to try again, e.g. after
@@ -164,10 +221,23 @@
     }
   }
 
-  async function pruneSent() {
-    const sent = (await list()).filter((e) => e.status === 'sent');
+  function putJournal(write, token) {
+    return fetch(`/api/me/journal/${encodeURIComponent(write.key)}`, {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-csrftoken': token || '',
+      },
+      body: JSON.stringify({ ...write.entry, revision: write.revision }),
+    });
+  }
+
+  async function pruneSent(store) {
+    const sent = (await listOf(store)).filter((e) => e.status === 'sent');
     const old = sent.slice(0, Math.max(0, sent.length - KEEP_SENT)).map((e) => e.id);
-    if (old.length) await kv.delMany(old, outbox);
+    if (old.length) await kv.delMany(old, store);
   }
 
   const refusedForGood = (status) => status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
@@ -230,41 +300,83 @@
     return response.status === 401 || response.status === 403 ? 'signin' : 'later';
   }
 
+  /**
+   * Send one waiting journal write: the same outcomes as a check-in's, but a 409 means the
+   * server holds another version of this entry (changed on another device): the write is
+   * kept as refused, with `conflict`, so that the patient decides which version stays.
+   */
+  async function sendJournal(id, token, retried) {
+    const write = await getJournal(id);
+    if (!write || write.status !== 'waiting') return 'skip';
+    write.attempts += 1;
+    const keep = () => kv.set(write.id, write, journal);
+    let response;
+    try {
+      response = await putJournal(write, token);
+    } catch {
+      await keep();
+      return 'later';
+    }
+    if (response.ok) {
+      Object.assign(write, { status: 'sent', sent_at: new Date().toISOString(), error: null, result: await response.json() });
+      await keep();
+      return 'sent';
+    }
+    if (response.status === 403 && !retried) {
+      await keep();
+      return sendJournal(id, await csrfToken(true), true);
+    }
+    if (refusedForGood(response.status)) {
+      Object.assign(write, { status: 'failed', error: await detailOf(response), conflict: response.status === 409 });
+      await keep();
+      return 'failed';
+    }
+    write.error = `HTTP ${response.status}`;
+    await keep();
+    return response.status === 401 || response.status === 403 ? 'signin' : 'later';
+  }
+
   function withLock(work) {
     if (scope.navigator && scope.navigator.locks) return scope.navigator.locks.request(LOCK, work);
     return work();
   }
 
   /**
-   * Send every waiting check-in of the signed-in patient, oldest first, and stop at the first
-   * that has to wait. Entries of another patient (a shared phone) wait for that patient's
-   * session. Resolves to {sent, failed, waiting, signin}.
+   * Send every waiting check-in of the signed-in patient, oldest first, then their journal
+   * writes, and stop at the first that has to wait. Entries of another patient (a shared phone)
+   * wait for that patient's session. Resolves to {sent, failed, waiting, signin}.
    */
   function flush() {
     return withLock(async () => {
       const summary = { sent: 0, failed: 0, waiting: 0, signin: false };
       const me = await getState('me');
       if (!me || !me.patient_id) return summary;
-      const mine = (await list()).filter((e) => e.status === 'waiting' && e.patient_id === me.patient_id);
-      if (!mine.length) return summary;
+      const waiting = (entries) => entries.filter((e) => e.status === 'waiting' && e.patient_id === me.patient_id);
+      const queues = [
+        [outbox, waiting(await list()), sendEntry],
+        [journal, waiting(await listJournal()), sendJournal],
+      ];
+      if (!queues.some(([, mine]) => mine.length)) return summary;
       let token = await csrfToken(false);
       let blocked = null;
-      for (const entry of mine) {
-        if (blocked) {
-          summary.waiting += 1;
-          continue;
+      for (const [store, mine, send] of queues) {
+        for (const entry of mine) {
+          if (blocked) {
+            summary.waiting += 1;
+            continue;
+          }
+          const outcome = await send(entry.id, token, false);
+          if (outcome === 'sent') summary.sent += 1;
+          else if (outcome === 'failed') summary.failed += 1;
+          else if (outcome === 'signin' || outcome === 'later') {
+            blocked = outcome;
+            summary.waiting += 1;
+            summary.signin = outcome === 'signin';
+          }
+          token = (await getState('csrf')) || token;
         }
-        const outcome = await sendEntry(entry.id, token, false);
-        if (outcome === 'sent') summary.sent += 1;
-        else if (outcome === 'failed') summary.failed += 1;
-        else if (outcome === 'signin' || outcome === 'later') {
-          blocked = outcome;
-          summary.waiting += 1;
-          summary.signin = outcome === 'signin';
-        }
-        token = (await getState('csrf')) || token;
+        await pruneSent(store);
       }
-      await pruneSent();
       return summary;
     });
   }
@@ -278,6 +390,10 @@
     discard,
     discardUnsent,
     clearAll,
+    addJournal,
+    listJournal,
+    retryJournal,
+    discardJournal,
     csrfToken,
     phoneZone,
     getState,

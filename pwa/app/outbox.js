@@ -11,7 +11,8 @@ let running = null;
 let queued = null;
 
 export async function refreshOutbox() {
-  setState({ outbox: await Outbox.list() });
+  const [outbox, journalOutbox] = await Promise.all([Outbox.list(), Outbox.listJournal()]);
+  setState({ outbox, journalOutbox });
 }
 
 async function askBackgroundSync() {
@@ -87,6 +88,28 @@ export function watchOutbox() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') flushOutbox();
   });
+}
+
+/** Store a version of a journal entry on this phone first, then try to send it. */
+export async function queueJournal(version) {
+  const { me } = getState();
+  const write = await Outbox.addJournal(me.patient_id, version);
+  await refreshOutbox();
+  await flushOutbox();
+  return write;
+}
+
+/** Send a refused journal write again as `revision`, at the patient's request. */
+export async function retryJournal(id, revision) {
+  await Outbox.retryJournal(id, revision);
+  await refreshOutbox();
+  await flushOutbox();
+}
+
+/** Remove a refused journal write from this phone, at the patient's request. */
+export async function discardJournal(id) {
+  await Outbox.discardJournal(id);
+  await refreshOutbox();
 }
 
 /** Send a check-in the server refused once more, at the patient's request. */

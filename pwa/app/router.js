@@ -7,6 +7,7 @@ export const ROUTES = [
   ['checkin', /^\/checkin\/(mood|pain|phq9|gad7|after)$/],
   ['history', /^\/history$/],
   ['reminders', /^\/reminders$/],
+  ['journal', /^\/journal$/],
   ['account', /^\/account$/],
   ['enroll', /^\/enroll\/([A-Za-z0-9_-]+)$/],
   ['signin', /^\/signin$/],

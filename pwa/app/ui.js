@@ -58,6 +58,7 @@ export function Header() {
 const TABS = [
   ['today', '#/today', 'nav.today'],
   ['history', '#/history', 'nav.history'],
+  ['journal', '#/journal', 'nav.journal'],
   ['reminders', '#/reminders', 'nav.reminders'],
 ];
 

@@ -26,6 +26,7 @@ function editable(settings) {
     quiet_start: settings.quiet_start,
     quiet_end: settings.quiet_end,
     infusion_nudges: settings.infusion_nudges,
+    journal_prompts: settings.journal_prompts,
   };
 }
 
@@ -162,6 +163,11 @@ function Schedule() {
         <input type="checkbox" checked=${draft.infusion_nudges}
           onChange=${(e) => change({ infusion_nudges: e.target.checked })} />
         <span>${t('reminders.infusion_nudges')}</span>
+      </label>
+      <label class="check">
+        <input type="checkbox" checked=${draft.journal_prompts}
+          onChange=${(e) => change({ journal_prompts: e.target.checked })} />
+        <span>${t('reminders.journal_prompts')}</span>
       </label>
       <div class="setting">
         <p>${t('reminders.timezone', { zone: draft.timezone })}</p>

@@ -8,6 +8,7 @@ import { DataTable, ErrorNote, Loading, Page, Pager, useApi, useStylesheet } fro
 import { KIND_SHAPES, KmChart, TimelineChart, ensureUplotCss, panelsFor } from './timeline-chart.js';
 import { DAY, baselineCheckin, bp, doseText, fullSpan, latest, seconds, seriesOf } from './timeline-data.js';
 import { StatusChip, episodeColumns, kmSentence, outlookLines } from './timeline-parts.js';
+import { SharedJournal } from './timeline-journal.js';
 
 const RANGES = [
   ['90', 90],
@@ -301,6 +302,7 @@ export default function PatientScreen({ params }) {
         <${Relief} timeline=${data} />
         <${ItemView} timeline=${data} />
         <${CheckinTable} timeline=${data} />
+        <${SharedJournal} entries=${data.journal || []} />
         <p class="attribution">${data.attribution}</p>
       `}
     <//>
