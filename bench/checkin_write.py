@@ -42,7 +42,7 @@ def in_relief(now_days_ago: int = 0) -> schemas.HistoryImport:
     phq9 = schemas.ImportedCheckin
     return schemas.HistoryImport(
         infusions=[
-            schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", 0.5)
+            schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", dose_mg_per_kg=0.5)
             for d in (30, 28, 26, 24, 22, 20)
         ],
         checkins=[

@@ -45,14 +45,14 @@ def a_year_of_treatment() -> schemas.HistoryImport:
     """Induction a year ago, then boosters every 3-5 weeks; moods daily, PHQ-9 weekly."""
     now = utcnow()
     infusions = [
-        schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", 0.5)
+        schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", dose_mg_per_kg=0.5)
         for d in (365, 363, 361, 358, 356, 354)
     ]
     day, gaps = 354, (21, 28, 35)
     while day - gaps[len(infusions) % 3] > 5:
         day -= gaps[len(infusions) % 3]
         infusions.append(
-            schemas.ImportedInfusion(now - timedelta(days=day), "iv", "scheduled_booster", 0.5)
+            schemas.ImportedInfusion(now - timedelta(days=day), "iv", "scheduled_booster", dose_mg_per_kg=0.5)
         )
     checkins = [
         schemas.ImportedCheckin("mood", [4 + (d * 5) % 6], now - timedelta(days=d, hours=3))
