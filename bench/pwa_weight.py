@@ -52,7 +52,9 @@ def a_year_of_treatment() -> schemas.HistoryImport:
     while day - gaps[len(infusions) % 3] > 5:
         day -= gaps[len(infusions) % 3]
         infusions.append(
-            schemas.ImportedInfusion(now - timedelta(days=day), "iv", "scheduled_booster", dose_mg_per_kg=0.5)
+            schemas.ImportedInfusion(
+                now - timedelta(days=day), "iv", "scheduled_booster", dose_mg_per_kg=0.5
+            )
         )
     checkins = [
         schemas.ImportedCheckin("mood", [4 + (d * 5) % 6], now - timedelta(days=d, hours=3))

@@ -46,7 +46,9 @@ async def in_relief(db: AsyncSession, world: World, app_clock: SetClock) -> None
         world.patient_a1,
         schemas.HistoryImport(
             infusions=[
-                schemas.ImportedInfusion(now - timedelta(days=d), "iv", "induction", dose_mg_per_kg=0.5)
+                schemas.ImportedInfusion(
+                    now - timedelta(days=d), "iv", "induction", dose_mg_per_kg=0.5
+                )
                 for d in (30, 28, 26, 24, 22, 20)
             ],
             checkins=[
