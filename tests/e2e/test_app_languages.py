@@ -1,5 +1,5 @@
 """The patient's language: the questionnaires are in it as the instrument registry words them
-(the published Spanish PHQ-9), or in English whole; and the patient changes it in the app. (The
+(the published Spanish PHQ-9 and GAD-7), or in English whole; and the patient changes it in the app. (The
 crisis screen's language is in test_app_crisis.py.)"""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .e2e_support import (
 )
 
 
-def test_a_spanish_patient_reads_the_published_spanish_phq9_and_switches_the_app_to_english(
+def test_a_spanish_patient_reads_the_published_spanish_phq9_and_gad7_and_switches_the_app_to_english(
     context: Any, server: str, new_patient: Callable[..., Patient], tmp_path: Path
 ) -> None:
     page = context.new_page()
@@ -57,13 +57,28 @@ def test_a_spanish_patient_reads_the_published_spanish_phq9_and_switches_the_app
     expect(page.get_by_text("o lo contrario – muy inquieto(a) o agitado(a)")).to_be_visible()  # noqa: RUF001
     page.screenshot(path=str(tmp_path / "phq9-es-item8-390px.png"), full_page=True)
 
-    # The GAD-7 has no Spanish that two published copies agree on: English whole, and said so.
+    # The GAD-7 too: the published Spanish (US) form, asked and answered as the PHQ-9 is.
     page.goto(f"{server}/#/checkin/gad7")
-    expect(page.get_by_text("Este cuestionario está en inglés")).to_be_visible()
-    expect(page.get_by_role("button", name="Not at all", exact=True)).to_be_visible()
-    expect(page.locator("fieldset.question")).to_have_attribute("lang", "en")
-    expect(page.get_by_text("Feeling nervous, anxious or on edge")).to_be_visible()
+    expect(page.get_by_role("heading", name="GAD-7 (ansiedad)", level=1)).to_be_visible()
+    expect(stem).to_have_text(
+        "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
+        "siguientes problemas?"
+    )
+    expect(page.locator("fieldset.question")).to_have_attribute("lang", "es")
+    expect(
+        page.get_by_text("Se ha sentido nervioso(a), ansioso(a) o con los nervios de punta")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Ningún día", exact=True)).to_be_visible()
+    expect(page.get_by_text("Not at all")).to_have_count(0)
+    expect(page.get_by_text("Este cuestionario está en inglés")).to_have_count(0)
     expect(page.get_by_role("button", name="Atrás")).to_be_visible()
+    check_accessibility(page, "Spanish GAD-7")
+    page.screenshot(path=str(tmp_path / "gad7-es-390px.png"), full_page=True)
+    for _ in range(6):
+        page.get_by_role("button", name="Varios días", exact=True).click()
+    expect(page.get_by_text("Pregunta 7 de 7")).to_be_visible()
+    expect(page.get_by_text("Ha tenido miedo de que algo terrible fuera a pasar")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "gad7-es-item7-390px.png"), full_page=True)
 
     page.goto(f"{server}/#/account")
     expect(page.get_by_role("heading", name="Idioma")).to_be_visible()

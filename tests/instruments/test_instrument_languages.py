@@ -75,20 +75,32 @@ async def test_the_app_can_ask_for_a_language_and_is_answered_in_it_whoever_is_s
     assert "lang" in refused.text
 
 
-async def test_an_instrument_with_no_agreeing_spanish_copies_reaches_a_spanish_patient_in_english_whole(
+async def test_a_spanish_patient_is_served_the_published_spanish_gad7_with_spanish_band_names(
     db: AsyncSession, world: World, make_client: ClientFactory
 ) -> None:
-    await speaks(db, world.patient_a1, "es-MX")
+    await speaks(db, world.patient_a1, "es-US")
     spanish = await make_client("p1@a.test")
     gad7 = by_id((await spanish.get("/api/instruments")).json())["gad7"]
-    english = REGISTRY["gad7"]
-    assert (gad7["lang"], gad7["requested_lang"]) == ("en", "es")
-    assert gad7["stem"] == english.stem
-    assert [i["text"] for i in gad7["items"]] == [i.text for i in english.items]
+    assert (gad7["lang"], gad7["requested_lang"]) == ("es", "es")
+    assert (gad7["wording_origin"], gad7["review"]) == ("published", "awaiting_clinician")
+    assert gad7["name"] == "GAD-7 (ansiedad)"
+    assert gad7["stem"] == SPANISH_STEM
+    assert gad7["items"][1]["text"] == "No ha sido capaz de parar o controlar su preocupación"
     assert {o["label"] for i in gad7["items"] for o in i["options"]} == {
-        o.label for o in english.items[0].options
+        "Ningún día",
+        "Varios días",
+        "Más de la mitad de los días",
+        "Casi todos los días",
     }
-    assert gad7["bands"][0]["label"] == "Minimal"  # the band names too: English, whole
+    english = REGISTRY["gad7"]
+    assert [(i["id"], i["loinc"]) for i in gad7["items"]] == [
+        (i.id, i.loinc) for i in english.items
+    ]
+    assert (gad7["attribution"], gad7["attribution_lang"]) == (SPITZER_ATTRIBUTION, "en")
+    assert [b["label"] for b in gad7["bands"]][:2] == ["Mínimo", "Leve"]
+
+    asked = by_id((await spanish.get("/api/instruments", params={"lang": "es-US"})).json())
+    assert asked["gad7"] == gad7
 
 
 async def test_a_language_without_any_wording_gets_every_instrument_in_english_whole(
@@ -105,15 +117,18 @@ async def test_the_clinic_sees_which_wordings_await_a_clinicians_confirmation_an
     wordings = (await client.get("/api/instruments/wordings")).json()
     waiting = [w for w in wordings if w["review"] == "awaiting_clinician"]
     assert [(w["instrument"], w["lang"], w["status"]) for w in waiting] == [
-        ("phq9", "es", "published")
+        ("phq9", "es", "published"),
+        ("gad7", "es", "published"),
     ]
-    sources = waiting[0]["sources"]
-    assert len(sources) >= 2
-    assert any("studenta.com" in s["where"] for s in sources)
-    assert all(s["covers"] for s in sources)
-    [gad7] = [w for w in wordings if w["instrument"] == "gad7"]
-    assert (gad7["lang"], gad7["status"]) == ("es", "english")
-    assert "Shown in English" in gad7["note"]
+    phq9, gad7 = (w["sources"] for w in waiting)
+    assert any("studenta.com" in s["where"] for s in phq9)
+    assert any("Tamathe/Patient-Facing-App" in s["where"] for s in gad7)
+    assert any("camilojerez35-ux/mindbridge" in s["where"] for s in gad7)
+    for sources in (phq9, gad7):
+        assert len(sources) >= 2
+        assert all(s["covers"] for s in sources)
+    # No instrument is shown to Spanish speakers in English any more.
+    assert [w for w in wordings if w["status"] == "english"] == []
 
 
 async def test_a_patient_who_chooses_spanish_in_the_app_is_reminded_in_spanish_and_back(

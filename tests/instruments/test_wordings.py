@@ -10,7 +10,7 @@ import pytest
 from afterglow.instruments.localized import check_wording, instrument_in, language_of
 from afterglow.instruments.registry import REGISTRY, SPITZER_ATTRIBUTION
 from afterglow.instruments.scoring import score_answers
-from afterglow.instruments.wordings import PHQ9_ES, UNAVAILABLE, WORDINGS, ItemWording
+from afterglow.instruments.wordings import GAD7_ES, PHQ9_ES, WORDINGS, ItemWording
 
 
 def texts(instrument_id: str, locale: str) -> list[str]:
@@ -50,8 +50,14 @@ def test_a_spanish_patient_reads_the_phq9_as_the_published_spanish_us_form_words
     ]
 
 
-def test_the_spanish_phq9_keeps_every_item_id_answer_value_and_loinc_code_of_the_english_one():
-    english, spanish = REGISTRY["phq9"], instrument_in("phq9", "es").instrument
+@pytest.mark.parametrize(
+    ("instrument_id", "answers", "score"),
+    [("phq9", [1, 2, 1, 0, 3, 2, 1, 0, 1, 3], 11), ("gad7", [1, 2, 1, 0, 3, 2, 1], 10)],
+)
+def test_a_spanish_questionnaire_keeps_every_item_id_answer_value_and_loinc_code_of_the_english_one(
+    instrument_id, answers, score
+):
+    english, spanish = REGISTRY[instrument_id], instrument_in(instrument_id, "es").instrument
     assert [(i.id, i.loinc, i.scored, i.required) for i in spanish.items] == [
         (i.id, i.loinc, i.scored, i.required) for i in english.items
     ]
@@ -65,17 +71,25 @@ def test_the_spanish_phq9_keeps_every_item_id_answer_value_and_loinc_code_of_the
         english.safety_item,
     )
     # Answers mean the same whatever the language they were read in.
-    assert score_answers("phq9", [1, 2, 1, 0, 3, 2, 1, 0, 1, 3]).score == 11
+    assert score_answers(instrument_id, answers).score == score
 
 
-def test_the_spanish_phq9_keeps_the_english_attribution_because_one_copy_alone_carries_the_spanish():
-    phq9 = instrument_in("phq9", "es")
-    assert [s for s in PHQ9_ES.sources if "attribution" in s.covers] == list(PHQ9_ES.sources[:1])
-    assert phq9.instrument.attribution == SPITZER_ATTRIBUTION
-    assert phq9.attribution_lang == "en"
+@pytest.mark.parametrize("wording", [PHQ9_ES, GAD7_ES], ids=["phq9", "gad7"])
+def test_a_spanish_questionnaire_keeps_the_english_attribution_because_one_copy_alone_carries_the_spanish(
+    wording,
+):
+    spanish = instrument_in(wording.instrument_id, "es")
+    assert len([s for s in wording.sources if "attribution" in s.covers]) < 2
+    assert wording.attribution is None
+    assert spanish.instrument.attribution == SPITZER_ATTRIBUTION
+    assert spanish.attribution_lang == "en"
 
 
-@pytest.mark.parametrize("wording", [w for w in WORDINGS.values() if w.origin == "published"])
+@pytest.mark.parametrize(
+    "wording",
+    [w for w in WORDINGS.values() if w.origin == "published"],
+    ids=lambda w: f"{w.instrument_id}-{w.lang}",
+)
 def test_every_word_of_a_published_translation_is_carried_by_two_independent_copies(wording):
     english = REGISTRY[wording.instrument_id]
     elements = ["stem"] + [
@@ -89,12 +103,39 @@ def test_every_word_of_a_published_translation_is_carried_by_two_independent_cop
     assert len({s.where for s in wording.sources}) == len(wording.sources)
 
 
-def test_the_spanish_gad7_has_no_two_agreeing_copies_so_a_spanish_patient_reads_it_in_english_whole():
+def test_a_spanish_patient_reads_the_gad7_as_the_published_spanish_us_form_words_it():
     gad7 = instrument_in("gad7", "es-US")
-    assert (gad7.lang, gad7.requested, gad7.is_fallback) == ("en", "es", True)
-    assert gad7.instrument == REGISTRY["gad7"]
-    assert gad7.fallback_note == UNAVAILABLE[("gad7", "es")]
-    assert "Shown in English" in gad7.fallback_note
+    assert (gad7.lang, gad7.requested, gad7.is_fallback) == ("es", "es", False)
+    assert (gad7.origin, gad7.review, gad7.fallback_note) == (
+        "published",
+        "awaiting_clinician",
+        None,
+    )
+    instrument = gad7.instrument
+    assert instrument.stem == (
+        "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
+        "siguientes problemas?"
+    )
+    assert [item.text for item in instrument.items] == [
+        "Se ha sentido nervioso(a), ansioso(a) o con los nervios de punta",
+        "No ha sido capaz de parar o controlar su preocupación",
+        "Se ha preocupado demasiado por motivos diferentes",
+        "Ha tenido dificultad para relajarse",
+        "Se ha sentido tan inquieto(a) que no ha podido quedarse quieto(a)",
+        "Se ha molestado o irritado fácilmente",
+        "Ha tenido miedo de que algo terrible fuera a pasar",
+    ]
+    assert {tuple(o.label for o in item.options) for item in instrument.items} == {
+        ("Ningún día", "Varios días", "Más de la mitad de los días", "Casi todos los días")
+    }
+    english_words = set(texts("gad7", "en")) - {""}
+    assert english_words.isdisjoint(texts("gad7", "es"))
+
+
+def test_the_spanish_gad7_asks_and_answers_as_the_spanish_phq9_does_as_the_us_forms_do():
+    gad7, phq9 = instrument_in("gad7", "es").instrument, instrument_in("phq9", "es").instrument
+    assert gad7.stem == phq9.stem
+    assert [o.label for o in gad7.items[0].options] == [o.label for o in phq9.items[0].options]
 
 
 def test_a_language_afterglow_has_no_wording_in_gets_every_instrument_in_english_whole():

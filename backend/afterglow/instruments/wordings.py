@@ -65,6 +65,11 @@ def _scale(text: str, low: str, high: str) -> ItemWording:
 
 
 ES_FREQUENCY = ("Ningún día", "Varios días", "Más de la mitad de los días", "Casi todos los días")
+# The Spanish (US) PHQ-9 and GAD-7 share their stem, as the English forms do.
+ES_TWO_WEEK_STEM = (
+    "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
+    "siguientes problemas?"
+)
 _PHQ9_ITEMS = tuple(f"phq9_{n}" for n in range(1, 10))
 
 _STUDENTA = Source(
@@ -115,10 +120,7 @@ PHQ9_ES = Wording(
     instrument_id="phq9",
     lang="es",
     name="PHQ-9 (depresión)",
-    stem=(
-        "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
-        "siguientes problemas?"
-    ),
+    stem=ES_TWO_WEEK_STEM,
     items={
         "phq9_1": _frequency("Poco interés o placer en hacer cosas"),
         "phq9_2": _frequency("Se ha sentido decaído(a), deprimido(a) o sin esperanzas"),
@@ -161,6 +163,62 @@ PHQ9_ES = Wording(
         "English line is shown with it. The heading 'PHQ-9 (depresión)' is Afterglow's. Every "
         "Spanish-speaking patient reads this form, in Spain too: the screeners' Spanish for Spain "
         "is another translation, not in the registry."
+    ),
+)
+
+_GAD7_ITEMS = tuple(f"gad7_{n}" for n in range(1, 8))
+_GAD7_WHOLE = frozenset(
+    {"stem"} | {f"item:{i}" for i in _GAD7_ITEMS} | {f"options:{i}" for i in _GAD7_ITEMS}
+)
+
+_MINDBRIDGE = Source(
+    "github.com/camilojerez35-ux/mindbridge apps/web/src/lib/blog/tamizajes.ts "
+    "(commit 0b3be504fb60dc3af64c0f521f784bfdff0cc7bc)",
+    "A Colombian site's GAD-7 self-check, said there to be Pfizer's Spanish text: the stem, items "
+    "1-7 and the four answers (its PHQ-9 is, word for word, the Spanish PHQ-9 above).",
+    _GAD7_WHOLE,
+)
+_PATIENT_FACING_APP = Source(
+    "github.com/Tamathe/Patient-Facing-App src/domain/instruments/gad7.ts "
+    "(commit b429ee8a95330f94e0e139acc85cdaeaca1f6944)",
+    "A bilingual US patient app's GAD-7, which its own test pins as the U.S. Spanish items: the "
+    "stem, items 1-7 and the four answers (its Spanish attribution line, found in no other copy, "
+    "is not counted).",
+    _GAD7_WHOLE,
+)
+_RECREAMED = Source(
+    "github.com/GildardoMatias/ReCreaMed src/escalas/gad7/gad7.catalog.jsx and gad7.encuesta.jsx "
+    "(commit 1ddf48e8a415a302be62aab86839d3ea457bd501)",
+    "A Mexican clinic's app: items 2-7 (item 1 leaves out 'ansioso(a)', and its first answer reads "
+    "'Ningín día', so neither item 1 nor the answers are counted).",
+    frozenset(f"item:{i}" for i in _GAD7_ITEMS if i != "gad7_1"),
+)
+
+GAD7_ES = Wording(
+    instrument_id="gad7",
+    lang="es",
+    name="GAD-7 (ansiedad)",
+    stem=ES_TWO_WEEK_STEM,
+    items={
+        "gad7_1": _frequency("Se ha sentido nervioso(a), ansioso(a) o con los nervios de punta"),
+        "gad7_2": _frequency("No ha sido capaz de parar o controlar su preocupación"),
+        "gad7_3": _frequency("Se ha preocupado demasiado por motivos diferentes"),
+        "gad7_4": _frequency("Ha tenido dificultad para relajarse"),
+        "gad7_5": _frequency("Se ha sentido tan inquieto(a) que no ha podido quedarse quieto(a)"),
+        "gad7_6": _frequency("Se ha molestado o irritado fácilmente"),
+        "gad7_7": _frequency("Ha tenido miedo de que algo terrible fuera a pasar"),
+    },
+    origin="published",
+    review="awaiting_clinician",
+    sources=(_MINDBRIDGE, _PATIENT_FACING_APP, _RECREAMED),
+    note=(
+        "Spanish (US) GAD-7 of the PHQ screeners (Pfizer). The publisher's file could not be read "
+        "here, so every element is the text on which at least two of these independent published "
+        "copies agree word for word. Its stem and answers are those of the Spanish PHQ-9; copies "
+        "whose stem asks '¿con qué frecuencia le han molestado...' or whose first answer is 'Para "
+        "nada' or 'Nunca' word them otherwise and are not counted. Only one copy carries a "
+        "Spanish attribution line, so the English line is shown with it. The heading 'GAD-7 "
+        "(ansiedad)' is Afterglow's. Every Spanish-speaking patient reads this form, in Spain too."
     ),
 )
 
@@ -210,15 +268,8 @@ AFTER_ES = Wording(
 )
 
 WORDINGS: dict[tuple[str, str], Wording] = {
-    (w.instrument_id, w.lang): w for w in (PHQ9_ES, MOOD_ES, PAIN_ES, AFTER_ES)
+    (w.instrument_id, w.lang): w for w in (PHQ9_ES, GAD7_ES, MOOD_ES, PAIN_ES, AFTER_ES)
 }
 
-UNAVAILABLE: dict[tuple[str, str], str] = {
-    ("gad7", "es"): (
-        "Shown in English: no two independent published copies of the PHQ screeners' Spanish "
-        "(US) GAD-7 that agree word for word could be found (one, GildardoMatias/ReCreaMed "
-        "src/escalas/gad7/, carries items 2-7 of it but rewords item 1). Add its wording here "
-        "once the publisher's form or a second copy is at hand."
-    ),
-}
+UNAVAILABLE: dict[tuple[str, str], str] = {}
 """Instruments we looked for in a language and could not word from published copies."""
