@@ -1,6 +1,6 @@
 """Migration 0014: clinic settings stored with crisis lists by patient language move to lists by
 country, each line worded per language; what was Afterglow's own list gives way to its lists by
-country. Rows are written at 0013 as the old release stored them."""
+country. Rows are written at 0012 as the old release stored them."""
 
 from __future__ import annotations
 
@@ -68,8 +68,8 @@ CLINICS: dict[str, tuple[dict[str, Any], list[str]]] = {
 
 
 @pytest.fixture
-def at_0013(backend: str, tmp_path: Path) -> Iterator[Settings]:
-    with database_at(backend, tmp_path, "0013") as settings:
+def at_0012(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    with database_at(backend, tmp_path, "0012") as settings:
         yield settings
 
 
@@ -103,12 +103,12 @@ async def _stored(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 async def test_crisis_lists_by_language_move_to_the_clinics_home_country_and_back(
-    at_0013: Settings,
+    at_0012: Settings,
 ) -> None:
-    await _store(at_0013)
+    await _store(at_0012)
 
-    await asyncio.to_thread(command.upgrade, alembic_config(at_0013), "0014")
-    after = await _stored(at_0013)
+    await asyncio.to_thread(command.upgrade, alembic_config(at_0012), "0014")
+    after = await _stored(at_0012)
 
     for name, stored in after.items():
         msgspec.convert(stored, ClinicSettings)  # raises if it does not fit the new shape
@@ -146,8 +146,8 @@ async def test_crisis_lists_by_language_move_to_the_clinics_home_country_and_bac
     )
     assert [r.contact for r in screen.resources] == [OWN_LINE["contact"], "999", "555 0100"]
 
-    await asyncio.to_thread(command.downgrade, alembic_config(at_0013), "0013")
-    before = await _stored(at_0013)
+    await asyncio.to_thread(command.downgrade, alembic_config(at_0012), "0012")
+    before = await _stored(at_0012)
 
     assert before["own list in English and Spanish"]["crisis_resources"] == {
         "default": [OWN_LINE, EMERGENCY_999, {"label": "555 0100", "contact": "555 0100", "kind": "phone"}],

@@ -21,7 +21,7 @@ language; lists of other countries, and the dropped sentence, have no place in t
 The shapes are written out here as they are at this revision, not imported.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 Create Date: 2026-11-29 17:00:00.000000
 """
 
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
