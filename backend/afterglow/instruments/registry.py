@@ -220,7 +220,7 @@ PAIN = Instrument(
 
 AFTER = Instrument(
     id="after",
-    name="Side effects after an infusion",
+    name="Side effects after a treatment",
     stem="Since your last treatment, how much have you had each of these?",
     items=(
         _severity("after_dissociation", "Feeling detached, unreal or outside your body"),
