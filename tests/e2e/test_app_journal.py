@@ -17,6 +17,7 @@ from .e2e_support import (
     enroll_in_browser,
     open_app_enrolled,
     sign_in,
+    wait_for_service_worker,
 )
 
 STOOD_OUT = "The music, and feeling far from my worries."
@@ -133,11 +134,12 @@ def test_an_entry_written_offline_is_sent_once_private_then_shared_and_unshared(
     print(f"screenshots: {tmp_path}")
 
 
-def test_the_spanish_journal_says_the_clinic_does_not_read_it_and_opens_the_crisis_screen(
+def test_the_spanish_journal_says_the_clinic_does_not_read_it_opens_help_and_is_never_lost_unseen(
     context: Any, server: str, new_patient: Callable[..., Patient], tmp_path: Path
 ) -> None:
     page = context.new_page()
     enroll_in_browser(page, server, new_patient(locale="es-MX"), heading="Hoy")
+    wait_for_service_worker(page)
     page.get_by_role("link", name="Diario").click()
     expect(page.get_by_role("heading", name="Diario", level=1)).to_be_visible()
     expect(page.get_by_text("Su clínica no lee sus entradas")).to_be_visible()
@@ -156,4 +158,14 @@ def test_the_spanish_journal_says_the_clinic_does_not_read_it_and_opens_the_cris
     page.screenshot(path=str(tmp_path / "journal-crisis-es-390px.png"), full_page=True)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Diario", level=1)).to_be_visible()
+
+    # Written offline, then signing out: the patient is told it would be deleted, first.
+    context.set_offline(True)
+    page.get_by_label("Algo que quiera llevarse para los próximos días").fill("Caminar más.")
+    page.get_by_role("button", name="Guardar en privado").click()
+    expect(page.get_by_text("Pendiente de envío")).to_be_visible()
+    page.get_by_role("link", name="Cuenta").click()
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page.get_by_text("1 entrada del diario está solo en este teléfono")).to_be_visible()
+    expect(page.get_by_role("heading", name="Su cuenta", level=1)).to_be_visible()
     print(f"screenshots: {tmp_path}")

@@ -202,12 +202,16 @@ export function ToWorkspace({ confirmed }) {
  * signing out never deletes them unseen.
  */
 export function Account() {
-  const { me, outbox } = useAppState();
+  const { me, outbox, journalOutbox } = useAppState();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState(null);
   const unsent = outbox.filter((e) => e.status === 'waiting').length;
+  // Journal entries not sent (or refused) are nowhere else: signing out deletes them.
+  const unsentJournal = (journalOutbox || []).filter(
+    (w) => w.status !== 'sent' && w.patient_id === me.patient_id,
+  ).length;
   const leave = async () => {
-    if (unsent && !confirming) {
+    if ((unsent || unsentJournal) && !confirming) {
       setConfirming(true);
       return;
     }
@@ -224,10 +228,12 @@ export function Account() {
         <h2 id="signed-in-title">${t('account.signed_in_title')}</h2>
         <p class="account-email">${t('account.signed_in_as', { email: me.email })}</p>
         ${me.clinic?.name && html`<p class="muted">${t('account.clinic', { clinic: me.clinic.name })}</p>`}
-        ${confirming && html`<p class="error" role="alert">${t('account.unsent_warning', { count: unsent })}</p>`}
+        ${confirming && unsent > 0 && html`<p class="error" role="alert">${t('account.unsent_warning', { count: unsent })}</p>`}
+        ${confirming && unsentJournal > 0 &&
+        html`<p class="error" role="alert">${t('journal.unsent_warning', { count: unsentJournal })}</p>`}
         <${ErrorNote} error=${error} />
         <button type="button" class="button" onClick=${leave}>
-          ${confirming ? t('account.sign_out_discard', { count: unsent }) : t('account.sign_out')}
+          ${confirming && unsent ? t('account.sign_out_discard', { count: unsent }) : t('account.sign_out')}
         </button>
       </section>
       <${LanguageChoice} />
