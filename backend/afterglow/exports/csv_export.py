@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from afterglow import __version__
 from afterglow.accounts.models import Patient
@@ -107,59 +107,28 @@ async def _patient_rows(
     }
     patient_id = patient.id or 0
 
-    async def pages(
-        statement: Callable[[tuple[Any, ...] | None], Select[Any]],
-        key: Callable[[Any], tuple[Any, ...]],
-        row: Callable[[Any], Row],
-    ) -> AsyncIterator[bytes]:
+    # Each kind of record by its time, a page at a time.
+    for model, moment, row_of in RECORDS:
+        table: Any = model
+        at = getattr(table, moment)
         after: tuple[Any, ...] | None = None
         while True:
-            found = list((await db.execute(statement(after).limit(PAGE_ROWS))).scalars())
+            found = list(
+                (
+                    await db.execute(
+                        select(model)
+                        .where(col(table.patient_id) == patient_id, _after(at, table.id, after))
+                        .order_by(col(at), col(table.id))
+                        .limit(PAGE_ROWS)
+                    )
+                ).scalars()
+            )
             await db.commit()
             if found:
-                yield csv_text({**who, **row(record)} for record in found).encode()
+                yield csv_text({**who, **row_of(record, zone)} for record in found).encode()
             if len(found) < PAGE_ROWS:
-                return
-            after = key(found[-1])
-
-    async for chunk in pages(
-        lambda after: (
-            select(CheckIn)
-            .where(
-                col(CheckIn.patient_id) == patient_id, _after(CheckIn.taken_at, CheckIn.id, after)
-            )
-            .order_by(col(CheckIn.taken_at), col(CheckIn.id))
-        ),
-        lambda c: (c.taken_at, c.id),
-        lambda c: _checkin_row(c, zone),
-    ):
-        yield chunk
-    async for chunk in pages(
-        lambda after: (
-            select(Infusion)
-            .where(
-                col(Infusion.patient_id) == patient_id,
-                _after(Infusion.given_at, Infusion.id, after),
-            )
-            .order_by(col(Infusion.given_at), col(Infusion.id))
-        ),
-        lambda i: (i.given_at, i.id),
-        lambda i: _infusion_row(i, zone),
-    ):
-        yield chunk
-    async for chunk in pages(
-        lambda after: (
-            select(ClinicalEvent)
-            .where(
-                col(ClinicalEvent.patient_id) == patient_id,
-                _after(ClinicalEvent.occurred_at, ClinicalEvent.id, after),
-            )
-            .order_by(col(ClinicalEvent.occurred_at), col(ClinicalEvent.id))
-        ),
-        lambda e: (e.occurred_at, e.id),
-        lambda e: _event_row(e, zone),
-    ):
-        yield chunk
+                break
+            after = (getattr(found[-1], moment), found[-1].id)
     relief = await relief_now(db, patient_id, now, thresholds)
     await db.commit()
     if relief.episodes:
@@ -240,6 +209,14 @@ def _event_row(event: ClinicalEvent, zone: ZoneInfo) -> Row:
         "notes": text_cell(event.notes),
         **_entered_in_error(event, zone),
     }
+
+
+# The kinds of record a patient's rows are read from, each by its time.
+RECORDS: tuple[tuple[type[SQLModel], str, Callable[[Any, ZoneInfo], Row]], ...] = (
+    (CheckIn, "taken_at", _checkin_row),
+    (Infusion, "given_at", _infusion_row),
+    (ClinicalEvent, "occurred_at", _event_row),
+)
 
 
 def _episode_row(episode: Episode, zone: ZoneInfo) -> Row:

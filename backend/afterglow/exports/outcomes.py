@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from afterglow.errors import DomainError, domain_error, http_error
@@ -73,3 +74,26 @@ FHIR_ERRORS: ExceptionHandlersMap = {
 }
 """Exception handlers of the FHIR export routes: 4xx as OperationOutcomes; anything unexpected
 stays the app's logged 500."""
+
+
+_DOCUMENTED = {
+    400: "A parameter or header to fix, named in the OperationOutcome's `expression`.",
+    401: "No session and no valid API token.",
+    403: "Not a clinician (admins export nothing clinical), or no CSRF token on a write.",
+    404: "No such export, file or Group that you can see (or it was cancelled, or expired).",
+    429: "The clinic's exports under way are at their limit: try after Retry-After.",
+    500: "The export failed: start a new one.",
+}
+
+
+def fhir_errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI answers of a FHIR export route's errors: OperationOutcomes."""
+    return {
+        status: ResponseSpec(
+            dict[str, Any],
+            description=_DOCUMENTED[status],
+            media_type=FHIR_JSON,
+            generate_examples=False,
+        )
+        for status in statuses
+    }

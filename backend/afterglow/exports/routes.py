@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.exceptions import TooManyRequestsException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -38,16 +39,28 @@ from afterglow.exports.outcomes import (
     FHIR_ERRORS,
     FHIR_JSON,
     NO_STORE,
+    fhir_errors,
     operation_outcome,
     outcome_response,
 )
 from afterglow.exports.storage import ERROR, file_chunks
 from afterglow.exports.tokens import API_TOKENS, clinic_tokens, create_token, revoke_token
-from afterglow.fields import Id
+from afterglow.fields import MAX_ID, Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 
 NDJSON = "application/fhir+ndjson"
-JOB = "/fhir/bulk-export/{job_id:int}"
+# FHIR paths take any text, so that whatever a client sends is answered in FHIR's way (an
+# OperationOutcome), not by the router's plain 404.
+JOB = "/fhir/bulk-export/{job_id:str}"
+
+
+def fhir_id(value: str, what: str) -> int:
+    """An id from a FHIR path; anything else names nothing there is (404)."""
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise NotFound(f"No {what} {value[:40]!r}.")
+    return int(value)
+
+
 # Parameters of the Bulk Data kick-off that Afterglow does not offer: refused by name, unless
 # the client says `Prefer: handling=lenient`.
 UNSUPPORTED = ("_elements", "patient", "_typeFilter", "includeAssociatedData")
@@ -95,7 +108,7 @@ class BulkExportController(Controller):
     exception_handlers = FHIR_ERRORS
 
     @get(
-        "/fhir/Group/{clinic_id:int}/$export",
+        "/fhir/Group/{clinic_id:str}/$export",
         guards=[clinicians_only],
         opt=API_TOKENS,
         operation_id="fhirGroupExport",
@@ -116,11 +129,12 @@ class BulkExportController(Controller):
         ),
         status_code=HTTP_202_ACCEPTED,
         media_type=FHIR_JSON,
+        responses=fhir_errors(400, 401, 403, 404, 429),
     )
     async def kick_off(
         self,
         request: Request[Any, Any, Any],
-        clinic_id: FromPath[Id],
+        clinic_id: FromPath[str],
         db: DB,
         viewer: CurrentViewer,
         settings: AppSettings,
@@ -130,7 +144,8 @@ class BulkExportController(Controller):
         output: Annotated[str | None, QueryParameter(name="_outputFormat")] = None,
     ) -> Response[dict[str, Any]]:
         # Another clinic's Group is not found, whatever the request says.
-        exporter(viewer, clinic_id)
+        group = fhir_id(clinic_id, "Group")
+        exporter(viewer, group)
         _kickoff_headers(request, "handling=lenient" in _prefers(request))
         output_format(output)
         query = request.scope.get("query_string", b"").decode("latin-1")
@@ -138,7 +153,7 @@ class BulkExportController(Controller):
         job = await start_export(
             db,
             viewer,
-            clinic_id,
+            group,
             BulkRequest(url, bulk_types(resource_types or []), aware(since, "_since")),
             now,
         )
@@ -164,11 +179,17 @@ class BulkExportController(Controller):
             "OperationOutcome if it failed; 404 once cancelled or expired. An API token sees "
             "only the exports it started." + TOKENS
         ),
+        responses={
+            202: ResponseSpec(
+                None, description="Waiting or running: see X-Progress, poll after Retry-After."
+            ),
+            **fhir_errors(400, 401, 403, 404, 500),
+        },
     )
     async def status(
-        self, job_id: FromPath[Id], db: DB, viewer: CurrentViewer, settings: AppSettings
+        self, job_id: FromPath[str], db: DB, viewer: CurrentViewer, settings: AppSettings
     ) -> Response[Any]:
-        job = await live_job(db, viewer, job_id)
+        job = await live_job(db, viewer, fhir_id(job_id, "export"))
         wait = {"Retry-After": str(int(RETRY_AFTER.total_seconds()))}
         if job.status in ("queued", "running"):
             return Response(
@@ -185,7 +206,7 @@ class BulkExportController(Controller):
                     severity="error",
                 ),
             )
-        files = await job_files(db, job_id)
+        files = await job_files(db, job.id or 0)
         expires = (
             {"Expires": format_datetime(job.expires_at, usegmt=True)} if job.expires_at else {}
         )
@@ -207,18 +228,21 @@ class BulkExportController(Controller):
             "it answers 202, and the status and files answer 404 from then on." + TOKENS
         ),
         status_code=HTTP_202_ACCEPTED,
+        media_type=FHIR_JSON,
+        responses=fhir_errors(400, 401, 403, 404),
     )
     async def cancel(
-        self, job_id: FromPath[Id], db: DB, viewer: CurrentViewer, now: Now
+        self, job_id: FromPath[str], db: DB, viewer: CurrentViewer, now: Now
     ) -> Response[dict[str, Any]]:
-        await cancel_export(db, viewer, job_id, now)
+        cancelled = fhir_id(job_id, "export")
+        await cancel_export(db, viewer, cancelled, now)
         await db.commit()
         return outcome_response(
-            HTTP_202_ACCEPTED, operation_outcome(f"Export {job_id} is cancelled.")
+            HTTP_202_ACCEPTED, operation_outcome(f"Export {cancelled} is cancelled.")
         )
 
     @get(
-        JOB + "/files/{file_id:int}",
+        JOB + "/files/{file_id:str}",
         guards=[clinicians_only],
         opt=API_TOKENS,
         operation_id="fhirBulkExportFile",
@@ -226,32 +250,34 @@ class BulkExportController(Controller):
         summary="One NDJSON file of a finished Bulk Data export",
         description=("`application/fhir+ndjson`, one resource a line, streamed. Audited." + TOKENS),
         media_type=NDJSON,
+        responses=fhir_errors(400, 401, 403, 404),
     )
     async def file(
         self,
         request: Request[Any, Any, Any],
-        job_id: FromPath[Id],
-        file_id: FromPath[Id],
+        job_id: FromPath[str],
+        file_id: FromPath[str],
         db: DB,
         viewer: CurrentViewer,
     ) -> Stream:
-        job = await live_job(db, viewer, job_id)
-        stored = next((f for f in await job_files(db, job_id) if f.id == file_id), None)
+        job = await live_job(db, viewer, fhir_id(job_id, "export"))
+        wanted = fhir_id(file_id, "file")
+        stored = next((f for f in await job_files(db, job.id or 0) if f.id == wanted), None)
         if job.status != "completed" or stored is None:
-            raise NotFound(f"No file {file_id} of a finished export {job_id}.")
+            raise NotFound(f"No file {wanted} of a finished export {job.id}.")
         audit_export(
-            db, viewer, "export.bulk.download", {"job_id": job_id, "file_id": file_id}, None
+            db, viewer, "export.bulk.download", {"job_id": job.id, "file_id": wanted}, None
         )
         # Committed before a byte is sent; the chunks are read in sessions of their own.
         await db.commit()
         name = "errors" if stored.kind == ERROR else stored.resource_type
-        chunks: AsyncIterator[bytes] = file_chunks(request.app.state.engine, file_id, stored.chunks)
+        chunks: AsyncIterator[bytes] = file_chunks(request.app.state.engine, wanted, stored.chunks)
         return Stream(
             chunks,
             media_type=NDJSON,
             headers={
                 **NO_STORE,
-                "Content-Disposition": f'attachment; filename="export-{job_id}-{name}.ndjson"',
+                "Content-Disposition": f'attachment; filename="export-{job.id}-{name}.ndjson"',
             },
         )
 
@@ -278,7 +304,7 @@ class ExportsController(Controller):
             "Check-ins with every item answer, infusions (entered in error too, marked), "
             "clinical events, relief episodes." + CSV_LAYOUT + TOKENS
         ),
-        media_type=CSV,
+        responses={200: ResponseSpec(str, description="The CSV file.", media_type=CSV)},
     )
     async def export_patient_csv(
         self,
@@ -307,7 +333,7 @@ class ExportsController(Controller):
         policy="clinic-clinician",
         summary="Every patient's record as CSV (clinician or API token)",
         description="The patients one after another, by id." + CSV_LAYOUT + TOKENS,
-        media_type=CSV,
+        responses={200: ResponseSpec(str, description="The CSV file.", media_type=CSV)},
     )
     async def export_clinic_csv(
         self, request: Request[Any, Any, Any], db: DB, viewer: CurrentViewer, now: Now

@@ -8,19 +8,7 @@ from typing import Annotated
 import msgspec
 
 from afterglow.checkins.schemas import CheckinNote
-from afterglow.infusions.schemas import (
-    DoseMg,
-    DosePerKg,
-    Drug,
-    EventKind,
-    InfusionKind,
-    LotNumber,
-    Notes,
-    Pressure,
-    Reason,
-    Route,
-    ShortNotes,
-)
+from afterglow.infusions.schemas import EventKind, InfusionCreate, Notes, Reason
 from afterglow.text import CutsLongText
 
 MAX_RECORDS = 20_000
@@ -41,22 +29,9 @@ class ImportedEnteredInError(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason | None = None
 
 
-class ImportedInfusion(msgspec.Struct, forbid_unknown_fields=True):
-    given_at: datetime
-    route: Route
-    kind: InfusionKind
-    drug: Drug | None = None
-    dose_mg_per_kg: DosePerKg | None = None
-    dose_mg: DoseMg | None = None
-    bp_systolic_before: Pressure | None = None
-    bp_diastolic_before: Pressure | None = None
-    bp_systolic_40min: Pressure | None = None
-    bp_diastolic_40min: Pressure | None = None
-    bp_systolic_discharge: Pressure | None = None
-    bp_diastolic_discharge: Pressure | None = None
-    lot_number: LotNumber | None = None
-    dissociation_notes: ShortNotes | None = None
-    notes: Notes | None = None
+class ImportedInfusion(InfusionCreate, forbid_unknown_fields=True):
+    """An infusion as the workspace records one, and whether it was entered in error."""
+
     entered_in_error: ImportedEnteredInError | None = None
 
 
