@@ -36,6 +36,7 @@ from afterglow.audit.routes import AuditController
 from afterglow.checkins.routes import CheckinController
 from afterglow.clinic.routes import WorkspaceController
 from afterglow.clock import SYSTEM_CLOCK, Clock
+from afterglow.crisis.routes import CrisisTextController
 from afterglow.db import create_engine
 from afterglow.errors import (
     EXCEPTION_HANDLERS,
@@ -74,6 +75,10 @@ OPENAPI_TAGS = [
         description="Hospitalisation, suicide attempt, medication change, ECT/TMS.",
     ),
     Tag(name="Safety alerts", description="PHQ-9 item 9 alerts and their acknowledgement."),
+    Tag(
+        name="Crisis help",
+        description="A clinic's clinicians confirming a language's crisis text for its patients.",
+    ),
     Tag(name="Relief", description="Relief episodes, Kaplan-Meier and the booster outlook."),
     Tag(name="Instruments", description="The questionnaires, as data."),
     Tag(name="Reminders", description="Reminder schedules in the patient's local time, and sends."),
@@ -145,6 +150,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PatientController,
             StaffController,
             ClinicSettingsController,
+            CrisisTextController,
             CheckinController,
             HistoryController,
             InfusionController,

@@ -214,6 +214,9 @@ BODIES: dict[str, Body] = {
         "occurred_at": (NOW - timedelta(days=1)).isoformat(),
     },
     "acknowledgeAlert": lambda r, a, s: {"note": "Called the patient; safe and supported."},
+    # A text no one was shown: a clinician let in is answered 409 (read it again).
+    "confirmClinicCrisisText": lambda r, a, s: {"lang": "es", "text_sha256": "0" * 64},
+    "withdrawClinicCrisisText": lambda r, a, s: {"lang": "es"},
     "createApiToken": lambda r, a, s: {"name": f"Integration of {a.name}"},
     "createPushSubscription": lambda r, a, s: s.device(f"matrix-{_slug(a)}").subscription(),
     "updateMyReminders": lambda r, a, s: {

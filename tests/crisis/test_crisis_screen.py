@@ -9,6 +9,7 @@ import pytest
 from afterglow.accounts.clinic_settings import ClinicSettings, CrisisResource
 from afterglow.catalogue import Catalogue, catalogue
 from afterglow.crisis import reviews
+from afterglow.crisis.lists import BUILT_IN
 from afterglow.crisis.reviews import (
     CRISIS_TEXTS,
     CrisisText,
@@ -16,7 +17,7 @@ from afterglow.crisis.reviews import (
     crisis_text_fingerprint,
     crisis_text_reviewed,
 )
-from afterglow.crisis.screen import BUILT_IN, CrisisScreen, crisis_screen
+from afterglow.crisis.screen import CrisisScreen, crisis_screen
 
 ENGLISH = catalogue().strings["en"]
 SPANISH = catalogue().strings["es"]

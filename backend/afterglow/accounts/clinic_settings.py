@@ -27,6 +27,10 @@ CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 PHONE_PATTERN = re.compile(r"\+?[0-9(][0-9 ().-]*[0-9]")
 # Kinds of resource whose contact the crisis screen dials or texts (a `tel:` or `sms:` link).
 DIALLED = frozenset({"phone", "text", "emergency"})
+# Where the settings row keeps the clinic's clinicians' confirmations of languages' crisis texts
+# (afterglow.crisis.confirmations). Not a setting: only a clinician confirming writes it, so the
+# settings PUT (an admin's) neither takes it nor drops it (`kept_on_replace`).
+CRISIS_CONFIRMATIONS = "crisis_confirmations"
 
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,12 @@ def _known_only(stored: dict[str, Any]) -> dict[str, Any]:
     if isinstance(known.get("relief"), dict):
         known["relief"] = {k: v for k, v in known["relief"].items() if k in RELIEF_THRESHOLDS}
     return known
+
+
+def kept_on_replace(stored: dict[str, Any]) -> dict[str, Any]:
+    """What a settings row keeps when an admin replaces the settings: the clinicians'
+    confirmations of crisis texts, which an admin may neither forge nor lose."""
+    return {key: stored[key] for key in (CRISIS_CONFIRMATIONS,) if key in stored}
 
 
 def _converts(key: str, value: Any) -> bool:

@@ -170,17 +170,22 @@ class AuthController(Controller):
         summary="Choose your language (patients)",
         description="Stored with the patient, so that the app on every device, reminder pushes "
         "and the crisis screen follow it. `locale` is one of the app's languages, with or "
-        "without a region (es, es-US). Answers who is signed in, with the new locale.",
+        "without a region (es, es-US). Answers who is signed in, with the new locale and the "
+        "crisis screen in it (send `X-Time-Zone` as for `GET /api/me`).",
     )
     async def change_language(
-        self, data: JSONBody[schemas.LanguageChange], db: DB, viewer: CurrentViewer
+        self,
+        data: JSONBody[schemas.LanguageChange],
+        db: DB,
+        viewer: CurrentViewer,
+        phone_zone: Annotated[str | None, HeaderParameter(name=PHONE_ZONE_HEADER)] = None,
     ) -> schemas.MeOut:
         if not viewer.is_patient:
             raise PermissionDeniedException(
                 detail="Only patients choose their language here; staff change it on the "
                 "patient's record."
             )
-        me = await change_own_language(db, viewer, data.locale)
+        me = await change_own_language(db, viewer, data.locale, phone_zone)
         await db.commit()
         return me
 

@@ -28,6 +28,7 @@ from afterglow.accounts.clinic_settings import (
     ClinicSettings,
     checked_clinic_settings,
     clinic_settings,
+    kept_on_replace,
 )
 from afterglow.accounts.countries import checked_country, country_of_zone
 from afterglow.accounts.models import Clinic, Invite, Patient, User
@@ -191,10 +192,12 @@ async def me(
     )
 
 
-async def change_own_language(db: AsyncSession, viewer: Viewer, locale: str) -> schemas.MeOut:
+async def change_own_language(
+    db: AsyncSession, viewer: Viewer, locale: str, phone_zone: str | None = None
+) -> schemas.MeOut:
     """A patient's own choice of language, kept on the server so that the app on every device,
     reminder pushes and the crisis screen all follow it (the caller commits). Only a language
-    the app speaks is taken."""
+    the app speaks is taken. `phone_zone`: as for `GET /api/me`, the phone's time zone."""
     assert viewer.patient_id is not None
     languages = catalogue().languages
     if locale.split("-")[0] not in languages:
@@ -205,7 +208,7 @@ async def change_own_language(db: AsyncSession, viewer: Viewer, locale: str) -> 
     assert patient is not None
     patient.locale = locale
     await db.flush()
-    return await viewer_me(db, viewer)
+    return await viewer_me(db, viewer, phone_zone)
 
 
 async def viewer_me(
@@ -915,9 +918,10 @@ async def replace_clinic_settings(
     checked_clinic_settings(data, catalogue().languages)
     if data.on_call_user_id is not None:
         await checked_on_call(db, viewer.clinic_id, data.on_call_user_id)
-    clinic = await db.get(Clinic, viewer.clinic_id)
+    # Locked: a clinician confirming a crisis text rewrites the same row (crisis/service.py).
+    clinic = await db.get(Clinic, viewer.clinic_id, with_for_update=True, populate_existing=True)
     assert clinic is not None
-    stored = msgspec.to_builtins(data)
+    stored = {**msgspec.to_builtins(data), **kept_on_replace(clinic.settings)}
     changes = {key: True for key, value in stored.items() if clinic.settings.get(key) != value}
     clinic.settings = stored
     record_audit(db, viewer, "clinic.settings.update", detail={"changes": changes})

@@ -3,7 +3,12 @@ profile (`GET /api/me`), which the app keeps so that the screen needs no server.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated, Literal
+
 import msgspec
+
+from afterglow.accounts.clinic_settings import LanguageCode
 
 
 class CrisisResourceOut(msgspec.Struct):
@@ -63,3 +68,55 @@ class CrisisHelpOut(msgspec.Struct):
     # Countries with no list of their own whose patients are shown 112 (EU, EEA, Switzerland).
     emergency_112: list[str]
     languages: list[CrisisLanguageOut]
+
+
+class CrisisTextLineOut(msgspec.Struct):
+    """One crisis text as patients read it (numbers filled in), beside its English. `country`:
+    null for the screen's own sentences, else the country whose list it is in. `source`: the
+    published wording it follows, when there is one, to check it against."""
+
+    key: str
+    country: str | None
+    english: str
+    text: str
+    source: str | None
+
+
+class CrisisTextConfirmationOut(msgspec.Struct):
+    clinician_id: int
+    clinician_name: str
+    confirmed_at: datetime
+    # The countries whose lists the confirmed text held.
+    countries: list[str]
+
+
+class ClinicCrisisTextOut(msgspec.Struct):
+    """A language's crisis text for this clinic's patients and whether they are shown it.
+
+    `status`: `reviewed` (Afterglow's review covers it), `confirmed` (this clinic's confirmation
+    covers today's text for every country its patients are in), `partly` (confirmed, but not for
+    the `uncovered` countries, whose patients see English), `changed` (the text changed since it
+    was confirmed: patients see English until it is confirmed again), `awaiting` (patients see
+    English). `countries`: whose lists the text holds (the countries of the clinic's patients);
+    `unworded`: texts not worded in the language, which must be before it can be confirmed;
+    `text_sha256`: the fingerprint of the text below, which a confirmation sends back."""
+
+    lang: str
+    status: Literal["reviewed", "confirmed", "partly", "changed", "awaiting"]
+    countries: list[str]
+    uncovered: list[str]
+    text_sha256: str
+    unworded: list[str]
+    lines: list[CrisisTextLineOut]
+    confirmation: CrisisTextConfirmationOut | None
+
+
+class CrisisTextConfirm(msgspec.Struct, forbid_unknown_fields=True):
+    """The language, and the fingerprint of its text as it was shown to the clinician."""
+
+    lang: LanguageCode
+    text_sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+
+
+class CrisisTextWithdraw(msgspec.Struct, forbid_unknown_fields=True):
+    lang: LanguageCode

@@ -8,72 +8,26 @@ emergency number differs (or is not known), the first line is that country's eme
 and the not-emergency sentence names it: help must work where the patient is. The clinic's phone stands apart, with a true sentence about when
 the clinic will see the answer.
 
-Every word is in one language: the patient's, when its crisis text was reviewed (`reviews`) and
-the clinic's own list for the country is worded in it; otherwise English, whole.
+Every word is in one language: the patient's, when its crisis text was reviewed by Afterglow
+(`reviews`) or confirmed by a clinician of the clinic for the patient's country (`confirmations`),
+and the clinic's own list for the country is worded in it; otherwise English, whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from afterglow.accounts.clinic_settings import ClinicSettings
 from afterglow.accounts.countries import country_of_zone
 from afterglow.catalogue import ENGLISH, Catalogue, fill
+from afterglow.crisis.confirmations import CrisisTextConfirmation, confirmation_covers
+from afterglow.crisis.lists import BUILT_IN, EMERGENCY, EMERGENCY_112, list_country
 from afterglow.crisis.reviews import crisis_text_reviewed
 from afterglow.fields import is_iana_zone
 
-Kind = Literal["phone", "text", "chat", "emergency", "other"]
-EMERGENCY = "crisis.emergency"
 # The header the app names the phone's current IANA time zone in (for the travel line).
 PHONE_ZONE_HEADER = "X-Time-Zone"
-
-
-@dataclass(frozen=True)
-class BuiltInResource:
-    """A line of Afterglow's own list: its words are the catalogue's `key`, `{number}` filled."""
-
-    key: str
-    contact: str
-    kind: Kind
-
-
-BUILT_IN: dict[str, tuple[BuiltInResource, ...]] = {
-    "US": (
-        BuiltInResource("crisis.us.call", "988", "phone"),
-        BuiltInResource("crisis.us.text", "988", "text"),
-        BuiltInResource("crisis.us.chat", "https://988lifeline.org", "chat"),
-        BuiltInResource("crisis.us.veterans", "988", "phone"),
-        BuiltInResource(EMERGENCY, "911", "emergency"),
-    ),
-    "GB": (
-        BuiltInResource("crisis.gb.samaritans", "116 123", "phone"),
-        BuiltInResource("crisis.gb.nhs111", "111", "phone"),
-        BuiltInResource(EMERGENCY, "999", "emergency"),
-    ),
-    "ES": (
-        BuiltInResource("crisis.es.line024", "024", "phone"),
-        BuiltInResource(EMERGENCY, "112", "emergency"),
-    ),
-    "MX": (
-        BuiltInResource("crisis.mx.linea_vida", "800 911 2000", "phone"),
-        BuiltInResource(EMERGENCY, "911", "emergency"),
-    ),
-    "CA": (
-        BuiltInResource("crisis.ca.call", "988", "phone"),
-        BuiltInResource("crisis.ca.text", "988", "text"),
-        BuiltInResource(EMERGENCY, "911", "emergency"),
-    ),
-}
-# US territories, where 988 and 911 answer as in the states: they get the US list.
-SAME_LIST_AS = {"PR": "US", "VI": "US", "GU": "US", "AS": "US", "MP": "US"}
-# 112 answers in every EU and EEA country and in Switzerland (Spain has its own list above).
-EMERGENCY_112 = frozenset(
-    {
-        "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "FI", "FR", "GR", "HR", "HU", "IE",
-        "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -101,10 +55,6 @@ class CrisisScreen:
     continue_label: str
 
 
-def list_country(country: str | None) -> str | None:
-    return SAME_LIST_AS.get(country, country) if country else None
-
-
 def emergency_number(country: str | None, settings: ClinicSettings) -> str | None:
     """The number to call in immediate danger in `country`, when known."""
     listed = list_country(country)
@@ -123,16 +73,30 @@ def phone_country(phone_zone: str | None) -> str | None:
 
 
 def screen_language(
-    catalogue: Catalogue, locale: str | None, settings: ClinicSettings, country: str | None
+    catalogue: Catalogue,
+    locale: str | None,
+    settings: ClinicSettings,
+    country: str | None,
+    confirmations: Mapping[str, CrisisTextConfirmation] | None = None,
 ) -> str:
-    """The patient's language when its crisis text is reviewed and the clinic's own list for
-    the country (if any) is worded in it; English otherwise."""
+    """The patient's language when the clinic's own list for the country (if any) is worded in
+    it and its crisis text is reviewed by Afterglow, or confirmed by the clinic (`confirmations`,
+    by language) exactly as it stands for this country; English otherwise."""
     lang = catalogue.language_of(locale)
-    english = catalogue.strings[ENGLISH]
-    if not crisis_text_reviewed(lang, catalogue.strings[lang], english):
+    if lang == ENGLISH:
         return ENGLISH
     own = settings.crisis_resources.get(list_country(country) or "", ())
-    return lang if all(lang in r.label for r in own) else ENGLISH
+    if not all(lang in r.label for r in own):
+        return ENGLISH
+    strings, english = catalogue.strings[lang], catalogue.strings[ENGLISH]
+    if crisis_text_reviewed(lang, strings, english):
+        return lang
+    confirmation = (confirmations or {}).get(lang)
+    if confirmation and confirmation_covers(
+        confirmation, strings, english, settings, lang, country
+    ):
+        return lang
+    return ENGLISH
 
 
 def _country_list(
@@ -163,15 +127,16 @@ def crisis_screen(
     country: str | None,
     timezone: str,
     phone_zone: str | None = None,
+    confirmations: Mapping[str, CrisisTextConfirmation] | None = None,
 ) -> CrisisScreen:
     """The crisis screen of a patient of `settings`' clinic: their `locale`, `country` (None:
     their `timezone`'s, else the phone's) and, when the app sent it, the time zone the phone is
-    in now."""
+    in now. `confirmations`: the clinic's own confirmations of languages' crisis texts."""
     here = phone_country(phone_zone)
     # With no country of their own (a zone of no country, such as UTC), where the phone is.
     home = country or country_of_zone(timezone) or here
     travelling = here is not None and list_country(here) != list_country(home)
-    lang = screen_language(catalogue, locale, settings, home)
+    lang = screen_language(catalogue, locale, settings, home, confirmations)
     strings = catalogue.strings[lang]
 
     resources = _country_list(strings, lang, settings, home)
