@@ -1,6 +1,7 @@
 """The admin screens of the clinician workspace in Chromium: staff (invite, deactivate, reset
 link), clinic settings (saved, refused with the server's reason) and the audit trail; only admins
-get in."""
+get in. And a clinic's crisis text in Spanish, which a clinician confirms on the clinic page and
+the admin's settings then say is confirmed."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from ..e2e_support import PASSWORD, api_client, token_of
-from .clinic_support import BOTH, PHONE, TABLET, wait_for_workspace
+from ..e2e_support import PASSWORD, Patient, api_client, enrolled_patient_client, token_of
+from .clinic_support import (
+    BOTH,
+    CLINICIAN_NAME,
+    DESKTOP,
+    PHONE,
+    TABLET,
+    wait_for_workspace,
+)
 
 
 @pytest.fixture
@@ -166,3 +174,93 @@ def test_an_admin_writes_the_clinics_own_crisis_list_for_a_country_in_each_langu
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
     assert "GB" not in clinic_admin.get("/api/clinic/settings").json()["crisis_resources"]
+
+
+@pytest.fixture
+def spanish_crisis_text_withdrawn(clinic_admin: httpx.Client) -> Iterator[None]:
+    """The clinic's confirmation of the Spanish crisis text withdrawn after the test (the server
+    is shared: other tests expect Spanish patients to see the crisis screen in English)."""
+    yield
+    withdrawn = clinic_admin.post("/api/clinic/crisis-texts/withdraw", json={"lang": "es"})
+    assert withdrawn.status_code == 200, withdrawn.text
+
+
+def test_a_clinician_confirms_the_spanish_crisis_text_and_a_spanish_patient_reads_it_in_spanish(
+    clinic_page: Callable[..., Any],
+    server: str,
+    new_patient: Callable[..., Patient],
+    clinic_admin: httpx.Client,
+    settings_kept: dict[str, Any],
+    spanish_crisis_text_withdrawn: None,
+    check_screen: Callable[..., list[Path]],
+) -> None:
+    patient = new_patient(locale="es-MX", timezone="America/Mexico_City", country="MX")
+    phone = enrolled_patient_client(server, patient)
+    assert phone.get("/api/me").json()["crisis"]["title"] == "Please reach out now"
+
+    page = clinic_page("clinician", DESKTOP, "#/clinic")
+    spanish = page.get_by_role("article", name=re.compile("Crisis screen in Spanish"))
+    expect(spanish.get_by_text("Shown in English", exact=True)).to_be_visible()
+    mexico = spanish.get_by_role("region", name="Patients in Mexico")
+    line = mexico.get_by_role("row", name=re.compile("Línea de la Vida: llame al 800 911 2000"))
+    expect(line).to_contain_text("Línea de la Vida: call 800 911 2000, free, day or night")
+    expect(line).to_contain_text("gob.mx/salud/conasama")
+    spanish.get_by_role(
+        "button", name="I read Spanish: confirm this text"
+    ).scroll_into_view_if_needed()
+    check_screen(page, "clinic-crisis-text", sizes=(DESKTOP, PHONE))
+
+    spanish.get_by_role("button", name="I read Spanish: confirm this text").click()
+    expect(spanish.get_by_text("Confirmed by your clinic", exact=True)).to_be_visible()
+    expect(spanish).to_contain_text(f"{CLINICIAN_NAME} confirmed this text on")
+    crisis = phone.get("/api/me").json()["crisis"]
+    assert (crisis["lang"], crisis["title"]) == ("es", "Pida ayuda ahora")
+    assert [r["label"] for r in crisis["resources"]] == [
+        "Línea de la Vida: llame al 800 911 2000, gratis, las 24 horas",
+        "Peligro inmediato: llame al 911",
+    ]
+    assert crisis["not_emergency_care"].startswith("Esta aplicación no se supervisa")
+    check_screen(page, "clinic-crisis-text-confirmed", sizes=(DESKTOP, PHONE))
+
+    settings = clinic_page("admin", DESKTOP, "#/admin/settings")
+    expect(
+        settings.get_by_text(re.compile(f"Spanish: {CLINICIAN_NAME} confirmed the crisis text on"))
+    ).to_be_visible()
+    check_screen(settings, "admin-settings-crisis-confirmed", sizes=(DESKTOP, PHONE))
+
+    # The clinic's own list for Mexico, worded in Spanish too: a text nobody confirmed.
+    own = [
+        {
+            "label": {"en": "Clinic night line (synthetic)", "es": "Línea nocturna (sintética)"},
+            "contact": "+52 55 5555 0100",
+            "kind": "phone",
+        },
+        {
+            "label": {"en": "Emergency: 911", "es": "Emergencias: 911"},
+            "contact": "911",
+            "kind": "emergency",
+        },
+    ]
+    lists = {**settings_kept["crisis_resources"], "MX": own}
+    saved = clinic_admin.put(
+        "/api/clinic/settings", json={**settings_kept, "crisis_resources": lists}
+    )
+    assert saved.status_code == 200, saved.text
+    settings.reload()
+    wait_for_workspace(settings)
+    expect(
+        settings.get_by_text(
+            re.compile(f"Spanish: the crisis text changed since {CLINICIAN_NAME} confirmed it")
+        )
+    ).to_be_visible()
+    crisis = phone.get("/api/me").json()["crisis"]
+    assert crisis["lang"] == "en"
+    assert [r["label"] for r in crisis["resources"]] == [
+        "Clinic night line (synthetic)",
+        "Emergency: 911",
+    ]
+
+    spanish.get_by_role("button", name="Withdraw the confirmation").click()
+    expect(spanish.get_by_text("Shown in English", exact=True)).to_be_visible()
+    assert phone.get("/api/me").json()["crisis"]["lang"] == "en"
+    phone.close()

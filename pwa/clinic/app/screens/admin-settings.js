@@ -1,12 +1,13 @@
 // Admin: the clinic's settings (GET/PUT /api/clinic/settings). Safety alert windows, on-call,
 // the clinic's phone, crisis help by country (Afterglow's list, or the clinic's own worded in
-// every language of the app), and overrides of the relief thresholds. The whole object is sent
+// every language of the app, with whether each language's crisis text is reviewed or confirmed
+// by a clinician: GET /api/clinic/crisis-texts), and overrides of the relief thresholds. The whole object is sent
 // back as it came, with only what this screen edits changed, so that fields this screen does not
 // show are kept.
 import { html, useEffect, useState } from '../html.js';
 import { api } from '../api.js';
 import { countryOptions, displayNames } from '../countries.js';
-import { currentLanguage, formatNumber, t } from '../i18n.js';
+import { currentLanguage, formatDate, formatNumber, t } from '../i18n.js';
 import { Button, ErrorNote, Field, Loading, Notice, Page, announce, useApi } from '../ui.js';
 import { AdminTabs } from './admin-tabs.js';
 
@@ -135,16 +136,53 @@ function OnCall({ draft, change, fields }) {
   `;
 }
 
-function LanguageReviews({ languages }) {
+/** Whether patients who read a language see the crisis screen in it, and why (a clinic's
+ * confirmation, made by a clinician on the clinic page, goes stale when the text changes). */
+function languageStanding(text, language) {
+  const lang = currentLanguage();
+  const c = text.confirmation;
+  const regions = (codes) =>
+    new Intl.ListFormat(lang, { type: 'conjunction' }).format(codes.map((code) => displayNames(lang, 'region').of(code)));
+  const by = c ? { name: c.clinician_name, date: formatDate(c.confirmed_at) } : {};
+  switch (text.status) {
+    case 'reviewed':
+      return t('admin.settings.crisis_language_reviewed', { language });
+    case 'confirmed':
+      return t('admin.settings.crisis_language_confirmed', { language, ...by });
+    case 'partly':
+      return t('admin.settings.crisis_language_partly', { language, ...by, countries: regions(c.countries), uncovered: regions(text.uncovered) });
+    case 'changed':
+      return t('admin.settings.crisis_language_changed', { language, ...by });
+    default:
+      return t('admin.settings.crisis_language_awaiting', { language });
+  }
+}
+
+function LanguageReviews({ languages, texts }) {
   const names = displayNames(currentLanguage(), 'language');
+  if (!texts) {
+    return html`
+      <ul class="crisis-languages">
+        ${languages.map(
+          ({ lang, reviewed }) => html`
+            <li key=${lang}>
+              ${t(reviewed ? 'admin.settings.crisis_language_reviewed' : 'admin.settings.crisis_language_awaiting', {
+                language: names.of(lang),
+              })}
+            </li>
+          `,
+        )}
+      </ul>
+    `;
+  }
   return html`
     <ul class="crisis-languages">
-      ${languages.map(
-        ({ lang, reviewed }) => html`
-          <li key=${lang}>
-            ${t(reviewed ? 'admin.settings.crisis_language_reviewed' : 'admin.settings.crisis_language_awaiting', {
-              language: names.of(lang),
-            })}
+      ${texts.map(
+        (text) => html`
+          <li key=${text.lang}>
+            ${languageStanding(text, names.of(text.lang))}
+            ${text.status !== 'reviewed' &&
+            html` <a href="#/clinic">${t(text.status === 'confirmed' ? 'admin.settings.crisis_language_see' : 'admin.settings.crisis_language_where')}</a>`}
           </li>
         `,
       )}
@@ -220,7 +258,7 @@ function CountryHelp({ country, name, own, builtIn, languages, fields, setOwn })
   `;
 }
 
-function CrisisHelp({ draft, change, fields, help }) {
+function CrisisHelp({ draft, change, fields, help, texts }) {
   const lang = currentLanguage();
   const [another, setAnother] = useState('');
   const regions = displayNames(lang, 'region');
@@ -244,7 +282,7 @@ function CrisisHelp({ draft, change, fields, help }) {
     <fieldset class="card">
       <legend>${t('admin.settings.crisis_title')}</legend>
       <p class="hint">${t('admin.settings.crisis_lead')}</p>
-      <${LanguageReviews} languages=${help.languages} />
+      <${LanguageReviews} languages=${help.languages} texts=${texts} />
       ${shown.map(
         ({ code, name }) => html`<${CountryHelp} key=${code} country=${code} name=${name} own=${ownOf(code)}
           builtIn=${builtIn[code] || null} languages=${languages} fields=${fields}
@@ -304,6 +342,8 @@ export default function AdminSettings() {
       ]),
     [],
   );
+  // Read apart from the settings: saving a reworded line can make a confirmation stale.
+  const texts = useApi(() => api.get('/api/clinic/crisis-texts'), []);
   const [draft, setDraft] = useState(null);
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
@@ -325,6 +365,7 @@ export default function AdminSettings() {
     try {
       const stored = await api.put('/api/clinic/settings', bodyOf(settings, draft, specs));
       loaded.setData([stored, specs, help]);
+      texts.reload();
       setSaved(true);
       announce(t('admin.settings.saved'));
     } catch (e) {
@@ -344,7 +385,7 @@ export default function AdminSettings() {
       <form class="settings-form" onSubmit=${save} noValidate>
         <${AlertWindows} ...${props} />
         <${OnCall} ...${props} />
-        <${CrisisHelp} ...${props} help=${loaded.data[2]} />
+        <${CrisisHelp} ...${props} help=${loaded.data[2]} texts=${texts.data} />
         <${ReliefThresholds} ...${props} specs=${loaded.data[1]} />
         <div class="save-bar">
           <${ErrorNote} error=${error} />

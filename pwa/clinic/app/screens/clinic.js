@@ -1,6 +1,7 @@
 // The clinic page: pooled relief (Kaplan-Meier) by route and by infusion kind, response and
 // remission rates, days between boosters and check-in completion. One read, one audit row:
-// GET /api/clinic/outcomes. Under them, the questionnaire translations awaiting a clinician.
+// GET /api/clinic/outcomes. Under them, the questionnaire translations awaiting a clinician, and
+// each language's crisis text for a clinician to confirm (clinic-crisis-texts.js).
 import { html, useMemo } from '../html.js';
 import { api } from '../api.js';
 import { currentLanguage, formatDateTime, formatNumber, t } from '../i18n.js';
@@ -8,6 +9,7 @@ import { DataTable, ErrorNote, Loading, Page, useApi, useStylesheet } from '../u
 import { useMe } from '../session.js';
 import { KmChart, ensureUplotCss } from './timeline-chart.js';
 import { Exports } from './clinic-exports.js';
+import { CrisisTexts } from './clinic-crisis-texts.js';
 import { kmSentence } from './timeline-parts.js';
 
 const COLOURS = ['--km-1', '--km-2', '--km-3', '--km-4', '--km-5'];
@@ -188,6 +190,7 @@ export default function ClinicScreen() {
         </div>
       `}
       <${Wordings} />
+      ${me && html`<${CrisisTexts} me=${me} />`}
       ${me && html`<${Exports} me=${me} />`}
     <//>
   `;
