@@ -4,7 +4,8 @@ The crisis screen (CLINICAL.md §5) is shown in a patient's language only when t
 crisis text was reviewed: a clinician who reads the language read every `crisis.` text of its
 catalogue and confirmed it. A review names who and when, and the fingerprint of the text they
 read, so that any later edit of that text needs a review of its own before patients see it.
-Until then the screen is English, whole.
+Until then the screen is English, whole, unless the patient's clinic confirmed the text for its
+own patients (`confirmations`, by the same fingerprint rule).
 
 English is the source text every other language translates (worded from CLINICAL.md §5, and the
 text every screen falls back to), so it needs no entry here.
