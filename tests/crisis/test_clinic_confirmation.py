@@ -73,6 +73,20 @@ async def crisis_of(client: httpx.AsyncClient) -> dict[str, Any]:
     return dict((await client.get("/api/me")).json()["crisis"])
 
 
+async def spanish_confirmed(
+    make_client: ClientFactory, world: World, db: AsyncSession
+) -> tuple[httpx.AsyncClient, httpx.AsyncClient, httpx.AsyncClient]:
+    """Patient A1 (New York) reads Spanish, and a clinician of their clinic confirmed the
+    Spanish crisis text: the clinician's, the admin's and the patient's clients."""
+    await speaks(db, world.patient_a1, "es-US")
+    doctor = await make_client("doc@a.test")
+    admin = await make_client("admin@a.test")
+    patient = await make_client("p1@a.test")
+    assert (await confirm(doctor, await spanish_text(doctor))).status_code == 200
+    assert wholly_spanish(await crisis_of(patient))
+    return doctor, admin, patient
+
+
 async def test_a_clinics_confirmation_puts_its_spanish_patients_crisis_screen_wholly_in_spanish_and_not_another_clinics(
     make_client: ClientFactory, world: World, db: AsyncSession
 ) -> None:
@@ -125,12 +139,7 @@ async def test_a_clinics_confirmation_puts_its_spanish_patients_crisis_screen_wh
 async def test_a_change_to_the_text_after_confirmation_puts_the_screen_back_in_english_whole(
     make_client: ClientFactory, world: World, db: AsyncSession
 ) -> None:
-    await speaks(db, world.patient_a1, "es-US")
-    doctor = await make_client("doc@a.test")
-    admin = await make_client("admin@a.test")
-    patient = await make_client("p1@a.test")
-    assert (await confirm(doctor, await spanish_text(doctor))).status_code == 200
-    assert wholly_spanish(await crisis_of(patient))
+    doctor, admin, patient = await spanish_confirmed(make_client, world, db)
 
     # The admin writes the clinic's own list for the US, worded in Spanish too.
     settings = (await admin.get("/api/clinic/settings")).json()
@@ -210,11 +219,7 @@ async def test_a_patient_of_a_country_the_clinician_did_not_read_sees_english(
 async def test_a_withdrawn_confirmation_puts_the_screen_back_in_english(
     make_client: ClientFactory, world: World, db: AsyncSession
 ) -> None:
-    await speaks(db, world.patient_a1, "es-US")
-    doctor = await make_client("doc@a.test")
-    admin = await make_client("admin@a.test")
-    patient = await make_client("p1@a.test")
-    assert (await confirm(doctor, await spanish_text(doctor))).status_code == 200
+    doctor, admin, patient = await spanish_confirmed(make_client, world, db)
 
     withdrawn = await admin.post(f"{TEXTS}/withdraw", json={"lang": "es"})
     again = await doctor.post(f"{TEXTS}/withdraw", json={"lang": "es"})

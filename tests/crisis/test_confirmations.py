@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from test_crisis_screen import every_word
+
 from afterglow.accounts.clinic_settings import ClinicSettings, CrisisResource
 from afterglow.catalogue import Catalogue, catalogue
 from afterglow.crisis.confirmations import (
@@ -56,16 +58,7 @@ def spanish_patient(
 
 
 def words_of(shown: CrisisScreen) -> set[str]:
-    return {
-        shown.title,
-        shown.message,
-        *(r.label for r in shown.resources),
-        shown.clinic_next,
-        shown.not_emergency_care,
-        shown.offline_note,
-        shown.refused_note,
-        shown.continue_label,
-    }
+    return set(every_word(shown))
 
 
 def test_the_text_of_every_countrys_list_is_the_languages_whole_crisis_text() -> None:

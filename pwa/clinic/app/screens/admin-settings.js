@@ -7,9 +7,10 @@
 import { html, useEffect, useState } from '../html.js';
 import { api } from '../api.js';
 import { countryOptions, displayNames } from '../countries.js';
-import { currentLanguage, formatDate, formatNumber, t } from '../i18n.js';
+import { currentLanguage, formatNumber, t } from '../i18n.js';
 import { Button, ErrorNote, Field, Loading, Notice, Page, announce, useApi } from '../ui.js';
 import { AdminTabs } from './admin-tabs.js';
+import { crisisStanding } from './clinic-crisis-texts.js';
 
 const KINDS = ['phone', 'text', 'chat', 'emergency', 'other'];
 
@@ -136,28 +137,6 @@ function OnCall({ draft, change, fields }) {
   `;
 }
 
-/** Whether patients who read a language see the crisis screen in it, and why (a clinic's
- * confirmation, made by a clinician on the clinic page, goes stale when the text changes). */
-function languageStanding(text, language) {
-  const lang = currentLanguage();
-  const c = text.confirmation;
-  const regions = (codes) =>
-    new Intl.ListFormat(lang, { type: 'conjunction' }).format(codes.map((code) => displayNames(lang, 'region').of(code)));
-  const by = c ? { name: c.clinician_name, date: formatDate(c.confirmed_at) } : {};
-  switch (text.status) {
-    case 'reviewed':
-      return t('admin.settings.crisis_language_reviewed', { language });
-    case 'confirmed':
-      return t('admin.settings.crisis_language_confirmed', { language, ...by });
-    case 'partly':
-      return t('admin.settings.crisis_language_partly', { language, ...by, countries: regions(c.countries), uncovered: regions(text.uncovered) });
-    case 'changed':
-      return t('admin.settings.crisis_language_changed', { language, ...by });
-    default:
-      return t('admin.settings.crisis_language_awaiting', { language });
-  }
-}
-
 function LanguageReviews({ languages, texts }) {
   const names = displayNames(currentLanguage(), 'language');
   if (!texts) {
@@ -180,7 +159,7 @@ function LanguageReviews({ languages, texts }) {
       ${texts.map(
         (text) => html`
           <li key=${text.lang}>
-            ${languageStanding(text, names.of(text.lang))}
+            ${crisisStanding(text, names.of(text.lang), 'admin.settings.crisis_language_')}
             ${text.status !== 'reviewed' &&
             html` <a href="#/clinic">${t(text.status === 'confirmed' ? 'admin.settings.crisis_language_see' : 'admin.settings.crisis_language_where')}</a>`}
           </li>

@@ -17,27 +17,16 @@ const list = (items, type) => {
   return new Intl.ListFormat(currentLanguage(), { type: 'conjunction' }).format(items.map((c) => names.of(c)));
 };
 
-/** What patients who read the language see now, in one sentence. */
-function standing(text, language) {
+/**
+ * What patients who read the language see now, in one sentence: `${prefix}<status>` of the
+ * screen's area (the clinic page's, or the admin settings'), filled with who confirmed it, when,
+ * and for which countries.
+ */
+export function crisisStanding(text, language, prefix = 'timeline.crisis.status_') {
   const c = text.confirmation;
-  const by = c ? { name: c.clinician_name, date: formatDate(c.confirmed_at) } : {};
-  switch (text.status) {
-    case 'reviewed':
-      return t('timeline.crisis.status_reviewed', { language });
-    case 'confirmed':
-      return t('timeline.crisis.status_confirmed', { language, ...by });
-    case 'partly':
-      return t('timeline.crisis.status_partly', {
-        language,
-        ...by,
-        countries: list(c.countries, 'region'),
-        uncovered: list(text.uncovered, 'region'),
-      });
-    case 'changed':
-      return t('timeline.crisis.status_changed', { language, ...by });
-    default:
-      return t('timeline.crisis.status_awaiting', { language });
-  }
+  const params = { language, uncovered: list(text.uncovered, 'region') };
+  if (c) Object.assign(params, { name: c.clinician_name, date: formatDate(c.confirmed_at), countries: list(c.countries, 'region') });
+  return t(`${prefix}${text.status}`, params);
 }
 
 function Lines({ text, language }) {
@@ -105,7 +94,7 @@ function CrisisLanguage({ text, me, onChange }) {
         ${t('timeline.crisis.heading', { language })}
         <${Chip} tone=${TONES[text.status] || 'neutral'}>${t(`timeline.crisis.chip_${text.status}`)}<//>
       </h3>
-      <p>${standing(text, language)}</p>
+      <p>${crisisStanding(text, language)}</p>
       ${text.status !== 'reviewed' &&
       html`
         <details class="crisis-text" open=${clinician && toConfirm}>
