@@ -20,6 +20,7 @@ from export_support import (
     files_by_type,
     ndjson,
 )
+from fhir.resources.R4B import get_fhir_model_class
 from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,7 @@ from sqlmodel import col
 
 from afterglow.app import create_app
 from afterglow.audit.models import AuditEvent
+from afterglow.demo.seed import CLINICIAN_EMAILS, DEMO_PASSWORD, seed_demo_clinic
 from afterglow.exports.bulk import KEEP_FILES
 from afterglow.exports.models import ExportChunk, ExportFile, ExportJob
 from afterglow.exports.runner import LEASE
@@ -339,3 +341,29 @@ async def test_files_are_deleted_when_they_expire(
     expired = await doc.get(location)
     assert expired.status_code == 404 and "expired" in expired.text
     assert (await doc.get(manifest["output"][0]["url"])).status_code == 404
+
+
+async def test_the_demo_clinic_exports_end_to_end_every_line_a_valid_fhir_resource(
+    make_client: ClientFactory, settings: Settings, make_runner: Runner
+) -> None:
+    await seed_demo_clinic(settings, patients=6, days=45)
+    doc = await make_client(CLINICIAN_EMAILS[0], DEMO_PASSWORD)
+    clinic_id = (await doc.get("/api/me")).json()["clinic"]["id"]
+    kicked = await doc.get(f"/fhir/Group/{clinic_id}/$export", headers=KICK_OFF)
+    assert kicked.status_code == 202, kicked.text
+    location = kicked.headers["content-location"]
+    assert (await doc.get(location)).status_code == 202
+
+    assert await make_runner()() == 1
+
+    manifest = (await doc.get(location)).json()
+    assert manifest["error"] == []
+    files = await files_by_type(doc, manifest)
+    assert len(files["Patient"]) == 6
+    for resources in files.values():
+        for resource in resources:
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    ids = [f"{r['resourceType']}/{r['id']}" for rs in files.values() for r in rs]
+    assert len(ids) == len(set(ids)), "every resource once"
+    assert (await doc.delete(location)).status_code == 202
+    assert (await doc.get(location)).status_code == 404
