@@ -208,26 +208,28 @@ async def test_a_qualifying_phq9_is_confirmed_on_the_day_it_becomes_due_not_at_t
     assert shown["asking"] is None
 
 
-async def test_falling_mood_asks_one_extra_phq9_then_its_confirmation_without_asking_again(
+async def test_falling_mood_asks_one_extra_phq9_at_once_then_its_confirmation_and_not_again(
     clinic: VirtualClinic,
 ) -> None:
     await responding_since_october(clinic)
     await falling_mood_from_the_28th(clinic)
     assert await relief_status(clinic) == "waning"
 
-    # The plan is next worked at Saturday's mood reminder: the extra PHQ-9 comes with it.
-    await clinic.until(ny(2026, 10, 31, 20, 10))
-    assert clinic.extra() == [(ny(2026, 10, 31, 20, 0), "waning_phq9")]
-    await clinic.checkin(ny(2026, 10, 31, 20, 15), "phq9", phq9(14))
-    for day in (1, 2, 3, 4):
+    # The mood that showed it came at 20:05 on Friday: the extra PHQ-9 comes with it, before
+    # quiet hours.
+    await clinic.until(ny(2026, 10, 30, 20, 10))
+    assert clinic.extra() == [(ny(2026, 10, 30, 20, 5), "waning_phq9")]
+    await clinic.checkin(ny(2026, 10, 30, 20, 20), "phq9", phq9(14))
+    await clinic.checkin(ny(2026, 10, 31, 20, 5), "mood", [4])
+    for day in (1, 2, 3):
         await clinic.checkin(ny(2026, 11, day, 20, 5), "mood", [4])
-    await clinic.until(ny(2026, 11, 5, 12, 0))
+    await clinic.until(ny(2026, 11, 4, 12, 0))
 
-    # Due 72 hours later, Tuesday 19:15 in winter time: asked at 20:00 that day, and mood still
+    # Due 72 hours later, Monday 19:20 in winter time: asked at 20:00 that day, and mood still
     # low meanwhile brings no second waning prompt.
     assert clinic.extra() == [
-        (ny(2026, 10, 31, 20, 0), "waning_phq9"),
-        (ny(2026, 11, 3, 20, 0), "confirm_phq9"),
+        (ny(2026, 10, 30, 20, 5), "waning_phq9"),
+        (ny(2026, 11, 2, 20, 0), "confirm_phq9"),
     ]
 
 

@@ -21,6 +21,7 @@ Change = Literal[
     "patient",  # enrolled, moved to another time zone, deactivated or back
     "reminders",  # the patient's reminder settings
     "devices",  # the patient's push devices
+    "relief_status",  # a daily mood turned the relief status (waning, or back)
 ]
 
 Consumer = Literal["relief", "last_checkin", "alert_count", "triage_order", "reminder_plan"]
@@ -54,6 +55,8 @@ AFFECTS: dict[Change, frozenset[Consumer]] = {
     # Daily mood on or off changes when the data stop being recent (CLINICAL.md §4).
     "reminders": frozenset({"reminder_plan", "relief"}),
     "devices": frozenset({"reminder_plan"}),
+    # Relief newly waning asks for an extra PHQ-9 at once (reminders/adaptive.py).
+    "relief_status": frozenset({"reminder_plan"}),
 }
 """What each kind of change makes out of date. A new kind of record, or a new consumer of one, is
 a line or two in this file and nowhere else."""
@@ -92,16 +95,19 @@ def _take(session: Session) -> tuple[dict[int, set[Consumer]], datetime | None]:
 def _bring_up_to_date_before_commit(session: Session) -> None:
     if not session.info.get(_KEY):
         return
-    marks, now = _take(session)
-    assert now is not None
     from afterglow.derived.updater import bring_up_to_date
 
     proxy = async_session(session)
     if proxy is None:
         raise RuntimeError("derived state is kept by async sessions only")
-    # Runs inside the greenlet the AsyncSession's commit() already started, so the async
-    # updater can use the same session and connection, in the same transaction.
-    await_only(bring_up_to_date(proxy, marks, now))
+    # An updater may in turn say what it changed (a mood that turns relief waning changes the
+    # reminder plan): that is brought up to date too, before the same commit.
+    while session.info.get(_KEY):
+        marks, now = _take(session)
+        assert now is not None
+        # Runs inside the greenlet the AsyncSession's commit() already started, so the async
+        # updater can use the same session and connection, in the same transaction.
+        await_only(bring_up_to_date(proxy, marks, now))
 
 
 @event.listens_for(Session, "after_soft_rollback")

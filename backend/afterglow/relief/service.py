@@ -22,6 +22,7 @@ from sqlmodel import SQLModel, col
 from afterglow.accounts.clinic_settings import clinic_settings
 from afterglow.accounts.models import Clinic, Patient
 from afterglow.checkins.models import CheckIn
+from afterglow.derived import changed
 from afterglow.errors import invalid
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.operations.failures import failure_summary
@@ -430,6 +431,7 @@ _NOTE_CHECKIN_READ = (
         cast_(col(Clinic.settings), Text),
         _latest_taken(),
         _latest_taken("mood"),
+        col(PatientSummary.relief_status),
     )
     .join(Patient, col(Patient.id) == col(PatientSummary.patient_id))
     .join(Clinic, col(Clinic.id) == col(Patient.clinic_id))
@@ -454,7 +456,18 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
     if found is None:
         await refresh_patient_relief(db, patient_id, now)
         return
-    phq9, infusion_at, last_checkin, stale_after, alerts, tz_name, settings, last, last_mood = found
+    (
+        phq9,
+        infusion_at,
+        last_checkin,
+        stale_after,
+        alerts,
+        tz_name,
+        settings,
+        last,
+        last_mood,
+        shown,
+    ) = found
     summary = StoredSummary(
         cast(ReliefStatus, phq9), _utc(infusion_at), _utc(last_checkin), _utc(stale_after), alerts
     )
@@ -479,6 +492,9 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
             .values({name: bindparam(name) for name in names})
         )
     await db.execute(statement, {**changes, "summary_of": patient_id})
+    if changes["relief_status"] != shown:
+        # A mood turned relief waning (or back): adaptive check-ins may ask for a PHQ-9 now.
+        changed(db, patient_id, "relief_status", now)
     # The row changed under any copy this session holds: read it afresh when next asked.
     loaded = db.identity_map.get(identity_key(PatientSummary, patient_id))
     if loaded is not None:
