@@ -1,4 +1,5 @@
-"""The `afterglow` command: serve, worker, migrate, demo, create-admin, import, vapid, backup, restore."""
+"""The `afterglow` command: serve, worker, migrate, demo, create-admin, import, vapid, backup, restore,
+simulate."""
 
 from __future__ import annotations
 
@@ -219,6 +220,23 @@ def backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def simulate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from afterglow.simulation.clinic import SimulationConfig
+    from afterglow.simulation.command import simulate as run
+
+    config = SimulationConfig(
+        patients=args.patients,
+        days=args.days,
+        seed=args.seed,
+        adherence=args.adherence,
+        adaptive=args.adaptive == "on",
+        policy=args.policy,
+    )
+    return run(config, Path(args.data_dir) if args.data_dir else None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="afterglow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -256,7 +274,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_restore.add_argument("path", help="a file written by `afterglow backup`")
 
+    p_sim = commands.add_parser(
+        "simulate",
+        help="run a synthetic clinic in virtual time; print how soon it learned of each relapse",
+    )
+    p_sim.add_argument("--patients", type=int, default=40, help="patients (default 40)")
+    p_sim.add_argument("--days", type=int, default=120, help="days simulated (default 120)")
+    p_sim.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p_sim.add_argument("--adherence", choices=("high", "low"), default="high")
+    p_sim.add_argument("--adaptive", choices=("on", "off"), default="on", help="adaptive check-ins")
+    p_sim.add_argument(
+        "--policy", choices=("mixed", "scheduled", "symptom_triggered"), default="mixed"
+    )
+    p_sim.add_argument(
+        "--data-dir", help="keep the simulation's database in this folder (default: discarded)"
+    )
+
     args = parser.parse_args(argv)
+    if args.command == "simulate":
+        return simulate(args)
     settings = Settings.from_env()
     if args.command == "serve":
         serve(settings, workers=args.workers)
