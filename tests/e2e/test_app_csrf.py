@@ -33,7 +33,7 @@ def service_worker(context: Any, server: str) -> Any:
 
 
 def sign_out_and_in_again(page: Any, patient: Patient) -> None:
-    page.get_by_role("link", name="Reminders").click()
+    page.get_by_role("link", name="Account").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     page.get_by_label("Email").fill(patient.email)
