@@ -21,7 +21,7 @@ from afterglow.clock import SetClock
 from conftest import ClientFactory, World, checkin_key
 
 AWKWARD = 'Felt "floaty", then fine;\nslept 9h, no nausea\r\nsecond line'
-FORMULA = "=HYPERLINK(\"http://example.invalid\",\"click\")"
+FORMULA = '=HYPERLINK("http://example.invalid","click")'
 CSV_HEADERS = {"Content-Type": "text/csv"}
 
 
@@ -219,9 +219,7 @@ async def test_the_csv_keeps_zeros_offsets_and_awkward_text_in_their_cells(
     )
     enabled = await doc.patch(f"/api/patients/{original}", json={"pain_enabled": True})
     assert enabled.status_code == 200
-    assert (
-        await doc.post(f"/api/patients/{original}/history", json=records)
-    ).status_code == 200
+    assert (await doc.post(f"/api/patients/{original}/history", json=records)).status_code == 200
 
     body = (await doc.get(f"/api/patients/{original}/export.csv")).text
 
