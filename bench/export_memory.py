@@ -37,7 +37,6 @@ from afterglow.exports.models import ExportFile, ExportJob
 from afterglow.exports.runner import BulkExports
 from afterglow.settings import Settings
 
-
 CSV_RUNS = 3
 
 

@@ -59,12 +59,16 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
         return generate_csrf_token(self.config.secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or should_bypass_middleware(
-            scope=scope,
-            scopes=self.scopes,
-            exclude_opt_key=self.config.exclude_from_csrf_key,
-            exclude_path_pattern=self.exclude,
-        ) or _by_api_token(scope):
+        if (
+            scope["type"] != ScopeType.HTTP
+            or should_bypass_middleware(
+                scope=scope,
+                scopes=self.scopes,
+                exclude_opt_key=self.config.exclude_from_csrf_key,
+                exclude_path_pattern=self.exclude,
+            )
+            or _by_api_token(scope)
+        ):
             await self.app(scope, receive, send)
             return
 

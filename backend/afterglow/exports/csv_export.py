@@ -128,7 +128,8 @@ async def _patient_rows(
                 yield csv_text({**who, **row_of(record, zone)} for record in found).encode()
             if len(found) < PAGE_ROWS:
                 break
-            after = (getattr(found[-1], moment), found[-1].id)
+            last: Any = found[-1]
+            after = (getattr(last, moment), last.id)
     relief = await relief_now(db, patient_id, now, thresholds)
     await db.commit()
     if relief.episodes:
