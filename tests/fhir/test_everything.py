@@ -254,7 +254,8 @@ async def test_type_and_since_keep_only_what_was_asked_for(make_client, world: W
     assert set(check_bundle(later, whole=False)) == {"Questionnaire", "CodeSystem"}
     wrong = await clinician.get(everything(world.patient_a1.id), params={"_type": "Claim"})
     assert wrong.status_code == 400
-    assert wrong.json()["extra"][0]["key"] == "_type"
+    assert wrong.headers["content-type"].startswith("application/fhir+json")
+    assert "_type" in [e for issue in wrong.json()["issue"] for e in issue.get("expression", [])]
     naive = await clinician.get(
         everything(world.patient_a1.id), params={"_since": "2026-01-01T00:00:00"}
     )

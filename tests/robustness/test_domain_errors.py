@@ -164,7 +164,14 @@ async def test_the_answer_is_the_one_litestar_gave_before(case: str) -> None:
 
 # Where HTTP lives: controllers, the auth middleware and guards, CSRF, the error handlers, the web
 # shell and app wiring. Everything else raises domain errors.
-HTTP_MODULES = ("routes.py", "accounts/auth.py", "accounts/csrf.py", "errors.py", "app.py")
+HTTP_MODULES = (
+    "routes.py",
+    "accounts/auth.py",
+    "accounts/csrf.py",
+    "errors.py",
+    "app.py",
+    "fhir/outcomes.py",
+)
 # Not converted yet (other work in progress); this list may only shrink.
 NOT_YET_CONVERTED = {"checkins/service.py"}
 

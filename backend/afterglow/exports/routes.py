@@ -35,7 +35,9 @@ from afterglow.exports.bulk import (
     status_url,
 )
 from afterglow.exports.csv_export import clinic_csv, patient_csv
-from afterglow.exports.outcomes import (
+from afterglow.exports.storage import ERROR, file_chunks
+from afterglow.exports.tokens import API_TOKENS, clinic_tokens, create_token, revoke_token
+from afterglow.fhir.outcomes import (
     FHIR_ERRORS,
     FHIR_JSON,
     NO_STORE,
@@ -43,8 +45,6 @@ from afterglow.exports.outcomes import (
     operation_outcome,
     outcome_response,
 )
-from afterglow.exports.storage import ERROR, file_chunks
-from afterglow.exports.tokens import API_TOKENS, clinic_tokens, create_token, revoke_token
 from afterglow.fields import MAX_ID, Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 

@@ -16,12 +16,12 @@ from afterglow.accounts.auth import clinicians_only
 from afterglow.errors import aware
 from afterglow.fhir.bundle import FHIR_JSON, everything_stream, parse_types
 from afterglow.fhir.imports import ImportOutcome, import_responses
+from afterglow.fhir.outcomes import FHIR_ERRORS, NO_STORE, fhir_errors
 from afterglow.fields import Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 
 # A whole record exported by Afterglow (years of daily check-ins) comes back in one body.
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 class FhirController(Controller):
@@ -43,6 +43,17 @@ class FhirController(Controller):
             "(comma-separated) keeps those resource types. Audited."
         ),
         media_type=FHIR_JSON,
+        exception_handlers=FHIR_ERRORS,
+        responses=fhir_errors(
+            400,
+            401,
+            403,
+            404,
+            described={
+                403: "Not a clinician (admins and patients export nothing here).",
+                404: "No such patient at your clinic.",
+            },
+        ),
     )
     async def everything(
         self,

@@ -1,5 +1,6 @@
-"""FHIR's way of saying what went wrong: an OperationOutcome, which Bulk Data clients expect in
-every error answer of the export routes (the same statuses and words as the rest of the API)."""
+"""FHIR's way of saying what went wrong: an OperationOutcome, which FHIR clients expect in every
+error answer of the FHIR routes (the same statuses and words as the rest of the API). This is
+part of the HTTP layer: it turns errors into answers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from afterglow.errors import DomainError, domain_error, http_error
+from afterglow.fhir.bundle import FHIR_JSON
 
-FHIR_JSON = "application/fhir+json"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _ISSUE_CODES = {
     400: "invalid",
@@ -86,12 +87,13 @@ _DOCUMENTED = {
 }
 
 
-def fhir_errors(*statuses: int) -> dict[int, ResponseSpec]:
-    """The OpenAPI answers of a FHIR export route's errors: OperationOutcomes."""
+def fhir_errors(*statuses: int, described: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """The OpenAPI answers of a FHIR route's errors: OperationOutcomes (`described` words a
+    status for a route other than the export's)."""
     return {
         status: ResponseSpec(
             dict[str, Any],
-            description=_DOCUMENTED[status],
+            description=(described or {}).get(status, _DOCUMENTED[status]),
             media_type=FHIR_JSON,
             generate_examples=False,
         )
