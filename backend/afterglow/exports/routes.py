@@ -37,28 +37,22 @@ from afterglow.exports.bulk import (
 from afterglow.exports.csv_export import clinic_csv, patient_csv
 from afterglow.exports.storage import ERROR, file_chunks
 from afterglow.exports.tokens import API_TOKENS, clinic_tokens, create_token, revoke_token
+from afterglow.fhir.bundle import FHIR_JSON
 from afterglow.fhir.outcomes import (
     FHIR_ERRORS,
-    FHIR_JSON,
     NO_STORE,
     fhir_errors,
+    fhir_id,
     operation_outcome,
     outcome_response,
 )
-from afterglow.fields import MAX_ID, Id
+from afterglow.fields import Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 
 NDJSON = "application/fhir+ndjson"
 # FHIR paths take any text, so that whatever a client sends is answered in FHIR's way (an
 # OperationOutcome), not by the router's plain 404.
 JOB = "/fhir/bulk-export/{job_id:str}"
-
-
-def fhir_id(value: str, what: str) -> int:
-    """An id from a FHIR path; anything else names nothing there is (404)."""
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
-        raise NotFound(f"No {what} {value[:40]!r}.")
-    return int(value)
 
 
 # Parameters of the Bulk Data kick-off that Afterglow does not offer: refused by name, unless

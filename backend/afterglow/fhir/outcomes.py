@@ -11,8 +11,9 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
-from afterglow.errors import DomainError, domain_error, http_error
+from afterglow.errors import DomainError, NotFound, domain_error, http_error
 from afterglow.fhir.bundle import FHIR_JSON
+from afterglow.fields import MAX_ID
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _ISSUE_CODES = {
@@ -99,3 +100,12 @@ def fhir_errors(*statuses: int, described: dict[int, str] | None = None) -> dict
         )
         for status in statuses
     }
+
+
+def fhir_id(value: str, what: str) -> int:
+    """An id from a FHIR path, which takes any text so that whatever a client sends is answered
+    in FHIR's way (an OperationOutcome), not by the router's plain 404; anything but an id names
+    nothing there is (404)."""
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise NotFound(f"No {what} {value[:40]!r}.")
+    return int(value)

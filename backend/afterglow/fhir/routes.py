@@ -16,7 +16,7 @@ from afterglow.accounts.auth import clinicians_only
 from afterglow.errors import aware
 from afterglow.fhir.bundle import FHIR_JSON, everything_stream, parse_types
 from afterglow.fhir.imports import ImportOutcome, import_responses
-from afterglow.fhir.outcomes import FHIR_ERRORS, NO_STORE, fhir_errors
+from afterglow.fhir.outcomes import FHIR_ERRORS, NO_STORE, fhir_errors, fhir_id
 from afterglow.fields import Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 
@@ -28,7 +28,7 @@ class FhirController(Controller):
     tags = ["FHIR"]
 
     @get(
-        "/fhir/Patient/{patient_id:int}/$everything",
+        "/fhir/Patient/{patient_id:str}/$everything",
         guards=[clinicians_only],
         operation_id="fhirPatientEverything",
         policy="clinic-clinician",
@@ -58,7 +58,7 @@ class FhirController(Controller):
     async def everything(
         self,
         request: Request[Any, Any, Any],
-        patient_id: FromPath[Id],
+        patient_id: FromPath[str],
         db: DB,
         viewer: CurrentViewer,
         settings: AppSettings,
@@ -66,9 +66,10 @@ class FhirController(Controller):
         since: Annotated[datetime | None, QueryParameter(name="_since")] = None,
         resource_types: Annotated[str | None, QueryParameter(name="_type")] = None,
     ) -> Stream:
+        record = fhir_id(patient_id, "patient")
         types = parse_types(resource_types)
         since = aware(since, "_since")
-        patient = await open_patient(db, viewer, patient_id, "fhir.everything", staff_only=True)
+        patient = await open_patient(db, viewer, record, "fhir.everything", staff_only=True)
         # The audit row is committed before a byte is sent: the stream reads in sessions of
         # its own, after this request's session has given its connection back.
         await db.commit()
@@ -77,7 +78,7 @@ class FhirController(Controller):
             base=f"{settings.public_url.rstrip('/')}/fhir",
             self_url=str(request.url),
             clinic_id=patient.clinic_id,
-            patient_id=patient_id,
+            patient_id=record,
             since=since,
             types=types,
             now=now,
