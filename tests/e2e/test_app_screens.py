@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -314,3 +315,49 @@ def test_the_reminders_screen_fits_a_phone_and_its_button_stands_clear_of_the_fi
     assert height <= 1800
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     check_accessibility(page, "reminders")
+
+
+def test_an_extra_phq9_is_explained_and_the_patient_pauses_extra_checkins_for_a_week(
+    context: Any,
+    server: str,
+    clinician: httpx.Client,
+    new_patient: Callable[..., Patient],
+    tmp_path: Any,
+) -> None:
+    patient = new_patient()
+    phone = enrolled_patient_client(server, patient)
+    now = datetime.now(UTC)
+
+    def phq9(score: int, days_ago: float) -> None:
+        answers = [min(3, max(0, score - 3 * item)) for item in range(8)] + [0, 1]
+        taken_at = (now - timedelta(days=days_ago)).isoformat()
+        sent = phone.post(
+            "/api/checkins",
+            json={"instrument": "phq9", "answers": answers, "taken_at": taken_at},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert sent.status_code == 201, sent.text
+
+    # Relief down from 20 to 5 after an induction, then a PHQ-9 of 15 yesterday: the one that
+    # confirms or refutes it is asked for the day after tomorrow.
+    phq9(20, 10.1)
+    record_infusion(clinician, patient.id, hours_ago=240, kind="induction")
+    phq9(5, 7)
+    phq9(15, 1)
+    phone.close()
+    page = context.new_page()
+    sign_in_browser(page, server, patient.email)
+    page.get_by_role("link", name="Reminders").click()
+
+    extra = page.get_by_role("region", name="Extra check-ins")
+    expect(extra.get_by_text(re.compile(r"^Next extra PHQ-9: "))).to_be_visible()
+    expect(extra.get_by_text(re.compile("Your last PHQ-9 was higher than before"))).to_be_visible()
+    extra.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "extra-checkins-390px.png"), full_page=True)
+    extra.get_by_role("button", name="Pause extra check-ins for a week").click()
+    expect(extra.get_by_text(re.compile("^Extra check-ins are paused until"))).to_be_visible()
+    expect(extra.get_by_text(re.compile(r"^Next extra PHQ-9: "))).to_have_count(0)
+    check_accessibility(page, "extra check-ins")
+    page.screenshot(path=str(tmp_path / "extra-checkins-paused-390px.png"), full_page=True)
+    extra.get_by_role("button", name="Resume extra check-ins").click()
+    expect(extra.get_by_role("button", name="Pause extra check-ins for a week")).to_be_visible()

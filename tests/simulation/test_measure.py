@@ -95,3 +95,14 @@ def test_a_flag_that_drops_out_for_an_evening_is_one_false_flag_not_two() -> Non
     )
 
     assert detection_measure([patient]).false_flags == 1
+
+
+def test_false_flags_are_counted_as_the_days_triage_showed_them() -> None:
+    # Flagged days 5 to 8 (false), 14 to 16 (within 7 days of the relapse: not false) and from
+    # the relapse on (its own).
+    patient = record(
+        [(0, "holding"), (5, "waning"), (8, "holding"), (14, "waning"), (16, "holding")],
+        [(20.0, 40.0)],
+    )
+
+    assert detection_measure([patient]).false_flag_days == 3.0

@@ -2,11 +2,15 @@
 
 For each true relapse two delays, sampling triage at every tick: until triage first shows the
 patient `waning` or `relapsed` (flag), and until it shows them `relapsed` (confirmed), within
-the episode the relapse belongs to. "No recent data" is not a flag. A false flag is a spell of
-waning or relapsed that begins while no true relapse has begun and none begins within the next 7
-days. A status that drops out of the flag for less than a day is one spell: around a local
-midnight the 3-day mood mean can lack its second day for an evening (CLINICAL.md §4), and a
-clinician sees one patient flagged, not several.
+the episode the relapse belongs to. "No recent data" is not a flag.
+
+A false flag is waning or relapsed while no true relapse has begun and none begins within the
+next 7 days. Sampled at every tick, it is measured as time: `false_flag_days`, the patient-days
+triage showed one. Spells are counted too (`false_flags`; a status that drops out of the flag
+for less than a day is one spell, as around a local midnight the 3-day mood mean can lack its
+second day for an evening), but a count alone misleads: a false "relapsed" that no later PHQ-9
+refutes is one spell that lasts until the next infusion, while the same patient, asked for the
+confirming PHQ-9, is refuted and may then be flagged briefly a few more times.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ class RelapseDelays:
 @dataclass(frozen=True)
 class DetectionMeasure:
     relapses: tuple[RelapseDelays, ...]
-    false_flags: int
+    false_flags: int  # spells
+    false_flag_days: float  # patient-days triage showed a false flag
     patient_months: float
     extra_prompts: int
 
@@ -109,6 +114,7 @@ def _median(values: Sequence[float | None]) -> float | None:
 def detection_measure(patients: Sequence[PatientRecord]) -> DetectionMeasure:
     delays: list[RelapseDelays] = []
     false_flags = 0
+    false_days = 0.0
     months = 0.0
     prompts = 0
     for patient in patients:
@@ -125,7 +131,8 @@ def detection_measure(patients: Sequence[PatientRecord]) -> DetectionMeasure:
                 )
             )
         false_flags += _false_flags(patient)
-    return DetectionMeasure(tuple(delays), false_flags, months, prompts)
+        false_days += _false_flag_days(patient)
+    return DetectionMeasure(tuple(delays), false_flags, false_days, months, prompts)
 
 
 def _status_at(statuses: Sequence[tuple[datetime, str]], moment: datetime) -> str | None:
@@ -174,6 +181,32 @@ def _false_flags(patient: PatientRecord) -> int:
     return count
 
 
+def _false_flag_days(patient: PatientRecord) -> float:
+    """Days flagged outside every relapse's excuse: from 7 days before it began to its
+    episode's end."""
+    excused = [(r.at - FALSE_FLAG_LOOKAHEAD, r.episode_end) for r in patient.relapses]
+    ends = [at for at, _ in patient.statuses[1:]] + [patient.followed_until]
+    total = timedelta()
+    for (start, status), end in zip(patient.statuses, ends, strict=True):
+        if status in FLAGGED and end > start:
+            total += _outside(start, end, excused)
+    return total / timedelta(days=1)
+
+
+def _outside(
+    start: datetime, end: datetime, windows: Sequence[tuple[datetime, datetime]]
+) -> timedelta:
+    """How much of [start, end) lies outside every window."""
+    covered = timedelta()
+    cursor = start
+    for low, high in sorted(windows):
+        low, high = max(low, cursor), min(high, end)
+        if high > low:
+            covered += high - low
+            cursor = high
+    return (end - start) - covered
+
+
 def describe(measure: DetectionMeasure) -> list[str]:
     def days(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.1f} d"
@@ -187,8 +220,9 @@ def describe(measure: DetectionMeasure) -> list[str]:
         f"median confirmed delay: {days(measure.median_confirmed_days)}",
         f"never flagged: {share(measure.never_flagged_share)}",
         f"never confirmed: {share(measure.never_confirmed_share)}",
-        f"false flags: {measure.false_flags} "
-        f"({_rate(measure.false_flags, measure.patient_months)} per patient-month)",
+        f"false flags: {measure.false_flag_days:.0f} patient-days flagged "
+        f"({measure.false_flag_days / measure.patient_months if measure.patient_months else 0:.2f}"
+        f" per patient-month), in {measure.false_flags} spells",
         f"extra_prompts_per_month: {measure.extra_prompts_per_month:.2f} "
         f"({measure.extra_prompts} over {measure.patient_months:.0f} patient-months)",
     ]
