@@ -99,11 +99,13 @@ def test_an_admin_changes_a_setting_and_sees_it_saved_and_in_the_audit_trail(
 
     window.fill("3")
     page.get_by_label("Nadir window (days)").fill("10")
+    page.get_by_label(re.compile("^Ask for extra PHQ-9s")).uncheck()
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
     stored = clinic_admin.get("/api/clinic/settings").json()
     assert stored["alert_window_hours"] == 3.0
     assert stored["relief"] == {"nadir_window_days": 10}
+    assert stored["adaptive_checkins"] is False
     assert stored["crisis_resources"] == settings_kept["crisis_resources"]
     page.reload()
     wait_for_workspace(page)

@@ -30,6 +30,7 @@ function draftOf(settings) {
     on_call_contact: settings.on_call_contact || '',
     on_call_user_id: settings.on_call_user_id == null ? '' : String(settings.on_call_user_id),
     clinic_phone: settings.clinic_phone || '',
+    adaptive_checkins: settings.adaptive_checkins !== false,
     crisis: Object.entries(settings.crisis_resources || {}).map(([country, resources]) => ({
       country,
       resources: resources.map(rowOf),
@@ -70,6 +71,7 @@ function bodyOf(settings, draft, specs) {
     on_call_contact: draft.on_call_contact.trim() || null,
     on_call_user_id: draft.on_call_user_id ? Number(draft.on_call_user_id) : null,
     clinic_phone: draft.clinic_phone.trim() || null,
+    adaptive_checkins: draft.adaptive_checkins,
     crisis_resources: Object.fromEntries(
       draft.crisis.map(({ country, resources }) => [
         country,
@@ -285,6 +287,21 @@ function defaultText(spec) {
   return Array.isArray(spec.default) ? spec.default.join(', ') : formatNumber(spec.default);
 }
 
+/** Adaptive check-ins: extra PHQ-9s when a patient's relief may be changing, on or off. */
+function ExtraCheckins({ draft, change }) {
+  return html`
+    <fieldset class="card">
+      <legend>${t('admin.settings.extra_title')}</legend>
+      <p class="hint">${t('admin.settings.extra_lead')}</p>
+      <label class="check">
+        <input type="checkbox" checked=${draft.adaptive_checkins}
+          onChange=${(e) => change({ adaptive_checkins: e.target.checked })} />
+        <span>${t('admin.settings.extra_on')}</span>
+      </label>
+    </fieldset>
+  `;
+}
+
 function ReliefThresholds({ draft, change, specs, fields }) {
   const set = (name, value) => change({ relief: { ...draft.relief, [name]: value } });
   return html`
@@ -365,6 +382,7 @@ export default function AdminSettings() {
         <${AlertWindows} ...${props} />
         <${OnCall} ...${props} />
         <${CrisisHelp} ...${props} help=${loaded.data[2]} texts=${texts.data} />
+        <${ExtraCheckins} ...${props} />
         <${ReliefThresholds} ...${props} specs=${loaded.data[1]} />
         <div class="save-bar">
           <${ErrorNote} error=${error} />
