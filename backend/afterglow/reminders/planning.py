@@ -243,9 +243,13 @@ def answered_slots(
         until,
         waning_since=state.waning_since,
         zone_change=_zone_change(state, now),
+        extra=_extra(schedule, patient),
     )
     return [
-        (slot, satisfied(slot.kind, _anchor(slot, state), patient.checkins, patient.timezone))
+        (
+            slot,
+            satisfied(slot.kind, _anchor(slot, state, patient), patient.checkins, patient.timezone),
+        )
         for slot in slots
     ]
 
@@ -277,22 +281,8 @@ def _first_slot(
 def extra_asked(plan: ReminderPlan, patient: PatientForReminders, now: datetime) -> Slot | None:
     """The extra PHQ-9 of adaptive check-ins asked now (its day not over, not answered yet), or
     else the next one the schedule holds: what the patient app explains."""
-    state = _noticed(plan, patient, now)
-    schedule = schedule_of(plan, patient.timezone)
-    slots = next_slots(
-        schedule,
-        patient.infusions,
-        now - LOOKBACK,
-        now + LOOKAHEAD,
-        waning_since=state.waning_since,
-        zone_change=_zone_change(state, now),
-        extra=_extra(schedule, patient),
-    )
-    for slot in slots:
-        if slot.kind not in ADAPTIVE_KINDS or slot.expires_at <= now:
-            continue
-        anchor = _anchor(slot, state, patient)
-        if not satisfied(slot.kind, anchor, patient.checkins, patient.timezone):
+    for slot, answered in answered_slots(plan, patient, now - LOOKBACK, now + LOOKAHEAD, now):
+        if slot.kind in ADAPTIVE_KINDS and slot.expires_at > now and not answered:
             return slot
     return None
 
