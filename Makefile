@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/checkin_write.py
 	$(BIN)/python bench/relief.py
+	$(BIN)/python bench/export.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/tick_scale.py
 	$(BIN)/python bench/pwa_weight.py
