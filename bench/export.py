@@ -30,7 +30,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -67,9 +67,10 @@ def _table(model: type[SQLModel]) -> Any:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
-def _columns(model: type[SQLModel], facts: type) -> list[Any]:
+def _columns(model: type[SQLModel], facts: Any) -> list[Any]:
+    """The table's columns that a record's facts (a dataclass of fhir.resources) are made of."""
     table = _table(model)
-    return [table.c[name] for name in facts.__dataclass_fields__]
+    return [table.c[f.name] for f in fields(facts)]
 
 
 @dataclass
