@@ -36,6 +36,12 @@ TRAVEL_ZONES = (
     "Pacific/Honolulu",
 )
 INDUCTION_INFUSIONS = 6
+# Days off the app: in about one week in seven, a spell of 2 to 5 days with no answers at all.
+AWAY_WEEKLY_CHANCE = 1 / 7
+AWAY_DAYS = (2.0, 5.0)
+# The share of days away, so that the rates cited (answers to all reminders sent, days away
+# included) are what the patients give overall.
+AWAY_SHARE = AWAY_WEEKLY_CHANCE * sum(AWAY_DAYS) / 2 / 7
 VISIT_AT = time(10, 0)
 ENROL_WITHIN_DAYS = 28
 
@@ -137,7 +143,8 @@ def draw_patient(
 
 
 def _rate(rng: random.Random, mean: float) -> float:
-    return min(0.98, max(0.05, rng.gauss(mean, ANSWER_RATE_SPREAD)))
+    """A patient's chance of answering a reminder on a day they are not away."""
+    return min(0.98, max(0.05, rng.gauss(mean, ANSWER_RATE_SPREAD) / (1 - AWAY_SHARE)))
 
 
 def _weekday_on_or_after(day: date) -> date:
@@ -178,12 +185,12 @@ def _trips(rng: random.Random, home: str, start: datetime, end: datetime) -> tup
 def _away_spells(
     rng: random.Random, start: datetime, end: datetime
 ) -> tuple[tuple[datetime, datetime], ...]:
-    """Days off the app: in about one week in seven a spell of 2 to 5 days with no answers."""
+    """Days off the app (AWAY_WEEKLY_CHANCE, AWAY_DAYS)."""
     spells = []
     week = start
     while week < end:
-        if rng.random() < 1 / 7:
+        if rng.random() < AWAY_WEEKLY_CHANCE:
             begin = week + timedelta(hours=rng.uniform(0, 7 * 24))
-            spells.append((begin, begin + timedelta(days=rng.uniform(2, 5))))
+            spells.append((begin, begin + timedelta(days=rng.uniform(*AWAY_DAYS))))
         week += timedelta(days=7)
     return tuple(spells)
