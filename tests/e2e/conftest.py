@@ -55,6 +55,13 @@ def browser_available() -> None:
         if os.environ.get("AFTERGLOW_REQUIRE_BROWSER") == "1":
             pytest.fail(f"AFTERGLOW_REQUIRE_BROWSER=1 but {problem}")
         pytest.skip(f"{problem} (set AFTERGLOW_REQUIRE_BROWSER=1 to make this a failure)")
+    from playwright.sync_api import expect
+
+    # What a test expects to see may take longer than Playwright's 5 s while the other worker
+    # seeds, migrates or fuzzes on the same 2 cores (seen: a sign-in screen drawn 0.1 s after a
+    # sign-out on a quiet machine, over 5 s under a load of 5). Still bounded: a screen that
+    # never comes fails.
+    expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

@@ -283,7 +283,7 @@ def test_the_mood_screen_of_a_reminder_link_logs_with_one_tap_in_dark_mode_too(
 
 
 def test_clinic_staff_who_sign_in_to_the_app_are_taken_to_the_clinic_workspace(
-    context: Any, server: str
+    context: Any, server: str, clinician: httpx.Client
 ) -> None:
     page = context.new_page()
     page.goto(f"{server}/#/signin")
