@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import expect
+
 from ..e2e_support import CLINIC, PASSWORD, Patient, enrolled_patient_client
 from .clinic_support import CLINICIAN_EMAIL, CLINICIAN_NAME, DESKTOP, wait_for_workspace, watch
 
@@ -87,7 +89,7 @@ def test_the_navigation_works_with_the_keyboard_alone(clinician_page: Any) -> No
     page.wait_for_url(re.compile(r"#/alerts$"))
     assert nav.get_by_role("link", name="Alerts").get_attribute("aria-current") == "page"
     # After a navigation the new screen's heading has the focus (screen readers announce it).
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'H1'")
+    expect(page.locator("main h1")).to_be_focused()
 
 
 def test_the_language_is_the_browsers_and_can_be_switched(
