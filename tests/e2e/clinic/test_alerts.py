@@ -8,6 +8,7 @@ link that opens the alert; an escalation that reached nobody heads the inbox.
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from afterglow.settings import Settings
 from fake_smtp_server import FakeSmtpServer
 
 from ..e2e_support import Patient, enrolled_patient_client
@@ -143,7 +145,9 @@ def test_notifications_on_in_the_workspace_an_escalation_opens_the_alert_and_it_
         "Called the patient; safety plan reviewed; seen tomorrow."
     )
     page.get_by_role("button", name=f"Acknowledge the alert for {patient.name}").click()
-    expect(page.get_by_text("Acknowledged. Escalation is stopped.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Acknowledged. Escalation is stopped.")
+    ).to_be_visible()
     expect(page.get_by_role("heading", name="Acknowledged by Dr Alerts Synthetic")).to_be_visible()
 
     page.get_by_role("link", name="All alerts").click()
@@ -171,7 +175,12 @@ def test_a_clinician_without_a_device_gets_the_escalation_by_email_and_one_that_
 ) -> None:
     email = f"mail-{uuid.uuid4().hex[:6]}@e2e.test"
     make_staff(server, email, "Dr Mail Synthetic").close()
-    # This server has no email set up: the escalation reaches nobody.
+    # This server has no email set up: the escalation reaches nobody (a device another test of
+    # this module turned on for a clinician would take it, so those are marked broken first).
+    with sqlite3.connect(
+        Settings.from_env(server_environment).database_url.split("///", 1)[1]
+    ) as db:
+        db.execute("UPDATE push_subscription SET broken_at = CURRENT_TIMESTAMP")
     unreached, unreached_id = raise_alert(server, clinician, new_patient)
     loopback_push.tick(server_environment, escalation_time())
     # With email set up (AFTERGLOW_SMTP_* pointing at the test's SMTP server) it reaches everyone.
