@@ -109,6 +109,38 @@ async def test_the_files_hold_what_patient_everything_holds(
     assert exported == sorted(expected)
 
 
+async def test_every_line_of_the_files_is_the_resource_patient_everything_builds(
+    make_client: ClientFactory, settings: Settings, make_runner: Runner
+) -> None:
+    await seed_demo_clinic(settings, patients=5, days=60)
+    doc = await make_client(CLINICIAN_EMAILS[0], DEMO_PASSWORD)
+    clinic_id = (await doc.get("/api/me")).json()["clinic"]["id"]
+    kicked = await doc.get(f"/fhir/Group/{clinic_id}/$export", headers=KICK_OFF)
+    assert kicked.status_code == 202, kicked.text
+    assert await make_runner(clock=Clock(NOW))() == 1
+    files = await files_by_type(doc, (await doc.get(kicked.headers["content-location"])).json())
+
+    from afterglow.db import create_engine
+
+    engine = create_engine(settings)
+    expected: dict[str, list[dict[str, Any]]] = {}
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            patient_ids = sorted(int(p["id"]) for p in files["Patient"])
+            assert len(patient_ids) == 5
+            for patient_id in patient_ids:
+                async for r in patient_resources(session, clinic_id, patient_id, now=NOW):
+                    expected.setdefault(r["resourceType"], []).append(r)
+    finally:
+        await engine.dispose()
+    exported = {t: rs for t, rs in files.items() if t not in ("Questionnaire", "CodeSystem")}
+    assert sorted(exported) == sorted(expected)
+    assert {"QuestionnaireResponse", "Observation", "MedicationAdministration"} <= set(expected)
+    # The same resources, whole, in the same order: each patient's in turn.
+    for resource_type, resources in expected.items():
+        assert exported[resource_type] == resources, resource_type
+
+
 async def test_type_and_since_keep_what_was_asked_for(
     make_client: ClientFactory, world: World, make_runner: Runner
 ) -> None:
