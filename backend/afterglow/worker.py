@@ -282,22 +282,31 @@ async def _tick_logged(tick: ReminderTick) -> None:
         )
 
 
-def start_scheduler(
-    tick: ReminderTick, relief: StaleRelief, exports: BulkExports, seconds: float
-) -> AsyncIOScheduler:
-    """Three interval jobs, the reminder tick, the stale-relief catch-up and the bulk exports; a
-    run still going when the next is due is not started twice, and none waits for another."""
-    # APScheduler logs every run at INFO; the jobs log what they did when they did something.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    scheduler = AsyncIOScheduler()
-    jobs: tuple[tuple[Any, Any, str, float], ...] = (
-        (_tick_logged, tick, "reminder-tick", seconds),
-        (_catch_up_logged, relief, "stale-relief", seconds),
-        (_exports_logged, exports, "bulk-exports", min(seconds, EXPORT_POLL_SECONDS)),
-    )
-    for job, target, job_id, every in jobs:
-        scheduler.add_job(
-            job,
+# How long stopping waits for a job's cancelled run to unwind (its session to roll back).
+STOP_GRACE_SECONDS = 5.0
+
+
+class Jobs:
+    """The scheduler and the runs of its jobs still going, so that stopping cancels them and
+    waits for them: APScheduler's `shutdown` only cancels, and a run left unwinding after the
+    app disposed of its engine could still hold a connection when the event loop closes."""
+
+    def __init__(self) -> None:
+        self.scheduler = AsyncIOScheduler()
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def add(self, job: Callable[[Any], Any], target: Any, job_id: str, every: float) -> None:
+        async def run(target: Any) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await job(target)
+            finally:
+                self._running.discard(task)
+
+        self.scheduler.add_job(
+            run,
             "interval",
             args=[target],
             seconds=every,
@@ -306,8 +315,35 @@ def start_scheduler(
             next_run_time=utcnow(),
             id=job_id,
         )
-    scheduler.start()
-    return scheduler
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        if running:
+            _, stuck = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+            if stuck:
+                log.error(
+                    "scheduler: %s job runs did not stop within %s s",
+                    len(stuck),
+                    STOP_GRACE_SECONDS,
+                )
+
+
+def start_scheduler(
+    tick: ReminderTick, relief: StaleRelief, exports: BulkExports, seconds: float
+) -> Jobs:
+    """Three interval jobs, the reminder tick, the stale-relief catch-up and the bulk exports; a
+    run still going when the next is due is not started twice, and none waits for another."""
+    # APScheduler logs every run at INFO; the jobs log what they did when they did something.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    jobs = Jobs()
+    jobs.add(_tick_logged, tick, "reminder-tick", seconds)
+    jobs.add(_catch_up_logged, relief, "stale-relief", seconds)
+    jobs.add(_exports_logged, exports, "bulk-exports", min(seconds, EXPORT_POLL_SECONDS))
+    jobs.scheduler.start()
+    return jobs
 
 
 @asynccontextmanager
@@ -328,17 +364,17 @@ async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.tick = tick
         relief = StaleRelief(app.state.engine, clock=app.state.clock.now)
         exports = BulkExports(app.state.engine, clock=app.state.clock.now)
-        scheduler = start_scheduler(tick, relief, exports, settings.tick_seconds)
+        jobs = start_scheduler(tick, relief, exports, settings.tick_seconds)
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            await jobs.stop()
 
 
 async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
     """`afterglow worker`: the tick without HTTP, until cancelled."""
     async with PushSender(load_vapid(settings)) as sender:
-        scheduler = start_scheduler(
+        jobs = start_scheduler(
             ReminderTick(engine, sender, mailer=Mailer.from_settings(settings)),
             StaleRelief(engine),
             BulkExports(engine),
@@ -347,4 +383,4 @@ async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
         try:
             await asyncio.Event().wait()
         finally:
-            scheduler.shutdown(wait=False)
+            await jobs.stop()

@@ -3,6 +3,7 @@ web instances out of service; the tick's staleness shows in the metrics instead.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
@@ -82,3 +83,17 @@ async def test_a_tick_that_finished_nothing_for_minutes_is_stalled_until_one_fin
     assert tick.stalled(clock.now, TICK_STALLED_AFTER)
     await tick()
     assert not tick.stalled(clock.now, TICK_STALLED_AFTER)
+
+
+async def test_an_instance_that_stops_leaves_none_of_its_jobs_running(settings: Settings) -> None:
+    app = create_app(dataclasses.replace(settings, scheduler=True, tick_seconds=3600))
+    before = asyncio.all_tasks()
+    async with app.lifespan():
+        # The three jobs start at once; stop while their first runs are still in the database.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        started = asyncio.all_tasks() - before
+        assert [task for task in started if not task.done()], "no job run was going"
+    still_running = [task for task in started if not task.done()]
+    await app.state.engine.dispose()
+    assert still_running == []
