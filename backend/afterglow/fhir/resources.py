@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from afterglow.catalogue import catalogue
@@ -142,17 +143,29 @@ def _answer(instrument: Instrument, position: int, value: int) -> dict[str, Any]
     return {"valueCoding": answer_coding(item, option)}
 
 
+# What a check-in's resources share with every other check-in of its instrument (an item's
+# wording and codes, an answer's coding), built once: an export builds millions of them.
+@cache
+def _questionnaire_url(instrument_id: str) -> str:
+    return questionnaire_url(instrument_id)
+
+
+@lru_cache(maxsize=4096)
+def _response_item(instrument_id: str, position: int, value: int) -> dict[str, Any]:
+    instrument = REGISTRY[instrument_id]
+    item = instrument.items[position]
+    return {
+        "linkId": link_id(instrument, item),
+        "text": item.text,
+        "answer": [_answer(instrument, position, value)],
+    }
+
+
 def questionnaire_response(checkin: CheckinFacts) -> dict[str, Any]:
     instrument = REGISTRY[checkin.instrument]
     items: list[dict[str, Any]] = [
-        {
-            "linkId": link_id(instrument, item),
-            "text": item.text,
-            "answer": [_answer(instrument, position, value)],
-        }
-        for position, (item, value) in enumerate(
-            zip(instrument.items, checkin.answers, strict=False)
-        )
+        _response_item(instrument.id, position, value)
+        for position, value in enumerate(checkin.answers[: len(instrument.items)])
     ]
     total = total_link_id(instrument)
     if total is not None and checkin.score is not None:
@@ -171,7 +184,7 @@ def questionnaire_response(checkin: CheckinFacts) -> dict[str, Any]:
     return {
         "resourceType": "QuestionnaireResponse",
         "id": f"checkin-{checkin.id}",
-        "questionnaire": questionnaire_url(instrument.id),
+        "questionnaire": _questionnaire_url(instrument.id),
         "status": "completed",
         "subject": subject,
         "authored": instant(checkin.taken_at),
@@ -181,26 +194,9 @@ def questionnaire_response(checkin: CheckinFacts) -> dict[str, Any]:
     }
 
 
-def _observation(
-    checkin: CheckinFacts, suffix: str, code: dict[str, Any], **values: Any
-) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": f"checkin-{checkin.id}-{suffix}",
-        "status": "final",
-        "category": SURVEY,
-        "code": code,
-        "subject": patient_ref(checkin.patient_id),
-        "effectiveDateTime": instant(checkin.taken_at),
-        "issued": instant(checkin.received_at),
-        "performer": [patient_ref(checkin.patient_id)],
-        **values,
-        "derivedFrom": [{"reference": f"QuestionnaireResponse/checkin-{checkin.id}"}],
-    }
-
-
-def _value(instrument: Instrument, position: int, value: int) -> dict[str, Any]:
-    answer = _answer(instrument, position, value)
+@lru_cache(maxsize=4096)
+def _value(instrument_id: str, position: int, value: int) -> dict[str, Any]:
+    answer = _answer(REGISTRY[instrument_id], position, value)
     if "valueCoding" in answer:
         return {
             "valueCodeableConcept": concept(
@@ -210,73 +206,96 @@ def _value(instrument: Instrument, position: int, value: int) -> dict[str, Any]:
     return answer
 
 
+@cache
+def _item_codes(instrument_id: str) -> tuple[tuple[str, dict[str, Any], dict[str, Any]], ...]:
+    """Each item's (linkId, code as the item's own Observation, code as a component)."""
+    instrument = REGISTRY[instrument_id]
+    return tuple(
+        (
+            link_id(instrument, item),
+            concept(
+                item_coding(instrument, item),
+                text=instrument.name if instrument.scoring == "single" else item.text,
+            ),
+            concept(item_coding(instrument, item), text=item.text),
+        )
+        for item in instrument.items
+    )
+
+
+@cache
+def _instrument_codes(instrument_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The code of a checklist's one Observation (or a scored instrument's panel), and of its
+    total score (None: no total)."""
+    instrument = REGISTRY[instrument_id]
+    if instrument.scoring == "none" or instrument.loinc_panel is None:
+        return concept(afterglow(instrument.id), text=instrument.name), None
+    panel = concept(
+        coding(LOINC, instrument.loinc_panel, LOINC_PANEL_DISPLAY.get(instrument.loinc_panel)),
+        text=instrument.name,
+    )
+    if instrument.loinc_total is None:
+        return panel, None
+    total = concept(
+        coding(LOINC, instrument.loinc_total, LOINC_TOTAL_DISPLAY.get(instrument.loinc_total)),
+        text=f"{instrument.name} total score",
+    )
+    return panel, total
+
+
 def checkin_observations(checkin: CheckinFacts) -> list[dict[str, Any]]:
     """What is derived from a check-in: a scored instrument's panel with an Observation per item
     and the total; a single-scale one (mood, pain) as one Observation; a checklist (side
     effects) as one Observation with a component per item."""
     instrument = REGISTRY[checkin.instrument]
-    pairs = list(zip(instrument.items, checkin.answers, strict=False))
+    key = instrument.id
+    codes = _item_codes(key)
+    answers = checkin.answers[: len(codes)]
+    prefix = f"checkin-{checkin.id}-"
+    subject = patient_ref(checkin.patient_id)
+    taken, received = instant(checkin.taken_at), instant(checkin.received_at)
+    derived = [{"reference": f"QuestionnaireResponse/checkin-{checkin.id}"}]
+
+    def observation(suffix: str, code: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "id": prefix + suffix,
+            "status": "final",
+            "category": SURVEY,
+            "code": code,
+            "subject": subject,
+            "effectiveDateTime": taken,
+            "issued": received,
+            "performer": [subject],
+            **values,
+            "derivedFrom": derived,
+        }
+
+    note = {"note": _notes(checkin.note)} if checkin.note else {}
     if instrument.scoring == "single":
-        item = instrument.items[0]
-        return [
-            _observation(
-                checkin,
-                link_id(instrument, item),
-                concept(item_coding(instrument, item), text=instrument.name),
-                **_value(instrument, 0, checkin.answers[0]),
-                **({"note": _notes(checkin.note)} if checkin.note else {}),
-            )
-        ]
+        suffix, code, _ = codes[0]
+        return [observation(suffix, code, {**_value(key, 0, checkin.answers[0]), **note})]
+    panel_code, total_code = _instrument_codes(key)
     if instrument.scoring == "none" or instrument.loinc_panel is None:
-        return [
-            _observation(
-                checkin,
-                instrument.id,
-                concept(afterglow(instrument.id), text=instrument.name),
-                component=[
-                    {
-                        "code": concept(item_coding(instrument, item), text=item.text),
-                        **_value(instrument, position, value),
-                    }
-                    for position, (item, value) in enumerate(pairs)
-                ],
-                **({"note": _notes(checkin.note)} if checkin.note else {}),
-            )
+        component = [
+            {"code": codes[position][2], **_value(key, position, value)}
+            for position, value in enumerate(answers)
         ]
+        return [observation(instrument.id, panel_code, {"component": component, **note})]
     members = [
-        _observation(
-            checkin,
-            link_id(instrument, item),
-            concept(item_coding(instrument, item), text=item.text),
-            **_value(instrument, position, value),
-        )
-        for position, (item, value) in enumerate(pairs)
+        observation(codes[position][0], codes[position][2], _value(key, position, value))
+        for position, value in enumerate(answers)
     ]
-    if instrument.loinc_total is not None and checkin.score is not None:
-        total = _observation(
-            checkin,
-            "total",
-            concept(
-                coding(
-                    LOINC, instrument.loinc_total, LOINC_TOTAL_DISPLAY.get(instrument.loinc_total)
-                ),
-                text=f"{instrument.name} total score",
-            ),
-            valueQuantity=score_quantity(checkin.score),
-        )
+    if total_code is not None and checkin.score is not None:
+        total = observation("total", total_code, {"valueQuantity": score_quantity(checkin.score)})
         band = instrument.band_for(checkin.score)
         if band is not None:
             total["interpretation"] = [{"text": band.label}]
         members.append(total)
-    panel = _observation(
-        checkin,
+    panel = observation(
         "panel",
-        concept(
-            coding(LOINC, instrument.loinc_panel, LOINC_PANEL_DISPLAY.get(instrument.loinc_panel)),
-            text=instrument.name,
-        ),
-        hasMember=[{"reference": f"Observation/{member['id']}"} for member in members],
-        **({"note": _notes(checkin.note)} if checkin.note else {}),
+        panel_code,
+        {"hasMember": [{"reference": f"Observation/{member['id']}"} for member in members], **note},
     )
     return [panel, *members]
 
