@@ -281,6 +281,27 @@ def test_no_window_is_offered_for_an_infusion_that_brought_no_response():
     assert "did not meet the response criteria" in outlook.explanation
 
 
+def test_a_booster_whose_first_phq9_came_after_its_relief_faded_shows_the_fall_in_mood_as_waning():
+    # The clinical reading chosen (issue 14): mood rose after the booster and has fallen 3 points;
+    # the PHQ-9 its waning prompt asked for, on day 6, already misses the response gate. The
+    # episode is `no_response`, but that must not hide the fall that prompted the PHQ-9: the
+    # clinician sees waning (and still no booster window, the infusion having shown no response).
+    story, start = patient_with_past_relief([17, 18, 19, 20], [(6.2, 15)])
+    moods = [
+        MoodFact(at(start + day) + timedelta(hours=8), score)
+        for day, score in ((1, 8), (2, 8), (3, 8), (4, 5), (5, 5))
+    ]
+
+    falling = outlook_of(story, start, 6.3, moods=moods)
+    steady = outlook_of(story, start, 6.3, moods=[m for m in moods if m.score == 8])
+
+    assert falling.status == "waning"
+    assert falling.window is None
+    assert "3.0 points below its post-infusion peak" in falling.explanation
+    assert "did not meet the response criteria" in falling.explanation
+    assert steady.status == "no_response"
+
+
 def test_no_window_is_offered_once_today_is_past_it():
     story, start = patient_with_past_relief([17, 18, 19, 20, 21, 22], [(2, 5), (9, 5), (16, 6)])
 

@@ -55,9 +55,11 @@ def test_only_holding_and_waning_turn_into_no_recent_data():
     assert status_now("none", past, now) == "none"
 
 
-def test_mood_turns_holding_or_unjudged_waning_but_never_hides_a_relapse():
+def test_mood_turns_anything_short_of_a_relapse_waning_but_never_hides_a_relapse():
     assert with_mood("holding", True) == "waning"
     assert with_mood("unassessed", True) == "waning"
+    # A PHQ-9 taken once relief had faded reads no response; the fall in mood still shows.
+    assert with_mood("no_response", True) == "waning"
+    assert with_mood("no_response", False) == "no_response"
     assert with_mood("relapsed", True) == "relapsed"
-    assert with_mood("no_response", True) == "no_response"
     assert relief_status(None, True) == "none"

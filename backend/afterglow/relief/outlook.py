@@ -245,10 +245,17 @@ def phq9_status(episode: Episode | None) -> ReliefStatus:
     return "waning" if episode.probable_relapse else "holding"
 
 
+# The PHQ-9 statuses daily mood can turn `waning`: all but `relapsed` (and `none`, no infusion).
+MOOD_CAN_TURN_WANING: tuple[ReliefStatus, ...] = ("holding", "unassessed", "no_response")
+
+
 def with_mood(phq9: ReliefStatus, mood_waning: bool) -> ReliefStatus:
-    """A holding episode, or one whose response cannot be judged yet, whose daily mood has fallen
-    `waning_drop` points below its post-infusion peak is waning: the early warning of §4."""
-    return "waning" if mood_waning and phq9 in ("holding", "unassessed") else phq9
+    """An episode whose daily mood has fallen `waning_drop` points below its post-infusion peak is
+    waning, the early warning of CLINICAL.md §4, whatever its PHQ-9s say short of a relapse: a
+    holding one; one whose response cannot be judged yet; and one whose PHQ-9s did not meet the
+    response gate, whose mood rose after the infusion and is falling again (a PHQ-9 taken once
+    relief had already faded reads `no_response`, and must not hide the fall that prompted it)."""
+    return "waning" if mood_waning and phq9 in MOOD_CAN_TURN_WANING else phq9
 
 
 def relief_status(episode: Episode | None, mood_waning: bool) -> ReliefStatus:
@@ -427,10 +434,13 @@ def _status_text(
         reason = _RELAPSE_REASONS.get(episode.relapse_reason or "", "the relapse criteria")
         return f"{lead} Relapsed on day {_whole(episode.relapse_day)}, by {reason}."
     if status == "waning" and signal.waning:
-        return (
+        text = (
             f"{lead} Waning: the mood average of the last days ({signal.latest_mean:.1f}) is"
             f" {signal.drop:.1f} points below its post-infusion peak ({signal.peak_mean:.1f})."
         )
+        if episode.outcome == "no_response":
+            text += " The PHQ-9s since this infusion did not meet the response criteria."
+        return text
     if status == "waning":
         return f"{lead} Waning: a PHQ-9 meets the relapse criteria and awaits confirmation."
     if status == "no_response":

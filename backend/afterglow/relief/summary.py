@@ -22,6 +22,7 @@ from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import MoodFact, ReliefThresholds
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.outlook import (
+    MOOD_CAN_TURN_WANING,
     ReliefStatus,
     booster_outlook,
     phq9_status,
@@ -60,7 +61,7 @@ def mood_waning(
 
 
 def needs_moods(phq9: str, current_infusion_at: datetime | None) -> bool:
-    return phq9 in ("holding", "unassessed") and current_infusion_at is not None
+    return phq9 in MOOD_CAN_TURN_WANING and current_infusion_at is not None
 
 
 def recent_until(
