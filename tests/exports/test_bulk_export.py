@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -353,6 +354,25 @@ async def test_another_instance_serves_the_manifest_and_the_files(
             assert await files_by_type(client, manifest) == await files_by_type(doc, manifest)
         finally:
             await client.aclose()
+
+
+async def test_files_are_stored_compressed_and_served_as_ndjson_as_are_files_stored_plain(
+    make_client: ClientFactory, world: World, make_runner: Runner, db: AsyncSession
+) -> None:
+    doc = await make_client("doc@a.test")
+    await add_records(doc, await make_client("p1@a.test"), world.patient_a1.id or 0)
+    _, manifest = await export_of(doc, make_runner(), world)
+    served = await files_by_type(doc, manifest)
+    stored = (await db.execute(select(ExportChunk))).scalars().all()
+    files = (await db.execute(select(ExportFile))).scalars().all()
+    assert sum(len(c.data) for c in stored) < sum(f.size_bytes for f in files)
+
+    # As an export stored before chunks were compressed (or by an older instance) holds them.
+    for chunk in stored:
+        chunk.data = zlib.decompress(chunk.data)
+    await db.commit()
+    assert sum(len(c.data) for c in stored) == sum(f.size_bytes for f in files)
+    assert await files_by_type(doc, manifest) == served
 
 
 async def test_files_are_deleted_when_they_expire(

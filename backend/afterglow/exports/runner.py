@@ -6,7 +6,8 @@ is renewed at every checkpoint. A checkpoint stores the lines written since the 
 chunk per file, with the job's cursor (the last patient whose record is whole in the files) in
 one transaction: an instance that dies loses at most what followed, and whoever claims the job
 after its lease ran out goes on from the cursor. Memory stays flat whatever the clinic's size:
-one page of patient ids, one patient's rows at a time, and at most CHUNK_BYTES of lines waiting.
+one page of patient ids, one patient's rows at a time, and at most CHUNK_BYTES of compressed
+lines waiting (storage.py).
 
 A patient whose record cannot be read is left out whole and named in the error file (an
 OperationOutcome); the export goes on. A job that fails as a whole (the database away) is tried
@@ -45,8 +46,9 @@ from afterglow.operations.failures import failure_summary
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
-# Lines waiting before a checkpoint stores them; and the longest between two checkpoints (which
-# renew the lease, show progress and notice a cancel).
+# Compressed lines waiting before a checkpoint stores them (about twenty times as much NDJSON);
+# and the longest between two checkpoints (which renew the lease, show progress and notice a
+# cancel).
 CHUNK_BYTES = 512 * 1024
 CHECKPOINT_SECONDS = 5.0
 PATIENT_PAGE = 200
@@ -204,7 +206,6 @@ class BulkExports:
     async def _write_patient(
         self, reading: AsyncSession, writer: FileWriter, job: _Claimed, patient_id: int
     ) -> None:
-        mark = writer.mark()
         try:
             async for resource in self.resources(
                 reading,
@@ -217,11 +218,12 @@ class BulkExports:
                 writer.add(OUTPUT, resource["resourceType"], _encode(resource))
         except Exception as error:
             await reading.rollback()
-            writer.rewind(mark)
+            writer.drop()
             log.error(
                 "export %s: patient %s left out (%s)", job.id, patient_id, failure_summary(error)
             )
             writer.add(ERROR, "OperationOutcome", _encode(_left_out(patient_id)))
+        writer.keep()
 
     async def _checkpoint(self, job: _Claimed, writer: FileWriter, cursor: int, done: int) -> None:
         now = self.clock()
@@ -234,6 +236,7 @@ class BulkExports:
         """The instruments' files, what is left, and the job completed: one transaction."""
         for resource in await _instrument_resources(job.types):
             writer.add(OUTPUT, resource["resourceType"], _encode(resource))
+        writer.keep()
         now = self.clock()
         async with self._sessions() as db, db.begin():
             await self._still_ours(
