@@ -199,9 +199,11 @@ async def test_every_problem_is_named_where_it_is_and_nothing_is_imported(
         json=bundle(form, unknown_form, bad_answer, short, naive, wrong_total, total_alone),
     )
     assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
     body = response.json()
-    assert "nothing was imported" in body["detail"]
-    problems = {p["key"]: p["message"] for p in body["extra"]}
+    assert body["resourceType"] == "OperationOutcome"
+    assert "nothing was imported" in body["issue"][0]["diagnostics"]
+    problems = refusal(response)
     assert set(problems) == {
         "entry[1].resource.questionnaire",
         "entry[2].resource.item[2].answer[0].valueCoding",
@@ -217,13 +219,17 @@ async def test_every_problem_is_named_where_it_is_and_nothing_is_imported(
     fixed = bundle(form, naive)
     answer = await clinician.post(import_path(world.patient_a1.id), json=fixed)
     assert answer.status_code == 400
-    assert answer.json()["extra"] == [
-        {
-            "key": "entry[1].resource.authored",
-            "message": "include the UTC offset, e.g. 2025-03-01T09:00:00-05:00",
-        }
-    ]
+    assert refusal(answer) == {
+        "entry[1].resource.authored": "include the UTC offset, e.g. 2025-03-01T09:00:00-05:00"
+    }
     assert await db.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def refusal(response) -> dict[str, str]:
+    """The problems an OperationOutcome names: where each is, and what is wrong there."""
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome", outcome
+    return {issue["expression"][0]: issue["diagnostics"] for issue in outcome["issue"][1:]}
 
 
 async def test_something_that_is_not_a_bundle_is_refused_with_what_to_send(
@@ -237,7 +243,11 @@ async def test_something_that_is_not_a_bundle_is_refused_with_what_to_send(
     ):
         response = await clinician.post(import_path(world.patient_a1.id), json=body)
         assert response.status_code == 400, response.text
-        assert response.json()["extra"][0]["key"] == key
+        assert next(iter(refusal(response))) == key
+    # What is no patient id is answered in FHIR's way too, not by the router's plain 404.
+    nobody = await clinician.post("/fhir/Patient/abc/$import-responses", json={})
+    assert nobody.status_code == 404
+    assert nobody.json()["issue"][0]["code"] == "not-found"
 
 
 async def test_imports_are_audited_and_only_the_patients_clinicians_may_import(

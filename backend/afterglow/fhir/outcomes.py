@@ -94,7 +94,7 @@ def fhir_errors(*statuses: int, described: dict[int, str] | None = None) -> dict
     return {
         status: ResponseSpec(
             dict[str, Any],
-            description=(described or {}).get(status, _DOCUMENTED[status]),
+            description=(described or {}).get(status) or _DOCUMENTED[status],
             media_type=FHIR_JSON,
             generate_examples=False,
         )

@@ -17,7 +17,6 @@ from afterglow.errors import aware
 from afterglow.fhir.bundle import FHIR_JSON, everything_stream, parse_types
 from afterglow.fhir.imports import ImportOutcome, import_responses
 from afterglow.fhir.outcomes import FHIR_ERRORS, NO_STORE, fhir_errors, fhir_id
-from afterglow.fields import Id
 from afterglow.http import DB, AppSettings, CurrentViewer, Now
 
 # A whole record exported by Afterglow (years of daily check-ins) comes back in one body.
@@ -86,7 +85,7 @@ class FhirController(Controller):
         return Stream(chunks, media_type=FHIR_JSON, headers=NO_STORE)
 
     @post(
-        "/fhir/Patient/{patient_id:int}/$import-responses",
+        "/fhir/Patient/{patient_id:str}/$import-responses",
         guards=[clinicians_only],
         operation_id="fhirImportResponses",
         policy="clinic-clinician",
@@ -99,19 +98,37 @@ class FhirController(Controller):
             "with its `hasMember` items). Observations derived from a response in the Bundle "
             "and resources of other types are left out and counted. The history import's rules "
             "hold: all or nothing, importing again adds nothing, and every problem is named by "
-            "where it is in the Bundle (`entry[3].resource.item[2].answer[0]`). Audited."
+            "where it is in the Bundle (`entry[3].resource.item[2].answer[0]`). Refusals are "
+            "OperationOutcomes: the first issue says what happened, each further issue names "
+            "one problem, where it is in its `expression`. Audited."
         ),
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_IMPORT_BYTES,
+        exception_handlers=FHIR_ERRORS,
+        responses=fhir_errors(
+            400,
+            401,
+            403,
+            404,
+            413,
+            described={
+                400: "Nothing was imported: each problem is an issue, where it is in its "
+                "`expression` (`entry[3].resource.item[2].answer[0]`).",
+                403: "Not a clinician (admins and patients import nothing here).",
+                404: "No such patient at your clinic.",
+                413: f"A Bundle over {MAX_IMPORT_BYTES // (1024 * 1024)} MiB: send it in parts.",
+            },
+        ),
     )
     async def import_bundle(
         self,
-        patient_id: FromPath[Id],
+        patient_id: FromPath[str],
         data: JSONBody[dict[str, Any]],
         db: DB,
         viewer: CurrentViewer,
         now: Now,
     ) -> ImportOutcome:
-        outcome = await import_responses(db, viewer, patient_id, data, now)
+        record = fhir_id(patient_id, "patient")
+        outcome = await import_responses(db, viewer, record, data, now)
         await db.commit()
         return outcome
