@@ -52,7 +52,7 @@ from afterglow.exports.csv_export import clinic_csv
 from afterglow.exports.models import ExportJob
 from afterglow.exports.runner import BulkExports
 from afterglow.fhir import resources
-from afterglow.fhir.export import patient_resources
+from afterglow.fhir.export import RecordRows, patient_resources
 from afterglow.infusions.models import ClinicalEvent, Infusion
 from afterglow.journal.models import JournalEntry
 from afterglow.relief.models import PatientSummary
@@ -178,10 +178,11 @@ class _Counted:
         since: datetime | None = None,
         types: frozenset[str] | None = None,
         now: datetime | None = None,
+        rows: RecordRows | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         relief = False
         async for resource in patient_resources(
-            session, clinic_id, patient_id, since=since, types=types, now=now
+            session, clinic_id, patient_id, since=since, types=types, now=now, rows=rows
         ):
             self.written += 1
             prefix, _, rest = resource["id"].partition("-")

@@ -6,8 +6,8 @@ is renewed at every checkpoint. A checkpoint stores the lines written since the 
 chunk per file, with the job's cursor (the last patient whose record is whole in the files) in
 one transaction: an instance that dies loses at most what followed, and whoever claims the job
 after its lease ran out goes on from the cursor. Memory stays flat whatever the clinic's size:
-one page of patient ids, one patient's rows at a time, and at most CHUNK_BYTES of compressed
-lines waiting (storage.py).
+one page of patient ids, a page of rows per table (fhir/export.py's RecordRows, read across a few
+patients at a time), and at most CHUNK_BYTES of compressed lines waiting (storage.py).
 
 A patient whose record cannot be read is left out whole and named in the error file (an
 OperationOutcome); the export goes on. A job that fails as a whole (the database away) is tried
@@ -38,7 +38,7 @@ from afterglow.db import session_maker
 from afterglow.exports.bulk import ACTIVE, INSTRUMENT_TYPES, KEEP_FILES
 from afterglow.exports.models import ExportJob
 from afterglow.exports.storage import ERROR, OUTPUT, FileWriter, delete_files
-from afterglow.fhir.export import patient_resources
+from afterglow.fhir.export import RecordRows, patient_resources
 from afterglow.fhir.questionnaires import afterglow_code_system, instrument_questionnaires
 from afterglow.leases import claim_due, held_by
 from afterglow.operations.failures import failure_summary
@@ -52,6 +52,8 @@ LEASE = timedelta(minutes=2)
 CHUNK_BYTES = 512 * 1024
 CHECKPOINT_SECONDS = 5.0
 PATIENT_PAGE = 200
+# Patients whose records are read together, a page of rows at a time across them (RecordRows).
+PATIENTS_READ_TOGETHER = 25
 MAX_ATTEMPTS = 5
 RETRY_PAUSE = timedelta(seconds=30)
 
@@ -70,6 +72,7 @@ class ResourceSource(Protocol):
         since: datetime | None = None,
         types: frozenset[str] | None = None,
         now: datetime | None = None,
+        rows: RecordRows | None = None,
     ) -> AsyncIterator[dict[str, Any]]: ...
 
 
@@ -174,24 +177,25 @@ class BulkExports:
         last_checkpoint = time.monotonic()
         async with self._sessions() as reading:
             while True:
-                page = list(
-                    (
-                        await reading.execute(
-                            select(col(Patient.id))
-                            .where(
-                                col(Patient.clinic_id) == job.clinic_id, col(Patient.id) > cursor
-                            )
-                            .order_by(col(Patient.id))
-                            .limit(PATIENT_PAGE)
-                        )
-                    ).scalars()
-                )
+                ids = (
+                    await reading.execute(
+                        select(col(Patient.id))
+                        .where(col(Patient.clinic_id) == job.clinic_id, col(Patient.id) > cursor)
+                        .order_by(col(Patient.id))
+                        .limit(PATIENT_PAGE)
+                    )
+                ).scalars()
+                page = [patient_id for patient_id in ids if patient_id is not None]
                 await reading.commit()
                 if not page:
                     break
-                for patient_id in page:
-                    assert patient_id is not None
-                    await self._write_patient(reading, writer, job, patient_id)
+                for position, patient_id in enumerate(page):
+                    if position % PATIENTS_READ_TOGETHER == 0:
+                        together = page[position : position + PATIENTS_READ_TOGETHER]
+                        rows = RecordRows(
+                            reading, job.clinic_id, together, since=job.since, types=job.types
+                        )
+                    await self._write_patient(reading, rows, writer, job, patient_id)
                     cursor, done = patient_id, done + 1
                     if (
                         writer.waiting_bytes >= CHUNK_BYTES
@@ -204,7 +208,12 @@ class BulkExports:
         await self._finish(job, writer, cursor, done)
 
     async def _write_patient(
-        self, reading: AsyncSession, writer: FileWriter, job: _Claimed, patient_id: int
+        self,
+        reading: AsyncSession,
+        rows: RecordRows,
+        writer: FileWriter,
+        job: _Claimed,
+        patient_id: int,
     ) -> None:
         try:
             async for resource in self.resources(
@@ -214,6 +223,7 @@ class BulkExports:
                 since=job.since,
                 types=job.types,
                 now=self.clock(),
+                rows=rows,
             ):
                 writer.add(OUTPUT, resource["resourceType"], _encode(resource))
         except Exception as error:
