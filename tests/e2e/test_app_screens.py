@@ -291,10 +291,10 @@ def test_clinic_staff_who_sign_in_to_the_app_are_taken_to_the_clinic_workspace(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server}/clinic/#/inbox")
-    # Signing out of the workspace is tests/e2e/clinic/test_shell.py's (staff signed in there
-    # through the API). Signed in here, through the patient app, the sign-out back at `/`
-    # sometimes stayed on "Opening the clinic workspace…" in full runs: an open defect, noted
-    # for the next change, not asserted here.
+    # Signed out of the workspace, back at the app's sign-in: the app remembered the clinician
+    # it signed in, and must not keep opening the workspace for them.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
 
 
 def test_the_reminders_screen_fits_a_phone_and_its_button_stands_clear_of_the_field_above(
