@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from afterglow.accounts.models import Patient
 from afterglow.app import create_app
 from afterglow.audit.models import AuditEvent
 from afterglow.demo.seed import CLINICIAN_EMAILS, DEMO_PASSWORD, seed_demo_clinic
@@ -34,6 +36,8 @@ from afterglow.exports.bulk import KEEP_FILES
 from afterglow.exports.models import ExportChunk, ExportFile, ExportJob
 from afterglow.exports.runner import LEASE
 from afterglow.fhir.export import patient_resources
+from afterglow.journal.schemas import JournalEntryWrite
+from afterglow.journal.service import write_entry
 from afterglow.settings import Settings
 from conftest import ClientFactory, Clock, World, csrf_ready
 
@@ -111,11 +115,26 @@ async def test_the_files_hold_what_patient_everything_holds(
 
 
 async def test_every_line_of_the_files_is_the_resource_patient_everything_builds(
-    make_client: ClientFactory, settings: Settings, make_runner: Runner
+    make_client: ClientFactory, settings: Settings, make_runner: Runner, db: AsyncSession
 ) -> None:
     await seed_demo_clinic(settings, patients=5, days=60)
     doc = await make_client(CLINICIAN_EMAILS[0], DEMO_PASSWORD)
     clinic_id = (await doc.get("/api/me")).json()["clinic"]["id"]
+    patients = list(
+        await db.scalars(
+            select(col(Patient.id)).where(col(Patient.clinic_id) == clinic_id).order_by("id")
+        )
+    )
+    # Journals, some shared, of patients read in one run with others.
+    for patient_id, shared in ((patients[0], True), (patients[1], False), (patients[3], True)):
+        for words in ("Synthetic entry, first.", "Synthetic entry, second."):
+            await write_entry(
+                db,
+                patient_id or 0,
+                str(uuid.uuid4()),
+                JournalEntryWrite(text=words, shared=shared),
+                NOW,
+            )
     kicked = await doc.get(f"/fhir/Group/{clinic_id}/$export", headers=KICK_OFF)
     assert kicked.status_code == 202, kicked.text
     assert await make_runner(clock=Clock(NOW))() == 1
@@ -137,6 +156,7 @@ async def test_every_line_of_the_files_is_the_resource_patient_everything_builds
     exported = {t: rs for t, rs in files.items() if t not in ("Questionnaire", "CodeSystem")}
     assert sorted(exported) == sorted(expected)
     assert {"QuestionnaireResponse", "Observation", "MedicationAdministration"} <= set(expected)
+    assert len(expected["Communication"]) == 4
     # The same resources, whole, in the same order: each patient's in turn.
     for resource_type, resources in expected.items():
         assert exported[resource_type] == resources, resource_type
@@ -331,6 +351,51 @@ async def test_a_patient_whose_record_cannot_be_read_is_named_in_the_error_file(
     assert [o["resourceType"] for o in outcomes] == ["OperationOutcome"]
     assert f"Patient/{world.patient_a2.id}" in outcomes[0]["issue"][0]["diagnostics"]
     assert "synthetic failure" not in str(outcomes)
+
+
+async def test_the_patients_read_after_one_left_out_halfway_are_exported_whole(
+    make_client: ClientFactory, world: World, make_runner: Runner, settings: Settings
+) -> None:
+    doc = await make_client("doc@a.test")
+    first, second = world.patient_a1.id or 0, world.patient_a2.id or 0
+    await add_records(doc, await make_client("p1@a.test"), first)
+    await add_records(doc, await make_client("p2@a.test"), second)
+
+    async def fails_after_its_first_resource(
+        session: Any, clinic_id: int, patient_id: int, **kw: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        async for resource in patient_resources(session, clinic_id, patient_id, **kw):
+            yield resource
+            if patient_id == first:
+                raise RuntimeError("synthetic failure")
+
+    clock = Clock(NOW)
+    runner = make_runner(resources=fails_after_its_first_resource, clock=clock)
+    _, manifest = await export_of(doc, runner, world)
+
+    files = await files_by_type(doc, manifest)
+    exported = [
+        r for t, rs in files.items() if t not in ("Questionnaire", "CodeSystem") for r in rs
+    ]
+    # Of the first patient, nothing (not even the check-ins read with the second's); of the
+    # second, the whole record.
+    assert f"Patient/{first}" not in str(exported) and exported
+    from afterglow.db import create_engine
+
+    engine = create_engine(settings)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            whole = [
+                r async for r in patient_resources(session, world.clinic_a.id or 0, second, now=NOW)
+            ]
+    finally:
+        await engine.dispose()
+    key = ("resourceType", "id")
+    assert sorted(exported, key=lambda r: [r[k] for k in key]) == sorted(
+        whole, key=lambda r: [r[k] for k in key]
+    )
+    (error,) = manifest["error"]
+    assert f"Patient/{first}" in (await doc.get(error["url"])).text
 
 
 async def test_another_instance_serves_the_manifest_and_the_files(

@@ -28,7 +28,8 @@ from afterglow.clock import utcnow
 from afterglow.errors import NotFound
 from afterglow.fhir import resources
 from afterglow.infusions.models import ClinicalEvent, Infusion
-from afterglow.journal.service import shared_entries
+from afterglow.journal.schemas import SharedJournalEntryOut
+from afterglow.journal.service import patients_shared_entries
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.service import clinic_thresholds, relief_now
 from afterglow.relief.summary import as_utc
@@ -171,6 +172,7 @@ class RecordRows:
         self.types = types
         self._patients: dict[int, Any] | None = None
         self._thresholds: Any = None
+        self._journals: dict[int, list[SharedJournalEntryOut]] | None = None
 
         def table(model_table: Any, facts: Any, time: Any, *changed_by: Any) -> _Table:
             changed = None if since is None else _changed_after(model_table, since, *changed_by)
@@ -223,6 +225,13 @@ class RecordRows:
         if self._thresholds is None:
             self._thresholds = await clinic_thresholds(self.session, self.clinic_id)
         return self._thresholds
+
+    async def journal(self, patient_id: int) -> list[SharedJournalEntryOut]:
+        """The entries the patient shares (in the caller's transaction): the run's are read at
+        the first patient's (a journal is short), each handed out once."""
+        if self._journals is None:
+            self._journals = await patients_shared_entries(self.session, self.patient_ids)
+        return self._journals.pop(patient_id, [])
 
 
 def _wanted(types: frozenset[str] | None, *produced: str) -> bool:
@@ -317,19 +326,22 @@ async def _derived_and_shared(
     journal: list[dict[str, Any]] = []
     if _wanted(types, "Observation"):
         episodes = (await relief_now(session, patient_id, now, await rows.thresholds())).episodes
-        derived_at = await session.scalar(
-            select(col(PatientSummary.updated_at)).where(
-                col(PatientSummary.patient_id) == patient_id
+        derived_at = (
+            None
+            if since is None
+            else await session.scalar(
+                select(col(PatientSummary.updated_at)).where(
+                    col(PatientSummary.patient_id) == patient_id
+                )
             )
         )
         if since is None or (derived_at is not None and as_utc(derived_at) > since):
             relief = [resources.relief_episode(patient_id, episode) for episode in episodes]
     if _wanted(types, "Communication"):
-        # A journal is short: one read. Never private entries. With `since`: those shared or
-        # edited after it.
+        # Never private entries. With `since`: those shared or edited after it.
         journal = [
             resources.journal_entry(patient_id, entry)
-            for entry in await shared_entries(session, patient_id)
+            for entry in await rows.journal(patient_id)
             if since is None
             or max(as_utc(entry.shared_at), as_utc(entry.edited_at or entry.shared_at)) > since
         ]

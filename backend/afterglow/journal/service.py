@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -201,23 +202,33 @@ async def shared_entries(
     The caller has decided that the reader may see this patient, and audited the read
     (`accounts/access.py::open_patient`): the timeline and the exports do.
     """
+    return (await patients_shared_entries(session, [patient_id], since)).get(patient_id, [])
+
+
+async def patients_shared_entries(
+    session: AsyncSession, patient_ids: Sequence[int], since: datetime | None = None
+) -> dict[int, list[SharedJournalEntryOut]]:
+    """`shared_entries` of several patients in one read (the Bulk Data export's), by patient;
+    a patient who shares none is not in it."""
     query = select(JournalEntry).where(
-        col(JournalEntry.patient_id) == patient_id, col(JournalEntry.shared_at).is_not(None)
+        col(JournalEntry.patient_id).in_(patient_ids), col(JournalEntry.shared_at).is_not(None)
     )
     if since is not None:
         query = query.where(col(JournalEntry.written_at) >= since)
     rows = await session.scalars(query.order_by(col(JournalEntry.written_at), col(JournalEntry.id)))
-    return [
-        SharedJournalEntryOut(
-            id=entry.id or 0,
-            written_at=entry.written_at,
-            stood_out=entry.stood_out,
-            day_after=entry.day_after,
-            carry_forward=entry.carry_forward,
-            text=entry.text,
-            shared_at=entry.shared_at,
-            edited_at=entry.edited_at,
-        )
-        for entry in rows
-        if entry.shared_at is not None
-    ]
+    found: dict[int, list[SharedJournalEntryOut]] = {}
+    for entry in rows:
+        if entry.shared_at is not None:
+            found.setdefault(entry.patient_id, []).append(
+                SharedJournalEntryOut(
+                    id=entry.id or 0,
+                    written_at=entry.written_at,
+                    stood_out=entry.stood_out,
+                    day_after=entry.day_after,
+                    carry_forward=entry.carry_forward,
+                    text=entry.text,
+                    shared_at=entry.shared_at,
+                    edited_at=entry.edited_at,
+                )
+            )
+    return found
