@@ -285,7 +285,8 @@ def test_a_booster_whose_first_phq9_came_after_its_relief_faded_shows_the_fall_i
     # The clinical reading chosen (issue 14): mood rose after the booster and has fallen 3 points;
     # the PHQ-9 its waning prompt asked for, on day 6, already misses the response gate. The
     # episode is `no_response`, but that must not hide the fall that prompted the PHQ-9: the
-    # clinician sees waning (and still no booster window, the infusion having shown no response).
+    # clinician sees waning (and still no booster window, the infusion having shown no
+    # response) until its nadir window closes.
     story, start = patient_with_past_relief([17, 18, 19, 20], [(6.2, 15)])
     moods = [
         MoodFact(at(start + day) + timedelta(hours=8), score)
@@ -294,12 +295,17 @@ def test_a_booster_whose_first_phq9_came_after_its_relief_faded_shows_the_fall_i
 
     falling = outlook_of(story, start, 6.3, moods=moods)
     steady = outlook_of(story, start, 6.3, moods=[m for m in moods if m.score == 8])
+    # Once the nadir window has closed, the PHQ-9s have said the infusion brought no response.
+    later = [*moods, *(MoodFact(at(start + day) + timedelta(hours=8), 5) for day in (12, 13))]
+    window_closed = outlook_of(story, start, 14.3, moods=later)
 
     assert falling.status == "waning"
     assert falling.window is None
     assert "3.0 points below its post-infusion peak" in falling.explanation
     assert "did not meet the response criteria" in falling.explanation
     assert steady.status == "no_response"
+    assert window_closed.waning.waning
+    assert window_closed.status == "no_response"
 
 
 def test_no_window_is_offered_once_today_is_past_it():

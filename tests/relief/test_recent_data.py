@@ -5,7 +5,13 @@ and filters on agrees with it."""
 from datetime import UTC, datetime, timedelta
 
 from afterglow.relief.facts import ReliefThresholds
-from afterglow.relief.outlook import relief_status, status_now, with_mood
+from afterglow.relief.outlook import (
+    ReliefStatus,
+    mood_can_turn_waning,
+    relief_status,
+    status_now,
+    with_mood,
+)
 from afterglow.relief.summary import NEVER, recent_until
 
 LIMITS = ReliefThresholds()
@@ -55,11 +61,20 @@ def test_only_holding_and_waning_turn_into_no_recent_data():
     assert status_now("none", past, now) == "none"
 
 
-def test_mood_turns_anything_short_of_a_relapse_waning_but_never_hides_a_relapse():
-    assert with_mood("holding", True) == "waning"
-    assert with_mood("unassessed", True) == "waning"
-    # A PHQ-9 taken once relief had faded reads no response; the fall in mood still shows.
+def test_mood_turns_holding_or_unjudged_waning_and_no_response_only_in_its_nadir_window():
+    infused = at("2026-11-01T15:00:00+00:00")
+    day = timedelta(days=1)
+
+    def says(phq9: ReliefStatus, days_since: float) -> bool:
+        return mood_can_turn_waning(phq9, infused, infused + days_since * day, LIMITS)
+
+    assert says("holding", 30) and says("unassessed", 30)
+    # A PHQ-9 taken once relief had faded reads no response; until the nadir window closes a
+    # later one may still show a response, and the fall in mood shows meanwhile.
+    assert says("no_response", 14) and not says("no_response", 14.01)
+    assert not says("relapsed", 3)
+    assert not mood_can_turn_waning("unassessed", None, infused, LIMITS)
     assert with_mood("no_response", True) == "waning"
     assert with_mood("no_response", False) == "no_response"
     assert with_mood("relapsed", True) == "relapsed"
-    assert relief_status(None, True) == "none"
+    assert relief_status(None, True, infused, LIMITS) == "none"

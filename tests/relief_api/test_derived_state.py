@@ -376,3 +376,55 @@ async def test_one_patient_who_cannot_be_derived_does_not_hold_back_the_rest_of_
         for statement in drops:
             await db.execute(text(statement))
         await db.commit()
+
+
+async def test_a_fall_in_mood_after_a_booster_shows_as_waning_until_its_nadir_window_closes(
+    make_client, world: World, app_clock: SetClock
+):
+    # Relief by mood after a booster, gone by the first PHQ-9 (16 from 20: no response). The
+    # clinician sees the fall as waning while a later PHQ-9 could still show a response, then
+    # what the PHQ-9s say (docs/clinical-rules.md §4, the reading chosen for issue 14).
+    start = datetime.now(UTC).replace(microsecond=0)
+    app_clock.set(start)
+    clinician = await make_client("doc@a.test")
+    patient = world.patient_a1.id
+    await clinician.patch(f"/api/patients/{patient}", json={"timezone": "UTC"})
+    booster = start - timedelta(days=6)
+    moods = [(1, 8), (2, 8), (3, 8), (4, 5), (5, 5)]
+    history = {
+        "infusions": [
+            {"given_at": booster.isoformat(), "route": "iv", "kind": "scheduled_booster"}
+        ],
+        "checkins": [
+            phq9(20, (booster - timedelta(days=2)).isoformat()),
+            phq9(16, (start - timedelta(hours=6)).isoformat()),
+            *(
+                {
+                    "instrument": "mood",
+                    "answers": [score],
+                    "taken_at": (booster + timedelta(days=d)).isoformat(),
+                }
+                for d, score in moods
+            ),
+        ],
+    }
+    imported = await clinician.post(f"/api/patients/{patient}/history", json=history)
+    assert imported.status_code == 200, imported.text
+
+    seen: dict[int, str] = {}
+    for days_since in range(7, 16):
+        # An hour before the day ends: the window closes 14 days after the booster, to the hour.
+        app_clock.set(booster + timedelta(days=days_since, hours=-1))
+        phone = await make_client("p1@a.test")
+        logged = await phone.post(
+            "/api/checkins", json={"instrument": "mood", "answers": [5]}, headers=checkin_key()
+        )
+        assert logged.status_code == 201, logged.text
+        staff = await make_client("doc@a.test")
+        listed = (await staff.get("/api/clinic/patients")).json()["patients"]
+        seen[days_since] = next(p for p in listed if p["patient_id"] == patient)["relief_status"]
+        if days_since == 14:
+            relief = (await staff.get(f"/api/patients/{patient}/relief")).json()
+            assert relief["episodes"][-1]["outcome"] == "no_response"
+            assert relief["outlook"]["status"] == "waning"
+    assert seen == {day: "waning" for day in range(7, 15)} | {15: "no_response"}

@@ -158,7 +158,7 @@ def booster_outlook(
     zone = _zone(tz_name)
     days_since = (now - current_episode.start) / DAY
     signal = waning_signal(moods, current_episode.start, tz_name, now, limits)
-    seen = relief_status(current_episode, signal.waning)
+    seen = relief_status(current_episode, signal.waning, now, limits)
     status = status_now(seen, stale_after, now)
     history = _past_relapses(current_episode, past_episodes, days_since)
     if status == "relapsed":
@@ -245,22 +245,36 @@ def phq9_status(episode: Episode | None) -> ReliefStatus:
     return "waning" if episode.probable_relapse else "holding"
 
 
-# The PHQ-9 statuses daily mood can turn `waning`: all but `relapsed` (and `none`, no infusion).
-MOOD_CAN_TURN_WANING: tuple[ReliefStatus, ...] = ("holding", "unassessed", "no_response")
+def mood_can_turn_waning(
+    phq9: ReliefStatus, infusion_at: datetime | None, now: datetime, limits: ReliefThresholds
+) -> bool:
+    """Whether daily mood has a say on the current episode's status (the early warning of
+    CLINICAL.md §4): on a holding episode, and on one whose response cannot be judged yet; on a
+    `no_response` one only while its nadir window is open. Until then a later PHQ-9 may still
+    show a response, and a PHQ-9 taken once relief had already faded (often the one the waning
+    prompt asked for) must not hide the fall in mood that prompted it; after it, the PHQ-9s have
+    said the infusion brought no response, and a fall in mood is no longer relief fading. Never
+    on a relapse, nor before any infusion."""
+    if infusion_at is None:
+        return False
+    if phq9 in ("holding", "unassessed"):
+        return True
+    return phq9 == "no_response" and now <= infusion_at + limits.nadir_window_days * DAY
 
 
 def with_mood(phq9: ReliefStatus, mood_waning: bool) -> ReliefStatus:
-    """An episode whose daily mood has fallen `waning_drop` points below its post-infusion peak is
-    waning, the early warning of CLINICAL.md §4, whatever its PHQ-9s say short of a relapse: a
-    holding one; one whose response cannot be judged yet; and one whose PHQ-9s did not meet the
-    response gate, whose mood rose after the infusion and is falling again (a PHQ-9 taken once
-    relief had already faded reads `no_response`, and must not hide the fall that prompted it)."""
-    return "waning" if mood_waning and phq9 in MOOD_CAN_TURN_WANING else phq9
+    """A status daily mood may speak to (`mood_can_turn_waning`, which the caller asked) is
+    waning when the mood has fallen `waning_drop` points below its post-infusion peak."""
+    return "waning" if mood_waning and phq9 not in ("relapsed", "none") else phq9
 
 
-def relief_status(episode: Episode | None, mood_waning: bool) -> ReliefStatus:
+def relief_status(
+    episode: Episode | None, mood_waning: bool, now: datetime, limits: ReliefThresholds
+) -> ReliefStatus:
     """The one status rule, for the triage list and the relief view alike."""
-    return with_mood(phq9_status(episode), mood_waning)
+    phq9 = phq9_status(episode)
+    start = episode.start if episode is not None else None
+    return with_mood(phq9, mood_waning and mood_can_turn_waning(phq9, start, now, limits))
 
 
 def status_now(status: ReliefStatus, stale_after: datetime | None, now: datetime) -> ReliefStatus:

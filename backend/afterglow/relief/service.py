@@ -40,14 +40,13 @@ from afterglow.relief import (
 )
 from afterglow.relief.episodes import ANALYSIS_VERSION
 from afterglow.relief.models import PatientSummary, ReliefEpisode
-from afterglow.relief.outlook import ReliefStatus
+from afterglow.relief.outlook import ReliefStatus, mood_can_turn_waning
 from afterglow.relief.summary import (
     StoredSummary,
     after_checkin,
     as_of,
     as_utc,
     is_fresh,
-    needs_moods,
     open_alert_count,
     store_summary,
     summary_inputs,
@@ -472,7 +471,8 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
         cast(ReliefStatus, phq9), _utc(infusion_at), _utc(last_checkin), _utc(stale_after), alerts
     )
     moods = []
-    if needs_moods(summary.phq9_status, summary.last_infusion_at):
+    limits = thresholds_of_stored(settings)
+    if mood_can_turn_waning(summary.phq9_status, summary.last_infusion_at, now, limits):
         moods = await moods_since(db, patient_id, summary.last_infusion_at)
     changes = after_checkin(
         summary,
@@ -481,7 +481,7 @@ async def note_checkin(db: AsyncSession, patient_id: int, now: datetime) -> None
         moods,
         tz_name,
         now,
-        thresholds_of_stored(settings),
+        limits,
     )
     names = tuple(changes)
     statement = _SUMMARY_UPDATES.get(names)

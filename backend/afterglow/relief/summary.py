@@ -22,9 +22,9 @@ from afterglow.relief.episodes import DAY, Episode
 from afterglow.relief.facts import MoodFact, ReliefThresholds
 from afterglow.relief.models import PatientSummary
 from afterglow.relief.outlook import (
-    MOOD_CAN_TURN_WANING,
     ReliefStatus,
     booster_outlook,
+    mood_can_turn_waning,
     phq9_status,
     waning_signal,
     with_mood,
@@ -54,14 +54,10 @@ def mood_waning(
     limits: ReliefThresholds,
 ) -> bool:
     """Whether daily mood says waning; only asked when it could change the status."""
-    if not needs_moods(phq9, current_infusion_at):
+    if not mood_can_turn_waning(phq9, current_infusion_at, now, limits):
         return False
     assert current_infusion_at is not None
     return waning_signal(moods, current_infusion_at, tz_name, now, limits).waning
-
-
-def needs_moods(phq9: str, current_infusion_at: datetime | None) -> bool:
-    return phq9 in MOOD_CAN_TURN_WANING and current_infusion_at is not None
 
 
 def recent_until(
@@ -90,12 +86,19 @@ def recent_until(
     return until
 
 
-def rederive_after(episodes: list[Episode], limits: ReliefThresholds) -> datetime | None:
-    """The instant after which time alone changes the stored episodes: an `ongoing` current
-    episode turns censored (gap) once its last PHQ-9 is more than `follow_up_gap_days` old."""
+def rederive_after(
+    episodes: list[Episode], now: datetime, limits: ReliefThresholds
+) -> datetime | None:
+    """The instant after which time alone changes what is stored: an `ongoing` current episode
+    turns censored (gap) once its last PHQ-9 is more than `follow_up_gap_days` old; a
+    `no_response` one stops listening to daily mood when its nadir window closes
+    (`mood_can_turn_waning`)."""
     if not episodes or episodes[-1].ended_by is not None:
         return None
     current = episodes[-1]
+    if current.outcome == "no_response":
+        window_closes = current.start + limits.nadir_window_days * DAY
+        return window_closes if window_closes >= now else None
     if current.outcome != "ongoing" or not current.points:
         return None
     return current.start + (current.points[-1].day + limits.follow_up_gap_days) * DAY
@@ -236,7 +239,7 @@ def summary_values(
         "stale_after": recent_until(
             inputs.last_mood_at, latest_at, inputs.mood_reminders, patient.timezone, limits
         ),
-        "rederive_after": rederive_after(inputs.episodes, limits),
+        "rederive_after": rederive_after(inputs.episodes, now, limits),
         "derived_with": derived_with,
         "episodes": msgspec.to_builtins(inputs.episodes),
         "updated_at": now,
