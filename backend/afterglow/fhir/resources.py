@@ -6,6 +6,9 @@ an infusion a MedicationAdministration (and a blood-pressure Observation per rea
 hospitalisation an Encounter, a suicide attempt a Condition, a start of ECT/TMS a Procedure, a
 medication change an Observation; a safety alert a Flag; a relief episode an Observation; a
 journal entry the patient shares with the clinic a Communication from the patient.
+
+Resources share their constant parts (an item's codes, an answer's coding) with one another:
+encode them, never edit one in place.
 """
 
 from __future__ import annotations
