@@ -6,6 +6,7 @@ import json
 
 import pytest
 from litestar import Litestar, post
+from litestar.params import FromPath, JSONBody
 
 from conftest import World
 
@@ -13,7 +14,7 @@ SECRET_NOTE = "synthetic note: I feel hopeless"
 
 
 @post("/api/patients/{patient_id:int}/explode", include_in_schema=False, status_code=200)
-async def explode(patient_id: int, data: dict[str, str]) -> None:
+async def explode(patient_id: FromPath[int], data: JSONBody[dict[str, str]]) -> None:
     # Errors from the database driver carry the values of the statement in their message.
     raise RuntimeError(f"cannot store {data['note']!r} for patient {patient_id}")
 
