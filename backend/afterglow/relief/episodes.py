@@ -34,7 +34,9 @@ DAY = timedelta(days=1)
 # Bump when a change to these rules changes what stored episodes would be: every stored row
 # carries the version it was derived with (see relief.service.derivation_fingerprint), so a new
 # version is re-derived in the background and on read, never served stale.
-ANALYSIS_VERSION = 2  # 2: boosters are never merged into a course (CLINICAL.md §3)
+# 2: boosters are never merged into a course (CLINICAL.md §3); 3: daily mood turns a no-response
+# episode waning while its nadir window is open (the stored status, and when to re-derive it).
+ANALYSIS_VERSION = 3
 _IMMEDIATE_RELAPSE_EVENTS: dict[str, RelapseReason] = {
     "hospitalisation": "hospitalisation",
     "suicide_attempt": "suicide_attempt",
